@@ -1,0 +1,307 @@
+"""Data contract v1: the tables of a snapshot, their columns and the rules every write and read enforces.
+
+The prose version is docs/data-contract.md; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from govdash.problems import ContractError, Problem
+from govdash.vocab import codes
+
+SCHEMA_VERSION = 1
+SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
+
+LEVELS = ("city", "district", "street", "community")
+# GB/T 2260 style: the district code is 6 digits, a street appends 3, a community 3 more.
+CODE_LENGTH = {"city": 6, "district": 6, "street": 9, "community": 12}
+
+STOCK_COLUMNS = (
+    "social_workers",
+    "community_workers",
+    "registered_volunteers",
+    "volunteer_backbones",
+    "volunteer_teams",
+    "new_employment_teams",
+    "mobile_grid_workers",
+)
+
+QUALIFIERS = ("exact", "more_than", "nearly", "about", "at_least")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of the contract: its schema, the sort order on disk and its required columns."""
+
+    name: str
+    schema: pa.Schema
+    sort_by: tuple[str, ...]
+    required: tuple[str, ...]
+    unique: tuple[str, ...] = ()
+
+
+def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
+    return pa.schema([pa.field(name, typ) for name, typ in fields])
+
+
+S, I32, I64, F64, D, B = pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.date32(), pa.bool_()
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "divisions",
+            _schema(("code", S), ("level", S), ("name_zh", S), ("name_en", S), ("parent_code", S),
+                    ("population", I64), ("is_pilot", B), ("pilot_start", D)),
+            sort_by=("code",),
+            required=("code", "level", "name_zh", "name_en", "is_pilot"),
+            unique=("code",),
+        ),
+        TableSpec(
+            "headcounts",
+            _schema(("month", D), ("community_code", S), *[(c, I32) for c in STOCK_COLUMNS]),
+            sort_by=("month", "community_code"),
+            required=("month", "community_code"),
+            unique=("month", "community_code"),
+        ),
+        TableSpec(
+            "teams",
+            _schema(("team_id", S), ("name_zh", S), ("name_en", S), ("community_code", S),
+                    ("team_type", S), ("founded", D)),
+            sort_by=("team_id",),
+            required=("team_id", "name_zh", "community_code", "team_type", "founded"),
+            unique=("team_id",),
+        ),
+        TableSpec(
+            "activities",
+            _schema(("activity_id", I64), ("date", D), ("community_code", S), ("team_id", S),
+                    ("category", S), ("target_group", S), ("volunteers", I32), ("social_workers", I32),
+                    ("service_hours", F64), ("served_person_times", I32), ("is_request", B),
+                    ("response_hours", F64)),
+            sort_by=("date", "community_code", "activity_id"),
+            required=("activity_id", "date", "community_code", "category", "target_group",
+                      "volunteers", "social_workers", "service_hours", "served_person_times",
+                      "is_request"),
+            unique=("activity_id",),
+        ),
+        TableSpec(
+            "resources",
+            _schema(("resource_id", S), ("kind", S), ("name_zh", S), ("name_en", S),
+                    ("division_code", S), ("level", S), ("opened", D), ("amount_yuan", F64)),
+            sort_by=("resource_id",),
+            required=("resource_id", "kind", "name_zh", "division_code", "level", "opened"),
+            unique=("resource_id",),
+        ),
+        TableSpec(
+            "programmes",
+            _schema(("programme_id", S), ("name_zh", S), ("name_en", S), ("owner_code", S),
+                    ("kind", S), ("focus_groups", S), ("launch_date", D), ("description_zh", S),
+                    ("description_en", S)),
+            sort_by=("programme_id",),
+            required=("programme_id", "name_zh", "owner_code", "kind", "launch_date"),
+            unique=("programme_id",),
+        ),
+        TableSpec(
+            "outcomes",
+            _schema(("month", D), ("division_code", S), ("programme_id", S), ("metric", S),
+                    ("value", F64)),
+            sort_by=("metric", "month", "division_code"),
+            required=("month", "division_code", "metric", "value"),
+            unique=("month", "division_code", "programme_id", "metric"),
+        ),
+        TableSpec(
+            "reported_facts",
+            _schema(("fact_id", S), ("scope_code", S), ("scope_name", S), ("metric", S),
+                    ("filters", S), ("value", F64), ("qualifier", S), ("unit", S), ("as_of", D),
+                    ("period_start", D), ("tolerance", F64), ("source_sentence", S),
+                    ("source_document", S), ("source_ref", S), ("note", S)),
+            sort_by=("fact_id",),
+            required=("fact_id", "scope_code", "metric", "value", "qualifier", "unit", "as_of",
+                      "source_sentence", "source_document"),
+            unique=("fact_id",),
+        ),
+    )
+}
+
+NON_NEGATIVE = {
+    "headcounts": STOCK_COLUMNS,
+    "activities": ("volunteers", "social_workers", "service_hours", "served_person_times",
+                   "response_hours"),
+    "divisions": ("population",),
+    "outcomes": ("value",),
+    "resources": ("amount_yuan",),
+}
+
+VOCABULARY_COLUMNS = {
+    ("divisions", "level"): "levels",
+    ("activities", "category"): "categories",
+    ("activities", "target_group"): "target_groups",
+    ("teams", "team_type"): "team_types",
+    ("resources", "kind"): "resource_kinds",
+    ("resources", "level"): "levels",
+    ("programmes", "kind"): "programme_kinds",
+}
+
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+
+
+def _problem(table: str, column: str, en: str, zh: str, row: int | None = None) -> Problem:
+    where = f"{table}.{column}" + (f" row {row + 1}" if row is not None else "")
+    return Problem("contract", en, zh, where)
+
+
+def check_schema(name: str, schema: pa.Schema, where: str = "") -> list[Problem]:
+    """Column names and types must match the contract exactly (order included)."""
+    spec = TABLES.get(name)
+    if spec is None:
+        return [Problem("contract", f"unknown table {name!r}", f"未知的数据表 {name!r}", where)]
+    problems = []
+    expected = {f.name: f.type for f in spec.schema}
+    actual = {f.name: f.type for f in schema}
+    for col, typ in expected.items():
+        if col not in actual:
+            problems.append(Problem("contract", f"missing column {col!r}", f"缺少列 {col!r}", where))
+        elif actual[col] != typ:
+            problems.append(Problem("contract", f"column {col!r} has type {actual[col]}, expected {typ}",
+                                    f"列 {col!r} 的类型为 {actual[col]}，应为 {typ}", where))
+    for col in actual:
+        if col not in expected:
+            problems.append(Problem("contract", f"unexpected column {col!r}", f"多余的列 {col!r}", where))
+    return problems
+
+
+def _first_row(mask: pa.Array) -> int | None:
+    idx = pc.index(mask, True).as_py()
+    return None if idx is None or idx < 0 else idx
+
+
+def check_table(name: str, table: pa.Table) -> list[Problem]:
+    """Everything that can be checked on one table alone: schema, nulls, negatives, vocabularies, keys."""
+    problems = check_schema(name, table.schema, where=f"{name}.parquet")
+    if problems:
+        return problems
+    spec = TABLES[name]
+    for col in spec.required:
+        nulls = table[col].null_count
+        if nulls:
+            row = _first_row(pc.is_null(table[col]).combine_chunks())
+            problems.append(_problem(name, col, f"{nulls} empty value(s) in a required column",
+                                     f"必填列有 {nulls} 个空值", row))
+    for col in NON_NEGATIVE.get(name, ()):
+        negative = pc.fill_null(pc.less(table[col], 0), False).combine_chunks()
+        if pc.any(negative).as_py():
+            problems.append(_problem(name, col, "negative value", "出现负数", _first_row(negative)))
+    for (tbl, col), vocab in VOCABULARY_COLUMNS.items():
+        if tbl != name:
+            continue
+        allowed = pa.array(codes(vocab))
+        bad = pc.invert(pc.is_in(table[col], value_set=allowed)).combine_chunks()
+        bad = pc.and_(bad, pc.is_valid(table[col]).combine_chunks())
+        if pc.any(bad).as_py():
+            row = _first_row(bad)
+            value = table[col][row].as_py()
+            problems.append(_problem(name, col, f"unknown code {value!r} (see data/vocabulary.toml)",
+                                     f"未知代码 {value!r}（见 data/vocabulary.toml）", row))
+    if spec.unique and table.num_rows:
+        keys = table.group_by(list(spec.unique), use_threads=False).aggregate([([], "count_all")])
+        dup = pc.greater(keys["count_all"], 1)
+        if pc.any(dup).as_py():
+            n = pc.sum(dup).as_py()
+            problems.append(_problem(name, "+".join(spec.unique), f"{n} duplicate key(s)",
+                                     f"有 {n} 个重复键"))
+    if name == "reported_facts":
+        bad = pc.invert(pc.is_in(table["qualifier"], value_set=pa.array(QUALIFIERS))).combine_chunks()
+        if pc.any(bad).as_py():
+            row = _first_row(bad)
+            problems.append(_problem(name, "qualifier", f"unknown qualifier {table['qualifier'][row]}",
+                                     f"未知限定词 {table['qualifier'][row]}", row))
+    return problems
+
+
+def check_divisions(divisions: pa.Table) -> list[Problem]:
+    """The hierarchy: one city, each code of its level's length, nested under its parent's code."""
+    problems: list[Problem] = []
+    rows = divisions.to_pylist()
+    by_code = {r["code"]: r for r in rows}
+    cities = [r for r in rows if r["level"] == "city"]
+    if len(cities) != 1:
+        problems.append(_problem("divisions", "level", f"expected exactly one city, found {len(cities)}",
+                                 f"应有且仅有一个市级区划，实有 {len(cities)} 个"))
+    parent_level = {"district": "city", "street": "district", "community": "street"}
+    for i, r in enumerate(rows):
+        code, level = r["code"], r["level"]
+        if not code.isdigit() or len(code) != CODE_LENGTH.get(level, -1):
+            problems.append(_problem("divisions", "code", f"code {code!r} is not a {level} code "
+                                     f"({CODE_LENGTH.get(level)} digits)",
+                                     f"代码 {code!r} 不是{CODE_LENGTH.get(level)}位的{level}代码", i))
+            continue
+        if level == "city":
+            continue
+        parent = by_code.get(r["parent_code"] or "")
+        if parent is None or parent["level"] != parent_level[level]:
+            problems.append(_problem("divisions", "parent_code",
+                                     f"{code} ({r['name_en']}) has no {parent_level[level]} parent "
+                                     f"{r['parent_code']!r}",
+                                     f"{code}（{r['name_zh']}）的上级 {r['parent_code']!r} 不是有效的"
+                                     f"{parent_level[level]}", i))
+        elif level != "district" and not code.startswith(parent["code"]):
+            problems.append(_problem("divisions", "code", f"{code} does not start with its parent's "
+                                     f"code {parent['code']}", f"{code} 未以上级代码 {parent['code']} 开头",
+                                     i))
+    return problems
+
+
+def check_references(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> list[Problem]:
+    """Cross-table keys: every community, team, programme and metric referenced must exist."""
+    problems: list[Problem] = []
+    div = tables["divisions"]
+    all_codes = div["code"]
+    communities = pc.filter(div["code"], pc.equal(div["level"], "community"))
+
+    def check(table: str, col: str, allowed: pa.Array, what_en: str, what_zh: str) -> None:
+        values = tables[table][col]
+        bad = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=allowed)))
+        bad = bad.combine_chunks()
+        if pc.any(bad).as_py():
+            row = _first_row(bad)
+            problems.append(_problem(table, col, f"unknown {what_en} {values[row].as_py()!r}",
+                                     f"未知{what_zh} {values[row].as_py()!r}", row))
+
+    check("headcounts", "community_code", communities, "community", "社区")
+    check("teams", "community_code", communities, "community", "社区")
+    check("activities", "community_code", communities, "community", "社区")
+    check("activities", "team_id", tables["teams"]["team_id"], "team", "队伍")
+    check("resources", "division_code", all_codes, "division", "区划")
+    check("programmes", "owner_code", all_codes, "division", "区划")
+    check("outcomes", "division_code", all_codes, "division", "区划")
+    check("outcomes", "programme_id", tables["programmes"]["programme_id"], "programme", "项目")
+    check("outcomes", "metric", pa.array(sorted(outcome_metrics)), "outcome metric", "成效指标")
+    check("reported_facts", "scope_code", all_codes, "division", "区划")
+    return problems
+
+
+def validate_tables(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> None:
+    """Raise ContractError listing every problem at once; called before any snapshot is written."""
+    problems: list[Problem] = []
+    missing = [name for name in TABLES if name not in tables]
+    for name in missing:
+        problems.append(Problem("contract", f"table {name!r} is missing", f"缺少数据表 {name!r}"))
+    for name, table in tables.items():
+        problems.extend(check_table(name, table))
+    if not problems:
+        problems.extend(check_divisions(tables["divisions"]))
+        problems.extend(check_references(tables, outcome_metrics))
+    if problems:
+        raise ContractError(problems)
+
+
+def conform(name: str, table: pa.Table) -> pa.Table:
+    """Cast to the contract's schema and sort for row-group pruning."""
+    spec = TABLES[name]
+    table = table.select([f.name for f in spec.schema]).cast(spec.schema)
+    return table.sort_by([(col, "ascending") for col in spec.sort_by])

@@ -1,0 +1,541 @@
+"""Generate the demo tables and calibrate them so every reported fact holds within its qualifier.
+
+The shape (places, rates, weights) comes from the demo config; the calibration targets come from the
+reported-facts file. Each fact's metric has a calibrator that adjusts only the rows in the fact's
+scope, period and filters, so the rest of the city keeps its random texture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from govdash.catalog import Catalog, load_catalog
+from govdash.contract import STOCK_COLUMNS, TABLES
+from govdash.demo.config import months as config_months
+from govdash.demo.places import build_divisions, largest_remainder
+from govdash.facts import load_facts_csv, significant_step
+from govdash.metrics import Filters
+from govdash.reconcile import fact_period
+from govdash.vocab import codes
+
+Progress = Callable[[float, str], None]
+
+# Activity columns behind the flow metrics of the "activities" source.
+FLOW_COLUMNS = {
+    "served_person_times": "served_person_times",
+    "service_hours": "service_hours",
+    "volunteer_person_times": "volunteers",
+    "social_worker_person_times": "social_workers",
+}
+
+
+def demo_target(value: float, qualifier: str, tolerance: float | None, rng: np.random.Generator) -> float:
+    """A value strictly inside what the qualifier allows, so the demo reads naturally (534 for 530余)."""
+    step = significant_step(value)
+    if qualifier == "exact":
+        return value
+    if qualifier in ("more_than", "at_least"):
+        return value + max(1, math.floor(step * rng.uniform(0.2, 0.6))) if step > 1 else value
+    tol = 0.05 if tolerance is None or (isinstance(tolerance, float) and math.isnan(tolerance)) else tolerance
+    if qualifier == "nearly":
+        return math.floor(value * (1 - tol * rng.uniform(0.1, 0.5)))
+    if qualifier == "about":
+        return round(value * (1 + tol * rng.uniform(-0.5, 0.5)))
+    raise ValueError(qualifier)
+
+
+class DemoBuilder:
+    """Holds the generated frames while calibrators adjust them; one instance per build."""
+
+    def __init__(self, config: dict, *, activity_rows: int, seed: int, progress: Progress | None = None):
+        self.config = config
+        self.gen = config["generator"]
+        self.rng = np.random.default_rng(seed)
+        self.activity_rows = activity_rows
+        self.progress = progress or (lambda fraction, label: None)
+        self.catalog: Catalog = load_catalog()
+        self.facts_table = load_facts_csv()
+        self.facts = self.facts_table.to_pandas()
+        self.facts["filters"] = self.facts["filters"].fillna("")
+        self.facts["target"] = [
+            demo_target(f.value, f.qualifier, f.tolerance, self.rng) for f in self.facts.itertuples()
+        ]
+        self.city = config["city"]
+        self.as_of: dt.date = self.city["as_of"]
+        self.pilot_start: dt.date = self.city["pilot_start"]
+        self.months = config_months(config)
+        self.month_starts = np.array(self.months, dtype="datetime64[D]")
+        self.month_ends = np.array([pd.Timestamp(m) + pd.offsets.MonthEnd(0) for m in self.months],
+                                   dtype="datetime64[D]")
+
+    # ------------------------------------------------------------------ helpers
+    def facts_for(self, metric: str) -> pd.DataFrame:
+        return self.facts[self.facts["metric"] == metric]
+
+    def in_scope(self, codes_: pd.Series | np.ndarray, scope: str) -> np.ndarray:
+        prefix = "" if scope == self.city["code"] else scope
+        return pd.Series(codes_).str.startswith(prefix).to_numpy().copy()
+
+    def district_of(self, community_codes: pd.Series) -> pd.Series:
+        return community_codes.str.slice(0, 6)
+
+    # ------------------------------------------------------------------ divisions
+    def build_divisions(self) -> None:
+        pilot_targets = {
+            f.scope_code: int(f.target) for f in self.facts_for("pilot_communities").itertuples()
+            if len(f.scope_code) == 6
+        }
+        self.divisions = build_divisions(self.config, self.rng, pilot_targets)
+        comm = self.divisions[self.divisions["level"] == "community"].reset_index(drop=True)
+        self.comm = comm
+        self.comm_pop = comm["population"].to_numpy(dtype="float64")
+        self.comm_pilot = comm["is_pilot"].to_numpy()
+        self.comm_district = self.district_of(comm["code"]).to_numpy()
+
+    # ------------------------------------------------------------------ teams
+    def _allocate(self, metric: str, values: np.ndarray, weights: np.ndarray,
+                  fixed: np.ndarray | None = None) -> np.ndarray:
+        """Overwrite per-community values inside each fact's scope so they sum to the fact's target."""
+        values = values.copy()
+        for f in self.facts_for(metric).itertuples():
+            if f.filters:
+                continue
+            mask = self.in_scope(self.comm["code"], f.scope_code)
+            taken = int(fixed[mask].sum()) if fixed is not None else 0
+            values[mask] = largest_remainder(weights[mask], int(f.target) - taken)
+        return values
+
+    def build_teams(self) -> None:
+        g, rng, n = self.gen, self.rng, len(self.comm)
+        weight = np.sqrt(self.comm_pop / self.comm_pop.mean()) * np.where(self.comm_pilot, 1.5, 1.0)
+        # New-employment-group teams: a handful per district, or exactly what a fact says.
+        ne = np.zeros(n, dtype="int64")
+        for d in pd.unique(self.comm_district):
+            idx = np.flatnonzero(self.comm_district == d)
+            k = rng.poisson(g["new_employment_teams_per_district"])
+            ne[idx] = np.bincount(rng.choice(len(idx), size=k, p=weight[idx] / weight[idx].sum()),
+                                  minlength=len(idx))
+        ne = self._allocate("new_employment_teams", ne, weight)
+        other = rng.poisson(g["teams_per_community"] * weight)
+        other = self._allocate("volunteer_teams", other, weight, fixed=ne)
+        types = [t for t in g["team_type_weights"]]
+        p = np.array([g["team_type_weights"][t] for t in types], dtype="float64")
+        rows = []
+        window_start = pd.Timestamp(self.months[0])
+        span_days = (pd.Timestamp(self.as_of) - window_start).days
+        pilot_days = (pd.Timestamp(self.as_of) - pd.Timestamp(self.pilot_start)).days - 60
+        for i in range(n):
+            code, name_zh, name_en = self.comm.at[i, "code"], self.comm.at[i, "name_zh"], self.comm.at[i, "name_en"]
+            kinds = ["new_employment"] * int(ne[i]) + list(rng.choice(types, size=int(other[i]), p=p / p.sum()))
+            seen: dict[str, int] = {}
+            for k, kind in enumerate(kinds):
+                seen[kind] = seen.get(kind, 0) + 1
+                if kind == "new_employment":
+                    founded = pd.Timestamp(self.pilot_start) + pd.Timedelta(days=int(rng.integers(0, pilot_days)))
+                elif rng.random() < 0.45:
+                    founded = window_start - pd.Timedelta(days=int(rng.integers(30, 1500)))
+                else:
+                    founded = window_start + pd.Timedelta(days=int(rng.integers(0, span_days)))
+                rows.append((f"T{code}-{k + 1:02d}", name_zh, name_en, code, kind, founded.date(),
+                             seen[kind], i))
+        teams = pd.DataFrame(rows, columns=["team_id", "comm_name_zh", "comm_name_en", "community_code",
+                                            "team_type", "founded", "ordinal", "comm_idx"])
+        labels_zh = {c: v["zh"] for c, v in _vocab("team_types").items()}
+        labels_en = {c: v["en"] for c, v in _vocab("team_types").items()}
+        teams["name_zh"] = teams["comm_name_zh"] + teams["team_type"].map(labels_zh) + teams["ordinal"].astype(str)
+        teams["name_en"] = (teams["comm_name_en"] + " " + teams["team_type"].map(labels_en) + " "
+                            + teams["ordinal"].astype(str))
+        # Mobile grid workers belong to new-employment teams.
+        members = np.where(teams["team_type"] == "new_employment",
+                           rng.poisson(g["grid_workers_per_new_employment_team"], len(teams)) + 3, 0)
+        for f in self.facts_for("mobile_grid_workers").itertuples():
+            mask = self.in_scope(teams["community_code"], f.scope_code) & (teams["team_type"] == "new_employment").to_numpy()
+            k = int(mask.sum())
+            if k == 0 or k > f.target:
+                raise ValueError(f"fact {f.fact_id}: cannot place {f.target} grid workers in {k} teams")
+            members[mask] = 1 + rng.multinomial(int(f.target) - k, np.full(k, 1 / k))
+        teams["members"] = members
+        self.teams = teams.sort_values(["comm_idx", "founded", "team_id"], kind="stable").reset_index(drop=True)
+
+    # ------------------------------------------------------------------ headcounts
+    def _month_index(self, dates: pd.Series, bounds_: np.ndarray) -> np.ndarray:
+        return np.searchsorted(bounds_, dates.to_numpy(dtype="datetime64[D]"), side="left")
+
+    def _cumulative(self, comm_idx: np.ndarray, month_idx: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        grid = np.zeros((len(self.comm), len(self.months) + 1))
+        np.add.at(grid, (comm_idx, np.minimum(month_idx, len(self.months))), weights)
+        return np.cumsum(grid, axis=1)[:, : len(self.months)]
+
+    def _history(self, finals: np.ndarray, start_share: float, jitter: float) -> np.ndarray:
+        """Monotone-ish growth to exactly the final value in the last month."""
+        m = len(self.months)
+        t = np.linspace(0, 1, m)
+        shape = start_share + (1 - start_share) * t ** 1.3
+        noise = 1 + jitter * self.rng.standard_normal((len(finals), m))
+        noise[:, -1] = 1
+        return np.rint(np.maximum(finals[:, None] * shape[None, :] * noise, 0)).astype("int64")
+
+    def build_headcounts(self) -> None:
+        g, rng = self.gen, self.rng
+        teams = self.teams
+        month_idx = self._month_index(pd.to_datetime(teams["founded"]), self.month_ends)
+        cidx = teams["comm_idx"].to_numpy()
+        is_ne = (teams["team_type"] == "new_employment").to_numpy()
+        stock = {
+            "volunteer_teams": self._cumulative(cidx, month_idx, np.ones(len(teams))),
+            "new_employment_teams": self._cumulative(cidx, month_idx, is_ne.astype(float)),
+            "mobile_grid_workers": self._cumulative(cidx, month_idx, teams["members"].to_numpy(float)),
+        }
+        pilot_boost = np.where(self.comm_pilot, 1.4, 1.0)
+        vol = self.comm_pop * g["volunteers_per_resident"] * rng.lognormal(0, 0.25, len(self.comm))
+        vol = self._allocate("registered_volunteers", np.rint(vol).astype("int64"), vol)
+        stock["registered_volunteers"] = self._history(vol.astype(float), 0.55, 0.01)
+        bb = vol * g["backbones_per_volunteer"] * rng.lognormal(0, 0.2, len(self.comm)) * pilot_boost
+        bb = self._allocate("volunteer_backbones", np.rint(bb).astype("int64"), bb + 1e-9)
+        stock["volunteer_backbones"] = self._history(bb.astype(float), 0.5, 0.015)
+        sw_w = g["social_workers_per_community"] * pilot_boost * 2
+        sw = rng.poisson(sw_w)
+        sw = self._allocate("social_workers", sw, sw_w * rng.uniform(0.5, 1.5, len(self.comm)))
+        stock["social_workers"] = np.maximum.accumulate(self._history(sw.astype(float), 0.6, 0.0), axis=1)
+        cw_w = np.full(len(self.comm), float(g["community_workers_per_community"]))
+        cw = rng.poisson(cw_w)
+        cw = self._allocate("community_workers", cw, cw_w * rng.uniform(0.7, 1.3, len(self.comm)))
+        stock["community_workers"] = self._history(cw.astype(float), 0.92, 0.01)
+        n_c, n_m = len(self.comm), len(self.months)
+        frame = pd.DataFrame({
+            "month": np.tile(np.array(self.months, dtype="datetime64[D]"), n_c),
+            "community_code": np.repeat(self.comm["code"].to_numpy(), n_m),
+        })
+        for col in STOCK_COLUMNS:
+            frame[col] = stock[col].reshape(-1).astype("int32")
+        self.headcounts = frame
+
+    # ------------------------------------------------------------------ activities
+    def build_activities(self) -> None:
+        g, rng = self.gen, self.rng
+        n_c, n_m = len(self.comm), len(self.months)
+        teams = self.teams
+        start_idx = self._month_index(pd.to_datetime(teams["founded"]), self.month_starts)
+        exist = self._cumulative(teams["comm_idx"].to_numpy(), start_idx, np.ones(len(teams)))
+        offsets = np.searchsorted(teams["comm_idx"].to_numpy(), np.arange(n_c), side="left")
+        after = self.month_starts[None, :] >= np.datetime64(self.pilot_start)
+        pilot_factor = np.where(self.comm_pilot[:, None] & after, 1.35, 1.0)
+        season = 1 + 0.15 * np.sin(2 * np.pi * (np.arange(n_m) - 2) / 12)
+        days = np.array([(pd.Timestamp(m) + pd.offsets.MonthEnd(0)).day for m in self.months])
+        days[-1] = self.as_of.day
+        expected = (exist + 1) * pilot_factor * season[None, :] * (days / 30.0)[None, :]
+        expected *= self.activity_rows / expected.sum()
+        counts = rng.poisson(expected)
+        ci, mi = np.nonzero(counts)
+        reps = counts[ci, mi]
+        c = np.repeat(ci, reps)
+        m = np.repeat(mi, reps)
+        n = len(c)
+        day = np.floor(rng.random(n) * days[m]).astype("int64")
+        date = self.month_starts[m] + day.astype("timedelta64[D]")
+        k = exist[c, m].astype("int64")
+        has_team = k > 0
+        pick = offsets[c] + np.floor(rng.random(n) * np.maximum(k, 1)).astype("int64")
+        team_idx = np.where(has_team, pick, -1)
+        team_type = np.where(has_team, teams["team_type"].to_numpy()[np.maximum(team_idx, 0)], "")
+        is_ne = team_type == "new_employment"
+        category = self._categories(c, is_ne)
+        default_target = pd.Series(category).map(g["target_by_category"]).to_numpy()
+        groups = np.array(codes("target_groups"))
+        target_group = np.where(rng.random(n) < 0.75, default_target, groups[rng.integers(0, len(groups), n)])
+        since = date >= np.datetime64(self.pilot_start)
+        p_sw = np.where(since & self.comm_pilot[c], 0.45, np.where(since, 0.2, 0.1))
+        social_workers = (rng.random(n) < p_sw) * (1 + rng.poisson(0.4, n))
+        volunteers = 1 + rng.poisson(np.where(is_ne, 2.0, 5.0), n)
+        duration = rng.choice(np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0]), n)
+        served = 1 + rng.poisson(rng.gamma(2.0, 6.0, n))
+        is_request = rng.random(n) < g["request_share"]
+        gain = np.where(since & self.comm_pilot[c], 1 + g["pilot_response_gain"], np.where(since, 1.08, 1.0))
+        response = np.round(rng.lognormal(math.log(g["median_response_hours"]), 0.6, n) / gain, 2)
+        self.activities = pd.DataFrame({
+            "date": date,
+            "community_code": self.comm["code"].to_numpy()[c],
+            "team_id": np.where(has_team, teams["team_id"].to_numpy()[np.maximum(team_idx, 0)], None),
+            "team_type": team_type,
+            "category": category,
+            "target_group": target_group,
+            "volunteers": volunteers.astype("int32"),
+            "social_workers": social_workers.astype("int32"),
+            "service_hours": duration * (volunteers + social_workers),
+            "served_person_times": served.astype("int32"),
+            "is_request": is_request,
+            "response_hours": np.where(is_request, response, np.nan),
+        })
+
+    def _categories(self, comm_idx: np.ndarray, is_ne: np.ndarray) -> np.ndarray:
+        g, rng = self.gen, self.rng
+        cats = list(g["category_weights"])
+        out = np.empty(len(comm_idx), dtype=object)
+        district = self.comm_district[comm_idx]
+        for d in pd.unique(district):
+            w = np.array([g["category_weights"][c] for c in cats], dtype="float64")
+            for focus in g.get("district_focus", {}).get(d, []):
+                w[cats.index(focus)] *= 1.8
+            rows = np.flatnonzero(district == d)
+            out[rows] = rng.choice(cats, size=len(rows), p=w / w.sum())
+        ne_cats = np.array(["station", "employment", "governance", "emergency"])
+        rows = np.flatnonzero(is_ne)
+        out[rows] = ne_cats[rng.choice(4, size=len(rows), p=[0.4, 0.2, 0.3, 0.1])]
+        return out.astype(str)
+
+    # ------------------------------------------------------------------ activity calibration
+    def fact_mask(self, fact) -> np.ndarray:
+        a = self.activities
+        start, end = fact_period(pd.Series(fact._asdict()), self.divisions)
+        filters = Filters.parse(fact.filters or "")
+        mask = self.in_scope(a["community_code"], fact.scope_code)
+        dates = a["date"].to_numpy(dtype="datetime64[D]")
+        mask &= (dates >= np.datetime64(start)) & (dates <= np.datetime64(end))
+        if filters.categories:
+            mask &= a["category"].isin(filters.categories).to_numpy()
+        if filters.target_groups:
+            mask &= a["target_group"].isin(filters.target_groups).to_numpy()
+        if filters.team_types:
+            mask &= a["team_type"].isin(filters.team_types).to_numpy()
+        return mask
+
+    def calibrate_counts(self) -> np.ndarray:
+        """Facts on activity counts: drop surplus rows or add rows copied from the same scope and period."""
+        protected = np.zeros(len(self.activities), dtype=bool)
+        for f in self.facts_for("activities").itertuples():
+            mask = self.fact_mask(f)
+            have, want = int(mask.sum()), int(f.target)
+            filters = Filters.parse(f.filters or "")
+            if have > want:
+                drop = self.rng.choice(np.flatnonzero(mask), size=have - want, replace=False)
+                keep = np.ones(len(mask), dtype=bool)
+                keep[drop] = False
+                self.activities = self.activities[keep].reset_index(drop=True)
+                protected = protected[keep]
+            elif have < want:
+                base = f._replace(filters="")
+                pool = np.flatnonzero(self.fact_mask(base))
+                if filters.team_types:
+                    pool = pool[self.activities["team_type"].to_numpy()[pool] == filters.team_types[0]]
+                if len(pool) == 0:
+                    raise ValueError(f"fact {f.fact_id}: no activities in scope to copy from")
+                new = self.activities.iloc[self.rng.choice(pool, size=want - have)].copy()
+                if filters.categories:
+                    new["category"] = filters.categories[0]
+                    new["target_group"] = self.gen["target_by_category"].get(filters.categories[0], "general")
+                if filters.target_groups:
+                    new["target_group"] = filters.target_groups[0]
+                self.activities = pd.concat([self.activities, new], ignore_index=True)
+                protected = np.concatenate([protected, np.zeros(len(new), dtype=bool)])
+            protected |= self.fact_mask(f)
+        return protected
+
+    def calibrate_sums(self, protected: np.ndarray) -> None:
+        """Facts on summed activity columns: thin unprotected rows, then split the total exactly."""
+        for metric, column in FLOW_COLUMNS.items():
+            for f in self.facts_for(metric).itertuples():
+                mask = self.fact_mask(f)
+                target = int(f.target)
+                rows = np.flatnonzero(mask)
+                typical = max(1.0, float(self.activities[column].median()))
+                want_rows = max(1, min(len(rows), int(round(target / typical))))
+                droppable = rows[~protected[rows]]
+                surplus = len(rows) - want_rows
+                if surplus > 0 and len(droppable):
+                    drop = self.rng.choice(droppable, size=min(surplus, len(droppable)), replace=False)
+                    keep = np.ones(len(mask), dtype=bool)
+                    keep[drop] = False
+                    self.activities = self.activities[keep].reset_index(drop=True)
+                    protected = protected[keep]
+                    mask = self.fact_mask(f)
+                    rows = np.flatnonzero(mask)
+                if len(rows) > target:
+                    raise ValueError(f"fact {f.fact_id}: {len(rows)} protected rows exceed total {target}")
+                weights = self.activities[column].to_numpy(dtype="float64")[rows]
+                values = 1 + self.rng.multinomial(target - len(rows), weights / weights.sum())
+                self.activities.loc[rows, column] = values.astype(self.activities[column].dtype)
+
+    def calibrate_response_gain(self) -> None:
+        """Rescale post-pilot response times so baseline mean / post mean = 1 + gain."""
+        months = int(self.catalog.settings.get("baseline_months", 12))
+        a = self.activities
+        for f in self.facts_for("response_efficiency_gain").itertuples():
+            start, end = fact_period(pd.Series(f._asdict()), self.divisions)
+            scope = self.in_scope(a["community_code"], f.scope_code) & a["is_request"].to_numpy()
+            dates = a["date"].to_numpy(dtype="datetime64[D]")
+            pilot = np.datetime64(start)
+            base_start = np.datetime64((pd.Timestamp(start) - pd.DateOffset(months=months)).date())
+            baseline = scope & (dates >= base_start) & (dates < pilot)
+            post = scope & (dates >= pilot) & (dates <= np.datetime64(end))
+            if not baseline.any() or not post.any():
+                raise ValueError(f"fact {f.fact_id}: no request activities before or after the pilot")
+            ratio = 1 + f.target / 100.0
+            hours = a["response_hours"].to_numpy().copy()
+            factor = hours[baseline].mean() / (ratio * hours[post].mean())
+            hours[post] = np.round(hours[post] * factor, 2)
+            # Absorb the rounding residue in one row so the ratio is exact to the cent.
+            want_post_sum = hours[baseline].mean() / ratio * post.sum()
+            last = np.flatnonzero(post)[-1]
+            hours[last] = round(hours[last] + want_post_sum - hours[post].sum(), 2)
+            a["response_hours"] = hours
+
+    def finish_activities(self) -> None:
+        a = self.activities.sort_values(["date", "community_code", "team_id"], kind="stable",
+                                        na_position="first").reset_index(drop=True)
+        a.insert(0, "activity_id", np.arange(1, len(a) + 1, dtype="int64"))
+        a["date"] = a["date"].to_numpy(dtype="datetime64[D]")
+        self.activities = a.drop(columns=["team_type"])
+
+    # ------------------------------------------------------------------ resources, programmes, outcomes
+    def build_resources(self) -> None:
+        rng = self.rng
+        rows = [dict(kind=r["kind"], division_code=r["division_code"], level=r["level"], name_zh=r["name_zh"],
+                     name_en=r["name_en"], opened=r["opened"], amount_yuan=r.get("amount_yuan"))
+                for r in self.config.get("resources", [])]
+        kind_of = {m.id: m.column for m in self.catalog.by_source("resources")}
+        fact_districts = set()
+        names = dict(zip(self.divisions["code"], self.divisions["name_zh"], strict=True))
+        names_en = dict(zip(self.divisions["code"], self.divisions["name_en"], strict=True))
+        days = (pd.Timestamp(self.as_of) - pd.Timestamp(self.pilot_start)).days
+
+        def opened() -> dt.date:
+            return (pd.Timestamp(self.pilot_start) + pd.Timedelta(days=int(rng.integers(0, days)))).date()
+
+        def generic(kind: str, scope: str, level: str, k: int) -> list[dict]:
+            out = []
+            if level == "community":
+                comms = self.comm["code"][self.in_scope(self.comm["code"], scope)].to_numpy()
+                for code in rng.choice(comms, size=min(k, len(comms)), replace=False):
+                    out.append(dict(kind=kind, division_code=str(code), level="community",
+                                    name_zh=f"{names[code]}学校", name_en=f"{names_en[code]} School",
+                                    opened=opened(), amount_yuan=None))
+            else:
+                label_zh = _vocab("resource_kinds")[kind]["zh"]
+                label_en = _vocab("resource_kinds")[kind]["en"]
+                for i in range(k):
+                    out.append(dict(kind=kind, division_code=scope, level=level,
+                                    name_zh=f"示例{label_zh}{i + 1:02d}（{names[scope]}）",
+                                    name_en=f"Demo {label_en} {i + 1:02d} ({names_en[scope]})",
+                                    opened=opened(), amount_yuan=None))
+            return out
+
+        for metric, kind in kind_of.items():
+            for f in self.facts_for(metric).itertuples():
+                fact_districts.add(f.scope_code[:6])
+                levels = Filters.parse(f.filters or "").resource_levels
+                have = [r for r in rows if r["kind"] == kind and r["division_code"].startswith(f.scope_code)
+                        and (not levels or r["level"] in levels) and r["opened"] <= self.as_of]
+                missing = int(f.target) - len(have)
+                if missing < 0:
+                    raise ValueError(f"fact {f.fact_id}: the config lists more {kind} than the fact allows")
+                level = levels[0] if levels else ("community" if kind == "community_school" else "district")
+                rows += generic(kind, f.scope_code, level, missing)
+        for d in self.config["districts"]:
+            if d["code"] in fact_districts:
+                continue
+            rows += generic("community_school", d["code"], "community",
+                            int(rng.poisson(self.gen["schools_per_district"])))
+            rows += generic("university", d["code"], "district",
+                            int(rng.poisson(self.gen["universities_per_district"])))
+        frame = pd.DataFrame(rows)
+        frame.insert(0, "resource_id", [f"R{i + 1:05d}" for i in range(len(frame))])
+        self.resources = frame
+
+    def build_programmes(self) -> None:
+        cols = ["programme_id", "name_zh", "name_en", "owner_code", "kind", "focus_groups", "launch_date",
+                "description_zh", "description_en"]
+        self.programmes = pd.DataFrame([{c: p.get(c) for c in cols} for p in self.config.get("programmes", [])],
+                                       columns=cols)
+
+    def _series(self, launch: dt.date, total: int, kind: str) -> tuple[list[dt.date], np.ndarray]:
+        """Monthly values from launch to the as-of month: cumulative (stock) or per month (flow)."""
+        months = [m for m in self.months if m >= launch.replace(day=1)]
+        weights = self.rng.uniform(0.5, 1.5, len(months))
+        increments = self.rng.multinomial(total, weights / weights.sum())
+        return months, (np.cumsum(increments) if kind == "stock" else increments)
+
+    def build_outcomes(self) -> None:
+        rows = []
+        owned = set()
+        for p in self.config.get("programmes", []):
+            for metric in p.get("outcomes", []):
+                m = self.catalog.require(metric)
+                facts = self.facts_for(metric)
+                fact = facts[facts["scope_code"] == p["owner_code"]]
+                total = int(fact["target"].iloc[0]) if len(fact) else int(self.rng.integers(10, 200))
+                months, values = self._series(p["launch_date"], total, m.kind)
+                rows += [(mo, p["owner_code"], p["programme_id"], metric, float(v)) for mo, v in zip(months, values, strict=True)]
+                owned.add(p["owner_code"])
+        # Other pilot communities report the same outcomes without a named programme.
+        generic = {"children_in_difficulty_served": (2, 15), "migrant_children_served": (10, 120),
+                   "flexible_employment": (5, 60)}
+        for code in self.comm.loc[self.comm_pilot, "code"]:
+            if code in owned:
+                continue
+            launch = (pd.Timestamp(self.pilot_start) + pd.DateOffset(months=int(self.rng.integers(0, 6)))).date()
+            for metric, (lo, hi) in generic.items():
+                months, values = self._series(launch, int(self.rng.integers(lo, hi)), "stock")
+                rows += [(mo, code, None, metric, float(v)) for mo, v in zip(months, values, strict=True)]
+        self.outcomes = pd.DataFrame(rows, columns=["month", "division_code", "programme_id", "metric", "value"])
+
+    # ------------------------------------------------------------------ assembly
+    def build(self) -> dict[str, pa.Table]:
+        steps = [
+            ("divisions", self.build_divisions),
+            ("teams", self.build_teams),
+            ("headcounts", self.build_headcounts),
+            ("activities", self.build_activities),
+            ("calibration", self._calibrate_activities),
+            ("resources", self.build_resources),
+            ("programmes", self.build_programmes),
+            ("outcomes", self.build_outcomes),
+        ]
+        for i, (label, step) in enumerate(steps):
+            self.progress(i / len(steps), label)
+            step()
+        self.progress(1.0, "tables")
+        return self.tables()
+
+    def _calibrate_activities(self) -> None:
+        protected = self.calibrate_counts()
+        self.calibrate_sums(protected)
+        self.calibrate_response_gain()
+        self.finish_activities()
+
+    def tables(self) -> dict[str, pa.Table]:
+        frames = {
+            "divisions": self.divisions,
+            "headcounts": self.headcounts,
+            "teams": self.teams,
+            "activities": self.activities,
+            "resources": self.resources,
+            "programmes": self.programmes,
+            "outcomes": self.outcomes,
+        }
+        out = {name: _to_arrow(name, frame) for name, frame in frames.items()}
+        out["reported_facts"] = self.facts_table
+        return out
+
+
+def _vocab(name: str) -> dict[str, dict[str, str]]:
+    from govdash.vocab import load_vocabulary
+
+    return load_vocabulary()[name]
+
+
+def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
+    schema = TABLES[name].schema
+    arrays = []
+    for field in schema:
+        values = frame[field.name]
+        if pa.types.is_date32(field.type):
+            values = pd.to_datetime(values).dt.date.where(values.notna(), None)
+        arrays.append(pa.array(values.tolist() if values.dtype == object else values, type=field.type,
+                               from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)

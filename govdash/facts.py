@@ -1,0 +1,120 @@
+"""Reported facts: quantitative statements from briefings, kept in data/reported_facts.csv.
+
+Qualifiers keep their Chinese meaning when checked:
+  exact      as stated, to the precision written (40% matches 39.5 <= x < 40.5; 52 must be 52)
+  more_than  余/多: v <= x < v + one unit of the last significant digit (530余: 530..539)
+  nearly     近: just under v, v*(1 - tolerance) <= x < v (近3万: 28,500..29,999 at 5%)
+  about      约: |x - v| <= tolerance * v
+  at_least   以上: x >= v
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from govdash.contract import QUALIFIERS, TABLES
+from govdash.fmt import decimals
+from govdash.paths import DATA_DIR
+from govdash.problems import ContractError, Problem
+
+FACTS_FILE = DATA_DIR / "reported_facts.csv"
+DEFAULT_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Bounds:
+    low: float
+    high: float
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+
+    def contains(self, x: float | None) -> bool:
+        if x is None or math.isnan(x):
+            return False
+        above = x >= self.low if self.low_inclusive else x > self.low
+        below = x <= self.high if self.high_inclusive else x < self.high
+        return above and below
+
+    def describe(self) -> str:
+        lo = "[" if self.low_inclusive else "("
+        hi = "]" if self.high_inclusive else ")"
+        return f"{lo}{self.low:g}, {self.high:g}{hi}"
+
+
+def significant_step(value: float) -> float:
+    """One unit of the last significant digit: 530 -> 10, 2800 -> 100, 12.5 -> 0.1, 7 -> 1."""
+    d = decimals(value)
+    if d:
+        return 10.0 ** -d
+    n = int(round(abs(value)))
+    if n == 0:
+        return 1.0
+    step = 1
+    while n % 10 == 0:
+        n //= 10
+        step *= 10
+    return float(step)
+
+
+def bounds(value: float, qualifier: str, tolerance: float | None = None) -> Bounds:
+    """The interval of values that agree with a reported value and its qualifier."""
+    tol = DEFAULT_TOLERANCE if tolerance is None or math.isnan(tolerance) else tolerance
+    if qualifier == "exact":
+        half = 0.5 * 10.0 ** -decimals(value)
+        return Bounds(value - half, value + half, True, False)
+    if qualifier == "more_than":
+        return Bounds(value, value + significant_step(value), True, False)
+    if qualifier == "nearly":
+        return Bounds(value * (1 - tol), value, True, False)
+    if qualifier == "about":
+        return Bounds(value * (1 - tol), value * (1 + tol))
+    if qualifier == "at_least":
+        return Bounds(value, math.inf)
+    raise ValueError(f"unknown qualifier {qualifier!r}; allowed: {QUALIFIERS}")
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text and text.strip() else None
+
+
+def _float(text: str) -> float | None:
+    return float(text) if text and text.strip() else None
+
+
+def load_facts_csv(path: Path = FACTS_FILE) -> pa.Table:
+    """Read the human-edited CSV into a contract table, reporting every bad cell with its row."""
+    schema = TABLES["reported_facts"].schema
+    columns: dict[str, list] = {f.name: [] for f in schema}
+    problems: list[Problem] = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ContractError(Problem("facts", f"missing columns {missing}", f"缺少列 {missing}",
+                                        str(path)))
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                parsed = {
+                    "value": float(row["value"]),
+                    "as_of": _date(row["as_of"]),
+                    "period_start": _date(row["period_start"]),
+                    "tolerance": _float(row["tolerance"]),
+                }
+            except ValueError as exc:
+                problems.append(Problem("facts", f"bad value ({exc})", f"数值或日期无效（{exc}）",
+                                        f"{path.name} line {lineno}"))
+                continue
+            if row["qualifier"] not in QUALIFIERS:
+                problems.append(Problem("facts", f"unknown qualifier {row['qualifier']!r}",
+                                        f"未知限定词 {row['qualifier']!r}", f"{path.name} line {lineno}"))
+            for name in columns:
+                columns[name].append(parsed[name] if name in parsed else (row[name] or None))
+    if problems:
+        raise ContractError(problems)
+    return pa.table(columns, schema=schema)

@@ -1,0 +1,50 @@
+"""Locale-aware numbers: 万/亿 in Chinese, K/M in English, with qualifiers kept visible (530+, ≈3万)."""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_compact_decimal, format_decimal
+
+LOCALES = {"zh": "zh_CN", "en": "en_US"}
+
+
+def number(value: float | None, lang: str = "zh", *, digits: int = 0, compact: bool = True) -> str:
+    """A number for display; compact (3.2万 / 32K) from ten thousand up in Chinese, 1e4 in English."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    locale = LOCALES[lang]
+    if compact and abs(value) >= 10000:
+        return format_compact_decimal(value, locale=locale, fraction_digits=2 if lang == "zh" else 1)
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(round(value, digits), format=fmt, locale=locale)
+
+
+QUALIFIER_FORMS = {
+    "zh": {"exact": "{v}", "more_than": "{v}余", "nearly": "近{v}", "about": "约{v}", "at_least": "{v}以上"},
+    "en": {"exact": "{v}", "more_than": "{v}+", "nearly": "≈{v}", "about": "~{v}", "at_least": "≥{v}"},
+}
+
+
+def qualified(value: float, qualifier: str, lang: str = "zh", unit: str = "") -> str:
+    """Render a reported value with its qualifier: 530余支, 近3万, 40%; 530+ teams, ≈30K."""
+    digits = decimals(value)
+    text = QUALIFIER_FORMS[lang][qualifier].format(v=number(value, lang, digits=digits))
+    if unit == "%":
+        return text + "%"
+    return f"{text}{unit}" if lang == "zh" else (f"{text} {unit}" if unit else text)
+
+
+def decimals(value: float) -> int:
+    """Decimals as written: 40.0 -> 0, 12.5 -> 1 (the shortest repr round-trips)."""
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0
+    frac = text.split(".", 1)[1].rstrip("0")
+    return len(frac)
+
+
+def percent(value: float | None, lang: str = "zh", digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return number(value, lang, digits=digits, compact=False) + "%"

@@ -1,0 +1,252 @@
+"""Compute catalog metrics for a scope and period, honouring each metric's aggregation kind.
+
+Stocks take each community's last value in the period and are summed across divisions; flows are
+summed; ratios are recomputed from the aggregated numerator and denominator, never averaged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from govdash.catalog import Catalog, load_catalog
+from govdash.contract import CODE_LENGTH
+from govdash.query import run_query
+from govdash.snapshot import Snapshot
+
+GROUP_LEN = {"city": 0, "district": CODE_LENGTH["district"], "street": CODE_LENGTH["street"],
+             "community": CODE_LENGTH["community"]}
+FILTER_KEYS = {"category": "activities", "target_group": "activities", "team_type": "activities",
+               "level": "resources"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions. None means "all"; they apply only to the sources that have the column."""
+
+    categories: tuple[str, ...] | None = None
+    target_groups: tuple[str, ...] | None = None
+    team_types: tuple[str, ...] | None = None
+    resource_levels: tuple[str, ...] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Filters:
+        """Parse "key=value;key=value|value" as written in the reported-facts file."""
+        values: dict[str, tuple[str, ...]] = {}
+        text = text if isinstance(text, str) else ""  # a missing CSV cell arrives as None or NaN
+        for part in filter(None, (p.strip() for p in text.split(";"))):
+            key, _, raw = part.partition("=")
+            key = key.strip()
+            if key not in FILTER_KEYS:
+                raise ValueError(f"unknown filter {key!r}; allowed: {sorted(FILTER_KEYS)}")
+            values[key] = tuple(v.strip() for v in raw.split("|") if v.strip())
+        return cls(categories=values.get("category"), target_groups=values.get("target_group"),
+                   team_types=values.get("team_type"), resource_levels=values.get("level"))
+
+    def sources(self) -> set[str]:
+        used = set()
+        if self.categories or self.target_groups or self.team_types:
+            used.add("activities")
+        if self.resource_levels:
+            used.add("resources")
+        return used
+
+
+def _list(values: tuple[str, ...] | None) -> list[str] | None:
+    return list(values) if values is not None else None
+
+
+def scope_prefix(scope_code: str, divisions: pd.DataFrame) -> str:
+    level = divisions.loc[divisions["code"] == scope_code, "level"]
+    if level.empty:
+        raise ValueError(f"unknown division {scope_code!r}")
+    return "" if level.iloc[0] == "city" else scope_code
+
+
+def _common(snapshot: Snapshot, divisions: pd.DataFrame, group_level: str, scope_code: str) -> dict:
+    if group_level not in GROUP_LEN:
+        raise ValueError(f"unknown level {group_level!r}")
+    return {"code_len": GROUP_LEN[group_level], "scope_prefix": scope_prefix(scope_code, divisions)}
+
+
+def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -> pd.DataFrame:
+    """One aggregate query per source, reshaped to division_code x catalog column."""
+    if source == "headcounts":
+        return run_query(con, "stocks_by_division", snapshot, start=start, end=end, **common)
+    if source == "divisions":
+        return run_query(con, "division_stocks", snapshot, **common)
+    if source == "activities":
+        return run_query(con, "flows_by_division", snapshot, start=start, end=end,
+                         categories=_list(filters.categories),
+                         target_groups=_list(filters.target_groups),
+                         team_types=_list(filters.team_types),
+                         baseline_months=int(catalog.settings.get("baseline_months", 12)), **common)
+    if source == "resources":
+        long = run_query(con, "resources_by_division", snapshot, end=end,
+                         levels=_list(filters.resource_levels), **common)
+        return _pivot(long, ["division_code"], "kind", "n")
+    if source == "outcomes":
+        long = run_query(con, "outcomes_by_division", snapshot, start=start, end=end, **common)
+        kinds = {m.column: m.kind for m in catalog.by_source("outcomes")}
+        long["value"] = np.where(long["metric"].map(kinds) == "flow", long["flow_value"],
+                                 long["stock_value"])
+        return _pivot(long, ["division_code"], "metric", "value")
+    raise ValueError(source)
+
+
+def _pivot(long: pd.DataFrame, index: list[str], columns: str, values: str) -> pd.DataFrame:
+    """Long to wide; an empty result keeps its key columns so later joins still work."""
+    if long.empty:
+        return pd.DataFrame(columns=index)
+    return long.pivot_table(index=index, columns=columns, values=values, aggfunc="sum").reset_index()
+
+
+def apply_ratios(frame: pd.DataFrame, metric_ids: list[str], catalog: Catalog) -> pd.DataFrame:
+    """Add ratio columns computed from already aggregated bases (works for totals and for months)."""
+
+    def value(mid: str) -> pd.Series:
+        if mid in frame.columns:
+            return frame[mid].astype("float64")
+        m = catalog[mid]
+        num, den = value(m.numerator), value(m.denominator)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = m.scale * num / den.where(den != 0) + m.offset
+        frame[mid] = out
+        return out
+
+    for mid in metric_ids:
+        value(mid)
+    return frame
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    metric_ids: list[str],
+    *,
+    divisions: pd.DataFrame,
+    group_level: str,
+    scope_code: str,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Metric values per division at group_level inside the scope, over [start, end].
+
+    Returns one row per division of that level in the scope (those with no data show NaN for
+    stocks and 0 for flows), indexed by division code.
+    """
+    catalog = catalog or load_catalog()
+    filters = filters or Filters()
+    for mid in metric_ids:
+        catalog.require(mid)
+    base = set().union(*(catalog.base_metrics(m) for m in metric_ids)) if metric_ids else set()
+    sources = sorted({catalog[b].source for b in base})
+    common = _common(snapshot, divisions, group_level, scope_code)
+
+    frame = _groups(divisions, group_level, common["scope_prefix"])
+    for source in sources:
+        part = _source_frame(con, snapshot, source, common, start, end, filters, catalog)
+        if group_level == "city":
+            part["division_code"] = frame.index[0]
+        part = part.set_index("division_code")
+        for b in base:
+            m = catalog[b]
+            if m.source != source:
+                continue
+            col = part[m.column] if m.column in part.columns else pd.Series(dtype="float64")
+            frame[b] = col.reindex(frame.index)
+            if m.kind == "flow" or source == "resources":
+                frame[b] = frame[b].fillna(0)
+    apply_ratios(frame, metric_ids, catalog)
+    return frame[metric_ids]
+
+
+def _groups(divisions: pd.DataFrame, level: str, prefix: str) -> pd.DataFrame:
+    rows = divisions[divisions["level"] == level]
+    if level != "city":
+        rows = rows[rows["code"].str.startswith(prefix)]
+    return pd.DataFrame(index=pd.Index(rows["code"].tolist(), name="division_code"))
+
+
+def compute_total(con, snapshot, metric_ids, *, divisions, scope_code, start, end, filters=None,
+                  catalog=None) -> dict[str, float]:
+    """Metric values for the scope as a whole (one number each)."""
+    level = divisions.loc[divisions["code"] == scope_code, "level"].iloc[0]
+    frame = compute(con, snapshot, metric_ids, divisions=divisions, group_level=level,
+                    scope_code=scope_code, start=start, end=end, filters=filters, catalog=catalog)
+    row = frame.loc[scope_code]
+    return {mid: (None if pd.isna(row[mid]) else float(row[mid])) for mid in metric_ids}
+
+
+def monthly(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    metric_ids: list[str],
+    *,
+    divisions: pd.DataFrame,
+    group_level: str,
+    scope_code: str,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Long frame (month, division_code, metric, value): each month aggregated by the metric's kind."""
+    catalog = catalog or load_catalog()
+    filters = filters or Filters()
+    for mid in metric_ids:
+        catalog.require(mid)
+    base = set().union(*(catalog.base_metrics(m) for m in metric_ids))
+    sources = {catalog[b].source for b in base}
+    common = _common(snapshot, divisions, group_level, scope_code)
+    parts: list[pd.DataFrame] = []
+    if "headcounts" in sources:
+        parts.append(run_query(con, "stocks_monthly", snapshot, start=start, end=end, **common))
+    if "activities" in sources:
+        parts.append(run_query(con, "flows_monthly", snapshot, start=start, end=end,
+                               categories=_list(filters.categories),
+                               target_groups=_list(filters.target_groups),
+                               team_types=_list(filters.team_types), **common))
+    if "outcomes" in sources:
+        long = run_query(con, "outcomes_monthly", snapshot, start=start, end=end, **common)
+        parts.append(_pivot(long, ["month", "division_code"], "metric", "value"))
+    if "resources" in sources:
+        long = run_query(con, "resources_monthly", snapshot, start=start, end=end,
+                         levels=_list(filters.resource_levels), **common)
+        parts.append(_pivot(long, ["month", "division_code"], "kind", "n"))
+    months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(), end, freq="MS")
+    groups = _groups(divisions, group_level, common["scope_prefix"]).index
+    keys = [""] if group_level == "city" else list(groups)
+    frame = pd.MultiIndex.from_product([months.date, keys], names=["month", "division_code"])
+    frame = pd.DataFrame(index=frame)
+    for part in parts:
+        part["month"] = pd.to_datetime(part["month"]).dt.date
+        part = part.set_index(["month", "division_code"])
+        for b in base:
+            m = catalog[b]
+            if m.source == "divisions" or m.column not in part.columns:
+                continue
+            frame[b] = part[m.column].reindex(frame.index)
+            if m.kind == "flow":
+                frame[b] = frame[b].fillna(0)
+    if "divisions" in sources:
+        static = run_query(con, "division_stocks", snapshot, **common).set_index("division_code")
+        codes = frame.index.get_level_values("division_code")
+        for b in base:
+            m = catalog[b]
+            if m.source == "divisions":
+                frame[b] = static[m.column].reindex(codes).to_numpy()
+    for b in base:
+        if b not in frame.columns:
+            frame[b] = 0.0 if catalog[b].kind == "flow" else np.nan
+    apply_ratios(frame, metric_ids, catalog)
+    out = frame[metric_ids].reset_index()
+    if group_level == "city":
+        out["division_code"] = groups[0]
+    return out.melt(id_vars=["month", "division_code"], var_name="metric", value_name="value")

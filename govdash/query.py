@@ -1,0 +1,109 @@
+"""The one way SQL runs: load a named .sql file from queries/, bind values, run on a fresh cursor.
+
+Table locations are bound too ($activities_parquet ...), from the verified snapshot, so no SQL text is
+ever assembled in Python. Each run is recorded (name, parameters, rows, milliseconds) for tracing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from govdash.contract import TABLES
+from govdash.paths import QUERIES_DIR
+from govdash.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+TABLE_PARAM_SUFFIX = "_parquet"
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sql: str
+    purpose: str
+    params: tuple[str, ...]
+
+    @property
+    def table_params(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if p.endswith(TABLE_PARAM_SUFFIX))
+
+    @property
+    def value_params(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if not p.endswith(TABLE_PARAM_SUFFIX))
+
+
+@dataclass(frozen=True)
+class QueryRecord:
+    name: str
+    snapshot_id: str
+    params: dict
+    rows: int
+    ms: float
+
+
+QUERY_LOG: deque[QueryRecord] = deque(maxlen=500)
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+@lru_cache(maxsize=128)
+def load_query(name: str, directory: Path = QUERIES_DIR) -> Query:
+    """Read queries/<name>.sql. The header comment's first line is its purpose."""
+    if not QUERY_NAME.match(name):
+        raise ValueError(f"invalid query name {name!r}")
+    path = directory / f"{name}.sql"
+    text = path.read_text(encoding="utf-8")
+    header = [ln[2:].strip() for ln in text.splitlines() if ln.startswith("--")]
+    purpose = header[0] if header else ""
+    params = tuple(dict.fromkeys(PARAM.findall(_strip_comments(text))))
+    for p in params:
+        if p.endswith(TABLE_PARAM_SUFFIX) and p[: -len(TABLE_PARAM_SUFFIX)] not in TABLES:
+            raise ValueError(f"{path}: ${p} names no contract table")
+    return Query(name=name, sql=text, purpose=purpose, params=params)
+
+
+def query_names(directory: Path = QUERIES_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.sql"))
+
+
+def run_query(con: duckdb.DuckDBPyConnection, name: str, snapshot: Snapshot, **params) -> pd.DataFrame:
+    """Run a named query against a snapshot; every value is a bound parameter, never SQL text."""
+    query = load_query(name)
+    unknown = set(params) - set(query.value_params)
+    missing = set(query.value_params) - set(params)
+    if unknown or missing:
+        raise TypeError(f"query {name}: unknown parameters {sorted(unknown)}, missing {sorted(missing)}")
+    bind = dict(params)
+    for p in query.table_params:
+        bind[p] = str(snapshot.table_path(p[: -len(TABLE_PARAM_SUFFIX)]))
+    cursor = con.cursor()
+    start = time.perf_counter()
+    try:
+        frame = cursor.execute(query.sql, bind).df()
+    finally:
+        cursor.close()
+    ms = (time.perf_counter() - start) * 1000
+    QUERY_LOG.append(QueryRecord(name, snapshot.id, dict(params), len(frame), ms))
+    log.debug("query %s on %s %s -> %d rows in %.1f ms", name, snapshot.id, params, len(frame), ms)
+    return frame
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB; snapshots are read in place through read_parquet."""
+    con = duckdb.connect(":memory:")
+    con.execute("set threads to 2")
+    return con

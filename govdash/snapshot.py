@@ -1,0 +1,291 @@
+"""Immutable snapshots: one folder per snapshot, a Parquet file per table and a manifest.json.
+
+A snapshot is written into a hidden temporary folder and renamed into place in one step, so a
+reader sees either the whole snapshot or nothing. A folder without a valid manifest is invisible.
+The id is content-addressed (as-of date, provenance, digest of the file checksums), so writing the
+same content twice yields the same snapshot instead of a second copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from govdash.catalog import load_catalog
+from govdash.contract import (
+    SAFE_ID,
+    SCHEMA_VERSION,
+    SUPPORTED_SCHEMA_VERSIONS,
+    TABLES,
+    check_schema,
+    conform,
+    validate_tables,
+)
+from govdash.paths import default_snapshots_dir, is_default_snapshots_dir
+from govdash.problems import Problem, SnapshotError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+PROVENANCES = ("demo", "imported", "reported")
+ROW_GROUP_SIZE = 128 * 1024
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A verified snapshot on disk."""
+
+    id: str
+    path: Path
+    manifest: dict
+
+    @property
+    def as_of(self) -> dt.date:
+        return dt.date.fromisoformat(self.manifest["as_of"])
+
+    @property
+    def provenance(self) -> str:
+        return self.manifest["provenance"]
+
+    @property
+    def is_demo(self) -> bool:
+        return self.provenance == "demo"
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        return {name: entry["rows"] for name, entry in self.manifest["tables"].items()}
+
+    def table_path(self, table: str) -> Path:
+        if table not in TABLES:
+            raise KeyError(table)
+        return self.path / self.manifest["tables"][table]["file"]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Deterministic bytes for the same table: fixed row groups, compression and no pandas metadata."""
+    table = table.replace_schema_metadata(None)
+    pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP_SIZE,
+                   write_statistics=True, use_dictionary=True)
+
+
+def snapshot_id(as_of: dt.date, provenance: str, checksums: dict[str, str]) -> str:
+    digest = hashlib.sha256("".join(f"{k}:{checksums[k]}\n" for k in sorted(checksums)).encode())
+    return f"{as_of.isoformat()}-{provenance}-{digest.hexdigest()[:10]}"
+
+
+def write_snapshot(
+    tables: dict[str, pa.Table],
+    *,
+    as_of: dt.date,
+    provenance: str,
+    root: Path | None = None,
+    note: str = "",
+    generator: dict | None = None,
+    validate: bool = True,
+) -> Snapshot:
+    """Validate every table, write them to a temporary folder and rename it into place atomically."""
+    if provenance not in PROVENANCES:
+        raise ValueError(f"provenance must be one of {PROVENANCES}")
+    root = Path(root) if root else default_snapshots_dir()
+    conformed = {name: conform(name, tables[name]) for name in TABLES if name in tables}
+    if validate:
+        outcome_metrics = {m.id for m in load_catalog().by_source("outcomes")}
+        validate_tables(conformed, outcome_metrics)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        entries, checksums = {}, {}
+        for name, table in conformed.items():
+            path = tmp / f"{name}.parquet"
+            write_parquet(table, path)
+            with open(path, "rb+") as fh:
+                os.fsync(fh.fileno())
+            checksums[name] = _sha256(path)
+            entries[name] = {"file": path.name, "rows": table.num_rows, "sha256": checksums[name]}
+        sid = snapshot_id(as_of, provenance, checksums)
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "id": sid,
+            "as_of": as_of.isoformat(),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "provenance": provenance,
+            "note": note,
+            "generator": generator or {},
+            "tables": entries,
+        }
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        final = root / sid
+        if final.exists():
+            log.info("snapshot %s already exists; keeping the existing folder", sid)
+            shutil.rmtree(tmp)
+            return open_snapshot(sid, root)
+        os.rename(tmp, final)
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote snapshot %s", sid)
+    return Snapshot(sid, final, manifest)
+
+
+def _problem(code: str, where: Path | str, en: str, zh: str) -> Problem:
+    return Problem(code, en, zh, str(where))
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise SnapshotError(_problem("missing", folder, "snapshot folder not found", "快照文件夹不存在"))
+    if not path.exists():
+        if not any(folder.iterdir()):
+            raise SnapshotError(_problem("empty", folder, "snapshot folder is empty (no manifest.json)",
+                                         "快照文件夹为空（缺少 manifest.json）"))
+        raise SnapshotError(_problem("no_manifest", path, "manifest.json is missing",
+                                     "缺少 manifest.json"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SnapshotError(_problem("bad_manifest", path, f"manifest is not valid JSON ({exc})",
+                                     "manifest.json 不是有效的 JSON")) from None
+    version = manifest.get("schema_version") if isinstance(manifest, dict) else None
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise SnapshotError(_problem("schema_version", path,
+                                     f"unknown schema version {version!r} (this build reads "
+                                     f"{sorted(SUPPORTED_SCHEMA_VERSIONS)})",
+                                     f"不支持的数据契约版本 {version!r}（本程序支持 "
+                                     f"{sorted(SUPPORTED_SCHEMA_VERSIONS)}）"))
+    for key in ("id", "as_of", "provenance", "tables"):
+        if key not in manifest:
+            raise SnapshotError(_problem("bad_manifest", path, f"manifest lacks {key!r}",
+                                         f"manifest.json 缺少 {key!r}"))
+    if manifest["id"] != folder.name:
+        raise SnapshotError(_problem("bad_manifest", path,
+                                     f"manifest id {manifest['id']!r} does not match the folder name",
+                                     f"manifest 中的 id {manifest['id']!r} 与文件夹名不符"))
+    return manifest
+
+
+_VERIFIED: dict[tuple[str, float], dict] = {}
+
+
+def verify_snapshot(folder: Path, *, force: bool = False) -> dict:
+    """Check the manifest, every file's checksum and every file's Parquet schema against the contract.
+
+    Verified folders are remembered by manifest mtime so the app does not re-hash on every rerun.
+    """
+    manifest = _read_manifest(folder)
+    key = (str(folder.resolve()), (folder / MANIFEST).stat().st_mtime)
+    if not force and key in _VERIFIED:
+        return _VERIFIED[key]
+    for name in TABLES:
+        entry = manifest["tables"].get(name)
+        if entry is None:
+            raise SnapshotError(_problem("missing_table", folder / MANIFEST,
+                                         f"table {name!r} is not listed", f"未列出数据表 {name!r}"))
+        path = folder / entry["file"]
+        if path.parent != folder or not path.exists():
+            raise SnapshotError(_problem("missing_file", path, "file listed in the manifest is missing",
+                                         "manifest 中列出的文件不存在"))
+        if _sha256(path) != entry["sha256"]:
+            raise SnapshotError(_problem("checksum", path,
+                                         "checksum mismatch: the file changed after it was written",
+                                         "校验和不符：文件在写入后被改动"))
+        try:
+            meta = pq.read_metadata(path)
+            schema = meta.schema.to_arrow_schema()
+        except (pa.ArrowException, OSError) as exc:
+            raise SnapshotError(_problem("corrupt", path, f"not a readable Parquet file ({exc})",
+                                         "不是可读取的 Parquet 文件")) from None
+        problems = check_schema(name, schema, where=str(path))
+        if problems:
+            raise SnapshotError(problems)
+        if meta.num_rows != entry["rows"]:
+            raise SnapshotError(_problem("rows", path, f"{meta.num_rows} rows, manifest says {entry['rows']}",
+                                         f"行数 {meta.num_rows} 与 manifest 中的 {entry['rows']} 不符"))
+    _VERIFIED[key] = manifest
+    return manifest
+
+
+def check_root(root: Path) -> None:
+    if not root.exists():
+        raise SnapshotError(_problem("no_data_dir", root, "data folder does not exist",
+                                     "数据文件夹不存在"))
+    if not root.is_dir():
+        raise SnapshotError(_problem("no_data_dir", root, "data path is not a folder", "数据路径不是文件夹"))
+
+
+def candidate_folders(root: Path) -> list[Path]:
+    """Visible snapshot folders (hidden temporary folders excluded), newest name last."""
+    check_root(root)
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def scan_snapshots(root: Path | None = None) -> tuple[list[Snapshot], list[Problem]]:
+    """All good snapshots, newest first, and the problems of the bad ones."""
+    root = Path(root) if root else default_snapshots_dir()
+    good, problems = [], []
+    for folder in candidate_folders(root):
+        try:
+            good.append(Snapshot(folder.name, folder, verify_snapshot(folder)))
+        except SnapshotError as exc:
+            problems.extend(exc.problems)
+    good.sort(key=lambda s: (s.manifest["as_of"], s.manifest.get("created_at", ""), s.id), reverse=True)
+    return good, problems
+
+
+def validate_snapshot_id(snapshot_id_: str) -> str:
+    """Ids come from URLs and command lines: refuse anything that could leave the snapshot folder."""
+    if not isinstance(snapshot_id_, str) or not SAFE_ID.match(snapshot_id_):
+        raise SnapshotError(Problem("bad_id", f"invalid snapshot id {snapshot_id_!r}",
+                                    f"无效的快照编号 {snapshot_id_!r}"))
+    return snapshot_id_
+
+
+def open_snapshot(snapshot_id_: str, root: Path | None = None) -> Snapshot:
+    root = Path(root) if root else default_snapshots_dir()
+    check_root(root)
+    folder = root / validate_snapshot_id(snapshot_id_)
+    return Snapshot(folder.name, folder, verify_snapshot(folder))
+
+
+def latest_good(root: Path | None = None) -> tuple[Snapshot | None, list[Problem]]:
+    """The newest snapshot that verifies, plus what was wrong with any newer ones."""
+    good, problems = scan_snapshots(root)
+    return (good[0] if good else None), problems
+
+
+def ensure_root(root: Path) -> None:
+    """Create the bundled snapshot folder on demand; a configured folder that is missing is an error."""
+    if not root.exists() and is_default_snapshots_dir(root):
+        root.mkdir(parents=True, exist_ok=True)
+    check_root(root)

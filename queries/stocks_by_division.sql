@@ -1,0 +1,39 @@
+-- Stock headcounts per division: each community's last reported value in the period, summed across communities.
+-- Params: $headcounts_parquet (table file, bound from the snapshot);
+--   $code_len (0 city, 6 district, 9 street, 12 community: the length of the grouping code);
+--   $scope_prefix (the scope's division code, '' for the whole city); $start, $end (dates).
+-- A community that reported nothing in the period stays NULL, never zero.
+with in_period as (
+    select h.*
+    from read_parquet($headcounts_parquet) as h
+    where h.month between date_trunc('month', $start::date) and $end::date
+      and starts_with(h.community_code, $scope_prefix)
+),
+
+last_per_community as (
+    select
+        community_code,
+        arg_max(social_workers, month) filter (where social_workers is not null) as social_workers,
+        arg_max(community_workers, month) filter (where community_workers is not null) as community_workers,
+        arg_max(registered_volunteers, month) filter (where registered_volunteers is not null) as registered_volunteers,
+        arg_max(volunteer_backbones, month) filter (where volunteer_backbones is not null) as volunteer_backbones,
+        arg_max(volunteer_teams, month) filter (where volunteer_teams is not null) as volunteer_teams,
+        arg_max(new_employment_teams, month) filter (where new_employment_teams is not null) as new_employment_teams,
+        arg_max(mobile_grid_workers, month) filter (where mobile_grid_workers is not null) as mobile_grid_workers
+    from in_period
+    group by community_code
+)
+
+select
+    left(l.community_code, $code_len) as division_code,
+    count(*) as reporting_communities,
+    sum(l.social_workers)::bigint as social_workers,
+    sum(l.community_workers)::bigint as community_workers,
+    sum(l.registered_volunteers)::bigint as registered_volunteers,
+    sum(l.volunteer_backbones)::bigint as volunteer_backbones,
+    sum(l.volunteer_teams)::bigint as volunteer_teams,
+    sum(l.new_employment_teams)::bigint as new_employment_teams,
+    sum(l.mobile_grid_workers)::bigint as mobile_grid_workers
+from last_per_community as l
+group by all
+order by division_code
