@@ -48,3 +48,25 @@ def percent(value: float | None, lang: str = "zh", digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return number(value, lang, digits=digits, compact=False) + "%"
+
+
+def metric_value(value: float | None, unit: str, kind: str, lang: str = "zh") -> str:
+    """A metric's value with its unit: 3.2万名, 34.5%, 12.3 per 10k residents."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == "%":
+        return percent(value, lang)
+    text = number(value, lang, digits=1 if kind == "ratio" else 0)
+    return f"{text}{unit}" if lang == "zh" else f"{text} {unit}"
+
+
+def signed_delta(delta: float | None, unit: str, kind: str, lang: str = "zh", pp: str = "pp") -> str | None:
+    """A change with its sign, so st.metric colours it; percentages change in percentage points."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return None
+    sign = "+" if delta >= 0 else "-"
+    if unit == "%":
+        body = number(abs(delta), lang, digits=1, compact=False)
+        return f"{sign}{body} {pp}" if lang == "en" else f"{sign}{body}{pp}"
+    body = number(abs(delta), lang, digits=1 if kind == "ratio" else 0)
+    return f"{sign}{body}"

@@ -1,0 +1,3 @@
+from govdash.cli import main
+
+raise SystemExit(main())
