@@ -10,6 +10,12 @@ lang = ui.language()
 st.sidebar.caption(t("app.title", lang))
 
 pages = [
-    st.Page("pages/overview.py", title=t("page.overview", lang), icon="🏙️", url_path="overview", default=True),
+    st.Page(
+        "pages/overview.py",
+        title=t("page.overview", lang),
+        icon="🏙️",
+        url_path="overview",
+        default=True,
+    ),
 ]
 st.navigation(pages).run()

@@ -58,8 +58,14 @@ class Catalog:
     def require(self, metric_id: str) -> Metric:
         """The allow-list check: unknown ids are refused with a clear message."""
         if metric_id not in self.metrics:
-            raise GovdashError(Problem("metric", f"unknown metric {metric_id!r}",
-                                       f"未知指标 {metric_id!r}", "data/metrics.toml"))
+            raise GovdashError(
+                Problem(
+                    "metric",
+                    f"unknown metric {metric_id!r}",
+                    f"未知指标 {metric_id!r}",
+                    "data/metrics.toml",
+                )
+            )
         return self.metrics[metric_id]
 
     def visible(self) -> list[Metric]:
@@ -81,27 +87,49 @@ def _problems(metrics: dict[str, Metric]) -> list[Problem]:
     for m in metrics.values():
         where = f"data/metrics.toml [metrics.{m.id}]"
         if m.kind not in KINDS:
-            problems.append(Problem("catalog", f"unknown kind {m.kind!r}", f"未知类型 {m.kind!r}", where))
+            problems.append(
+                Problem("catalog", f"unknown kind {m.kind!r}", f"未知类型 {m.kind!r}", where)
+            )
         for part in ("label", "unit", "definition"):
             value = getattr(m, part)
             if not (value.get("zh") and value.get("en")):
-                problems.append(Problem("catalog", f"{part} needs zh and en", f"{part} 需要中英文", where))
+                problems.append(
+                    Problem("catalog", f"{part} needs zh and en", f"{part} 需要中英文", where)
+                )
         if m.kind == "ratio":
             for side in (m.numerator, m.denominator):
                 if side not in metrics:
-                    problems.append(Problem("catalog", f"ratio refers to unknown metric {side!r}",
-                                            f"比率引用了未知指标 {side!r}", where))
+                    problems.append(
+                        Problem(
+                            "catalog",
+                            f"ratio refers to unknown metric {side!r}",
+                            f"比率引用了未知指标 {side!r}",
+                            where,
+                        )
+                    )
         elif m.source not in SOURCES or not m.column:
-            problems.append(Problem("catalog", "stock and flow metrics need a source and a column",
-                                    "存量和流量指标需要 source 和 column", where))
+            problems.append(
+                Problem(
+                    "catalog",
+                    "stock and flow metrics need a source and a column",
+                    "存量和流量指标需要 source 和 column",
+                    where,
+                )
+            )
     return problems
 
 
 def _check_acyclic(metrics: dict[str, Metric]) -> None:
     def visit(mid: str, path: tuple[str, ...]) -> None:
         if mid in path:
-            raise GovdashError(Problem("catalog", f"ratio cycle {' -> '.join(path + (mid,))}",
-                                       f"比率循环引用 {' -> '.join(path + (mid,))}", "data/metrics.toml"))
+            raise GovdashError(
+                Problem(
+                    "catalog",
+                    f"ratio cycle {' -> '.join(path + (mid,))}",
+                    f"比率循环引用 {' -> '.join(path + (mid,))}",
+                    "data/metrics.toml",
+                )
+            )
         m = metrics[mid]
         if m.kind == "ratio":
             visit(m.numerator, path + (mid,))

@@ -58,8 +58,12 @@ def _snapshot(args: argparse.Namespace):
 def _no_snapshot(root):
     from govdash.problems import Problem
 
-    return Problem("no_snapshot", "no valid snapshot; run `python -m govdash demo` to build one",
-                   "没有可用的数据快照；请运行 python -m govdash demo 生成演示数据", str(root))
+    return Problem(
+        "no_snapshot",
+        "no valid snapshot; run `python -m govdash demo` to build one",
+        "没有可用的数据快照；请运行 python -m govdash demo 生成演示数据",
+        str(root),
+    )
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
@@ -71,8 +75,10 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     print(f"snapshot {snap.id} ({snap.provenance})")
     for r in result.itertuples():
         value = "—" if r.value_computed is None else f"{r.value_computed:,.2f}"
-        print(f"  {r.fact_id:4s} {r.status:8s} {r.scope_name:8s} {r.metric:30s} reported "
-              f"{r.value:>9,g} {r.qualifier:9s} computed {value:>12s} in {r.bounds} {r.message}")
+        print(
+            f"  {r.fact_id:4s} {r.status:8s} {r.scope_name:8s} {r.metric:30s} reported "
+            f"{r.value:>9,g} {r.qualifier:9s} computed {value:>12s} in {r.bounds} {r.message}"
+        )
     bad = int((result["status"] != "match").sum())
     print(f"{len(result) - bad} of {len(result)} facts match")
     return 1 if bad else 0
@@ -97,12 +103,18 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govdash", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="snapshot folder (default: data/snapshots or $GOVDASH_SNAPSHOTS_DIR)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="snapshot folder (default: data/snapshots or $GOVDASH_SNAPSHOTS_DIR)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build the deterministic demo snapshot")
-    demo.add_argument("--rows", type=int, default=None, help="activity rows (default from the config)")
+    demo.add_argument(
+        "--rows", type=int, default=None, help="activity rows (default from the config)"
+    )
     demo.add_argument("--seed", type=int, default=None)
     demo.set_defaults(func=cmd_demo)
     rec = sub.add_parser("reconcile", help="check every reported fact against a snapshot")
@@ -116,8 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if args.data_dir is None:
         args.data_dir = default_snapshots_dir()
     try:

@@ -56,8 +56,16 @@ TABLES: dict[str, TableSpec] = {
     for spec in (
         TableSpec(
             "divisions",
-            _schema(("code", S), ("level", S), ("name_zh", S), ("name_en", S), ("parent_code", S),
-                    ("population", I64), ("is_pilot", B), ("pilot_start", D)),
+            _schema(
+                ("code", S),
+                ("level", S),
+                ("name_zh", S),
+                ("name_en", S),
+                ("parent_code", S),
+                ("population", I64),
+                ("is_pilot", B),
+                ("pilot_start", D),
+            ),
             sort_by=("code",),
             required=("code", "level", "name_zh", "name_en", "is_pilot"),
             unique=("code",),
@@ -71,58 +79,126 @@ TABLES: dict[str, TableSpec] = {
         ),
         TableSpec(
             "teams",
-            _schema(("team_id", S), ("name_zh", S), ("name_en", S), ("community_code", S),
-                    ("team_type", S), ("founded", D)),
+            _schema(
+                ("team_id", S),
+                ("name_zh", S),
+                ("name_en", S),
+                ("community_code", S),
+                ("team_type", S),
+                ("founded", D),
+            ),
             sort_by=("team_id",),
             required=("team_id", "name_zh", "community_code", "team_type", "founded"),
             unique=("team_id",),
         ),
         TableSpec(
             "activities",
-            _schema(("activity_id", I64), ("date", D), ("community_code", S), ("team_id", S),
-                    ("category", S), ("target_group", S), ("volunteers", I32), ("social_workers", I32),
-                    ("service_hours", F64), ("served_person_times", I32), ("is_request", B),
-                    ("response_hours", F64)),
+            _schema(
+                ("activity_id", I64),
+                ("date", D),
+                ("community_code", S),
+                ("team_id", S),
+                ("category", S),
+                ("target_group", S),
+                ("volunteers", I32),
+                ("social_workers", I32),
+                ("service_hours", F64),
+                ("served_person_times", I32),
+                ("is_request", B),
+                ("response_hours", F64),
+            ),
             sort_by=("date", "community_code", "activity_id"),
-            required=("activity_id", "date", "community_code", "category", "target_group",
-                      "volunteers", "social_workers", "service_hours", "served_person_times",
-                      "is_request"),
+            required=(
+                "activity_id",
+                "date",
+                "community_code",
+                "category",
+                "target_group",
+                "volunteers",
+                "social_workers",
+                "service_hours",
+                "served_person_times",
+                "is_request",
+            ),
             unique=("activity_id",),
         ),
         TableSpec(
             "resources",
-            _schema(("resource_id", S), ("kind", S), ("name_zh", S), ("name_en", S),
-                    ("division_code", S), ("level", S), ("opened", D), ("amount_yuan", F64)),
+            _schema(
+                ("resource_id", S),
+                ("kind", S),
+                ("name_zh", S),
+                ("name_en", S),
+                ("division_code", S),
+                ("level", S),
+                ("opened", D),
+                ("amount_yuan", F64),
+            ),
             sort_by=("resource_id",),
             required=("resource_id", "kind", "name_zh", "division_code", "level", "opened"),
             unique=("resource_id",),
         ),
         TableSpec(
             "programmes",
-            _schema(("programme_id", S), ("name_zh", S), ("name_en", S), ("owner_code", S),
-                    ("kind", S), ("focus_groups", S), ("launch_date", D), ("description_zh", S),
-                    ("description_en", S)),
+            _schema(
+                ("programme_id", S),
+                ("name_zh", S),
+                ("name_en", S),
+                ("owner_code", S),
+                ("kind", S),
+                ("focus_groups", S),
+                ("launch_date", D),
+                ("description_zh", S),
+                ("description_en", S),
+            ),
             sort_by=("programme_id",),
             required=("programme_id", "name_zh", "owner_code", "kind", "launch_date"),
             unique=("programme_id",),
         ),
         TableSpec(
             "outcomes",
-            _schema(("month", D), ("division_code", S), ("programme_id", S), ("metric", S),
-                    ("value", F64)),
+            _schema(
+                ("month", D),
+                ("division_code", S),
+                ("programme_id", S),
+                ("metric", S),
+                ("value", F64),
+            ),
             sort_by=("metric", "month", "division_code"),
             required=("month", "division_code", "metric", "value"),
             unique=("month", "division_code", "programme_id", "metric"),
         ),
         TableSpec(
             "reported_facts",
-            _schema(("fact_id", S), ("scope_code", S), ("scope_name", S), ("metric", S),
-                    ("filters", S), ("value", F64), ("qualifier", S), ("unit", S), ("as_of", D),
-                    ("period_start", D), ("tolerance", F64), ("source_sentence", S),
-                    ("source_document", S), ("source_ref", S), ("note", S)),
+            _schema(
+                ("fact_id", S),
+                ("scope_code", S),
+                ("scope_name", S),
+                ("metric", S),
+                ("filters", S),
+                ("value", F64),
+                ("qualifier", S),
+                ("unit", S),
+                ("as_of", D),
+                ("period_start", D),
+                ("tolerance", F64),
+                ("source_sentence", S),
+                ("source_document", S),
+                ("source_ref", S),
+                ("note", S),
+            ),
             sort_by=("fact_id",),
-            required=("fact_id", "scope_code", "metric", "value", "qualifier", "unit", "as_of",
-                      "source_sentence", "source_document"),
+            required=(
+                "fact_id",
+                "scope_code",
+                "metric",
+                "value",
+                "qualifier",
+                "unit",
+                "as_of",
+                "source_sentence",
+                "source_document",
+            ),
             unique=("fact_id",),
         ),
     )
@@ -130,8 +206,13 @@ TABLES: dict[str, TableSpec] = {
 
 NON_NEGATIVE = {
     "headcounts": STOCK_COLUMNS,
-    "activities": ("volunteers", "social_workers", "service_hours", "served_person_times",
-                   "response_hours"),
+    "activities": (
+        "volunteers",
+        "social_workers",
+        "service_hours",
+        "served_person_times",
+        "response_hours",
+    ),
     "divisions": ("population",),
     "outcomes": ("value",),
     "resources": ("amount_yuan",),
@@ -165,13 +246,23 @@ def check_schema(name: str, schema: pa.Schema, where: str = "") -> list[Problem]
     actual = {f.name: f.type for f in schema}
     for col, typ in expected.items():
         if col not in actual:
-            problems.append(Problem("contract", f"missing column {col!r}", f"缺少列 {col!r}", where))
+            problems.append(
+                Problem("contract", f"missing column {col!r}", f"缺少列 {col!r}", where)
+            )
         elif actual[col] != typ:
-            problems.append(Problem("contract", f"column {col!r} has type {actual[col]}, expected {typ}",
-                                    f"列 {col!r} 的类型为 {actual[col]}，应为 {typ}", where))
+            problems.append(
+                Problem(
+                    "contract",
+                    f"column {col!r} has type {actual[col]}, expected {typ}",
+                    f"列 {col!r} 的类型为 {actual[col]}，应为 {typ}",
+                    where,
+                )
+            )
     for col in actual:
         if col not in expected:
-            problems.append(Problem("contract", f"unexpected column {col!r}", f"多余的列 {col!r}", where))
+            problems.append(
+                Problem("contract", f"unexpected column {col!r}", f"多余的列 {col!r}", where)
+            )
     return problems
 
 
@@ -190,8 +281,15 @@ def check_table(name: str, table: pa.Table) -> list[Problem]:
         nulls = table[col].null_count
         if nulls:
             row = _first_row(pc.is_null(table[col]).combine_chunks())
-            problems.append(_problem(name, col, f"{nulls} empty value(s) in a required column",
-                                     f"必填列有 {nulls} 个空值", row))
+            problems.append(
+                _problem(
+                    name,
+                    col,
+                    f"{nulls} empty value(s) in a required column",
+                    f"必填列有 {nulls} 个空值",
+                    row,
+                )
+            )
     for col in NON_NEGATIVE.get(name, ()):
         negative = pc.fill_null(pc.less(table[col], 0), False).combine_chunks()
         if pc.any(negative).as_py():
@@ -205,21 +303,38 @@ def check_table(name: str, table: pa.Table) -> list[Problem]:
         if pc.any(bad).as_py():
             row = _first_row(bad)
             value = table[col][row].as_py()
-            problems.append(_problem(name, col, f"unknown code {value!r} (see data/vocabulary.toml)",
-                                     f"未知代码 {value!r}（见 data/vocabulary.toml）", row))
+            problems.append(
+                _problem(
+                    name,
+                    col,
+                    f"unknown code {value!r} (see data/vocabulary.toml)",
+                    f"未知代码 {value!r}（见 data/vocabulary.toml）",
+                    row,
+                )
+            )
     if spec.unique and table.num_rows:
         keys = table.group_by(list(spec.unique), use_threads=False).aggregate([([], "count_all")])
         dup = pc.greater(keys["count_all"], 1)
         if pc.any(dup).as_py():
             n = pc.sum(dup).as_py()
-            problems.append(_problem(name, "+".join(spec.unique), f"{n} duplicate key(s)",
-                                     f"有 {n} 个重复键"))
+            problems.append(
+                _problem(name, "+".join(spec.unique), f"{n} duplicate key(s)", f"有 {n} 个重复键")
+            )
     if name == "reported_facts":
-        bad = pc.invert(pc.is_in(table["qualifier"], value_set=pa.array(QUALIFIERS))).combine_chunks()
+        bad = pc.invert(
+            pc.is_in(table["qualifier"], value_set=pa.array(QUALIFIERS))
+        ).combine_chunks()
         if pc.any(bad).as_py():
             row = _first_row(bad)
-            problems.append(_problem(name, "qualifier", f"unknown qualifier {table['qualifier'][row]}",
-                                     f"未知限定词 {table['qualifier'][row]}", row))
+            problems.append(
+                _problem(
+                    name,
+                    "qualifier",
+                    f"unknown qualifier {table['qualifier'][row]}",
+                    f"未知限定词 {table['qualifier'][row]}",
+                    row,
+                )
+            )
     return problems
 
 
@@ -230,29 +345,53 @@ def check_divisions(divisions: pa.Table) -> list[Problem]:
     by_code = {r["code"]: r for r in rows}
     cities = [r for r in rows if r["level"] == "city"]
     if len(cities) != 1:
-        problems.append(_problem("divisions", "level", f"expected exactly one city, found {len(cities)}",
-                                 f"应有且仅有一个市级区划，实有 {len(cities)} 个"))
+        problems.append(
+            _problem(
+                "divisions",
+                "level",
+                f"expected exactly one city, found {len(cities)}",
+                f"应有且仅有一个市级区划，实有 {len(cities)} 个",
+            )
+        )
     parent_level = {"district": "city", "street": "district", "community": "street"}
     for i, r in enumerate(rows):
         code, level = r["code"], r["level"]
         if not code.isdigit() or len(code) != CODE_LENGTH.get(level, -1):
-            problems.append(_problem("divisions", "code", f"code {code!r} is not a {level} code "
-                                     f"({CODE_LENGTH.get(level)} digits)",
-                                     f"代码 {code!r} 不是{CODE_LENGTH.get(level)}位的{level}代码", i))
+            problems.append(
+                _problem(
+                    "divisions",
+                    "code",
+                    f"code {code!r} is not a {level} code ({CODE_LENGTH.get(level)} digits)",
+                    f"代码 {code!r} 不是{CODE_LENGTH.get(level)}位的{level}代码",
+                    i,
+                )
+            )
             continue
         if level == "city":
             continue
         parent = by_code.get(r["parent_code"] or "")
         if parent is None or parent["level"] != parent_level[level]:
-            problems.append(_problem("divisions", "parent_code",
-                                     f"{code} ({r['name_en']}) has no {parent_level[level]} parent "
-                                     f"{r['parent_code']!r}",
-                                     f"{code}（{r['name_zh']}）的上级 {r['parent_code']!r} 不是有效的"
-                                     f"{parent_level[level]}", i))
+            problems.append(
+                _problem(
+                    "divisions",
+                    "parent_code",
+                    f"{code} ({r['name_en']}) has no {parent_level[level]} parent "
+                    f"{r['parent_code']!r}",
+                    f"{code}（{r['name_zh']}）的上级 {r['parent_code']!r} 不是有效的"
+                    f"{parent_level[level]}",
+                    i,
+                )
+            )
         elif level != "district" and not code.startswith(parent["code"]):
-            problems.append(_problem("divisions", "code", f"{code} does not start with its parent's "
-                                     f"code {parent['code']}", f"{code} 未以上级代码 {parent['code']} 开头",
-                                     i))
+            problems.append(
+                _problem(
+                    "divisions",
+                    "code",
+                    f"{code} does not start with its parent's code {parent['code']}",
+                    f"{code} 未以上级代码 {parent['code']} 开头",
+                    i,
+                )
+            )
     return problems
 
 
@@ -269,8 +408,15 @@ def check_references(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> 
         bad = bad.combine_chunks()
         if pc.any(bad).as_py():
             row = _first_row(bad)
-            problems.append(_problem(table, col, f"unknown {what_en} {values[row].as_py()!r}",
-                                     f"未知{what_zh} {values[row].as_py()!r}", row))
+            problems.append(
+                _problem(
+                    table,
+                    col,
+                    f"unknown {what_en} {values[row].as_py()!r}",
+                    f"未知{what_zh} {values[row].as_py()!r}",
+                    row,
+                )
+            )
 
     check("headcounts", "community_code", communities, "community", "社区")
     check("teams", "community_code", communities, "community", "社区")

@@ -51,7 +51,7 @@ def significant_step(value: float) -> float:
     """One unit of the last significant digit: 530 -> 10, 2800 -> 100, 12.5 -> 0.1, 7 -> 1."""
     d = decimals(value)
     if d:
-        return 10.0 ** -d
+        return 10.0**-d
     n = int(round(abs(value)))
     if n == 0:
         return 1.0
@@ -96,8 +96,9 @@ def load_facts_csv(path: Path = FACTS_FILE) -> pa.Table:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise ContractError(Problem("facts", f"missing columns {missing}", f"缺少列 {missing}",
-                                        str(path)))
+            raise ContractError(
+                Problem("facts", f"missing columns {missing}", f"缺少列 {missing}", str(path))
+            )
         for lineno, row in enumerate(reader, start=2):
             try:
                 parsed = {
@@ -107,12 +108,24 @@ def load_facts_csv(path: Path = FACTS_FILE) -> pa.Table:
                     "tolerance": _float(row["tolerance"]),
                 }
             except ValueError as exc:
-                problems.append(Problem("facts", f"bad value ({exc})", f"数值或日期无效（{exc}）",
-                                        f"{path.name} line {lineno}"))
+                problems.append(
+                    Problem(
+                        "facts",
+                        f"bad value ({exc})",
+                        f"数值或日期无效（{exc}）",
+                        f"{path.name} line {lineno}",
+                    )
+                )
                 continue
             if row["qualifier"] not in QUALIFIERS:
-                problems.append(Problem("facts", f"unknown qualifier {row['qualifier']!r}",
-                                        f"未知限定词 {row['qualifier']!r}", f"{path.name} line {lineno}"))
+                problems.append(
+                    Problem(
+                        "facts",
+                        f"unknown qualifier {row['qualifier']!r}",
+                        f"未知限定词 {row['qualifier']!r}",
+                        f"{path.name} line {lineno}",
+                    )
+                )
             for name in columns:
                 columns[name].append(parsed[name] if name in parsed else (row[name] or None))
     if problems:

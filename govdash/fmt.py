@@ -15,14 +15,28 @@ def number(value: float | None, lang: str = "zh", *, digits: int = 0, compact: b
         return "—"
     locale = LOCALES[lang]
     if compact and abs(value) >= 10000:
-        return format_compact_decimal(value, locale=locale, fraction_digits=2 if lang == "zh" else 1)
+        return format_compact_decimal(
+            value, locale=locale, fraction_digits=2 if lang == "zh" else 1
+        )
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(round(value, digits), format=fmt, locale=locale)
 
 
 QUALIFIER_FORMS = {
-    "zh": {"exact": "{v}", "more_than": "{v}余", "nearly": "近{v}", "about": "约{v}", "at_least": "{v}以上"},
-    "en": {"exact": "{v}", "more_than": "{v}+", "nearly": "≈{v}", "about": "~{v}", "at_least": "≥{v}"},
+    "zh": {
+        "exact": "{v}",
+        "more_than": "{v}余",
+        "nearly": "近{v}",
+        "about": "约{v}",
+        "at_least": "{v}以上",
+    },
+    "en": {
+        "exact": "{v}",
+        "more_than": "{v}+",
+        "nearly": "≈{v}",
+        "about": "~{v}",
+        "at_least": "≥{v}",
+    },
 }
 
 
@@ -51,16 +65,18 @@ def percent(value: float | None, lang: str = "zh", digits: int = 1) -> str:
 
 
 def metric_value(value: float | None, unit: str, kind: str, lang: str = "zh") -> str:
-    """A metric's value with its unit: 3.2万名, 34.5%, 12.3 per 10k residents."""
+    """A metric's value with its unit: 3.2万名, 34.5%; in English the label carries the unit (525.2K)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if unit == "%":
         return percent(value, lang)
     text = number(value, lang, digits=1 if kind == "ratio" else 0)
-    return f"{text}{unit}" if lang == "zh" else f"{text} {unit}"
+    return f"{text}{unit}" if lang == "zh" else text
 
 
-def signed_delta(delta: float | None, unit: str, kind: str, lang: str = "zh", pp: str = "pp") -> str | None:
+def signed_delta(
+    delta: float | None, unit: str, kind: str, lang: str = "zh", pp: str = "pp"
+) -> str | None:
     """A change with its sign, so st.metric colours it; percentages change in percentage points."""
     if delta is None or (isinstance(delta, float) and math.isnan(delta)):
         return None

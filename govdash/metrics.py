@@ -18,10 +18,18 @@ from govdash.contract import CODE_LENGTH
 from govdash.query import run_query
 from govdash.snapshot import Snapshot
 
-GROUP_LEN = {"city": 0, "district": CODE_LENGTH["district"], "street": CODE_LENGTH["street"],
-             "community": CODE_LENGTH["community"]}
-FILTER_KEYS = {"category": "activities", "target_group": "activities", "team_type": "activities",
-               "level": "resources"}
+GROUP_LEN = {
+    "city": 0,
+    "district": CODE_LENGTH["district"],
+    "street": CODE_LENGTH["street"],
+    "community": CODE_LENGTH["community"],
+}
+FILTER_KEYS = {
+    "category": "activities",
+    "target_group": "activities",
+    "team_type": "activities",
+    "level": "resources",
+}
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,12 @@ class Filters:
             if key not in FILTER_KEYS:
                 raise ValueError(f"unknown filter {key!r}; allowed: {sorted(FILTER_KEYS)}")
             values[key] = tuple(v.strip() for v in raw.split("|") if v.strip())
-        return cls(categories=values.get("category"), target_groups=values.get("target_group"),
-                   team_types=values.get("team_type"), resource_levels=values.get("level"))
+        return cls(
+            categories=values.get("category"),
+            target_groups=values.get("target_group"),
+            team_types=values.get("team_type"),
+            resource_levels=values.get("level"),
+        )
 
     def sources(self) -> set[str]:
         used = set()
@@ -80,20 +92,34 @@ def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -
     if source == "divisions":
         return run_query(con, "division_stocks", snapshot, **common)
     if source == "activities":
-        return run_query(con, "flows_by_division", snapshot, start=start, end=end,
-                         categories=_list(filters.categories),
-                         target_groups=_list(filters.target_groups),
-                         team_types=_list(filters.team_types),
-                         baseline_months=int(catalog.settings.get("baseline_months", 12)), **common)
+        return run_query(
+            con,
+            "flows_by_division",
+            snapshot,
+            start=start,
+            end=end,
+            categories=_list(filters.categories),
+            target_groups=_list(filters.target_groups),
+            team_types=_list(filters.team_types),
+            baseline_months=int(catalog.settings.get("baseline_months", 12)),
+            **common,
+        )
     if source == "resources":
-        long = run_query(con, "resources_by_division", snapshot, end=end,
-                         levels=_list(filters.resource_levels), **common)
+        long = run_query(
+            con,
+            "resources_by_division",
+            snapshot,
+            end=end,
+            levels=_list(filters.resource_levels),
+            **common,
+        )
         return _pivot(long, ["division_code"], "kind", "n")
     if source == "outcomes":
         long = run_query(con, "outcomes_by_division", snapshot, start=start, end=end, **common)
         kinds = {m.column: m.kind for m in catalog.by_source("outcomes")}
-        long["value"] = np.where(long["metric"].map(kinds) == "flow", long["flow_value"],
-                                 long["stock_value"])
+        long["value"] = np.where(
+            long["metric"].map(kinds) == "flow", long["flow_value"], long["stock_value"]
+        )
         return _pivot(long, ["division_code"], "metric", "value")
     raise ValueError(source)
 
@@ -102,7 +128,9 @@ def _pivot(long: pd.DataFrame, index: list[str], columns: str, values: str) -> p
     """Long to wide; an empty result keeps its key columns so later joins still work."""
     if long.empty:
         return pd.DataFrame(columns=index)
-    return long.pivot_table(index=index, columns=columns, values=values, aggfunc="sum").reset_index()
+    return long.pivot_table(
+        index=index, columns=columns, values=values, aggfunc="sum"
+    ).reset_index()
 
 
 def apply_ratios(frame: pd.DataFrame, metric_ids: list[str], catalog: Catalog) -> pd.DataFrame:
@@ -174,12 +202,23 @@ def _groups(divisions: pd.DataFrame, level: str, prefix: str) -> pd.DataFrame:
     return pd.DataFrame(index=pd.Index(rows["code"].tolist(), name="division_code"))
 
 
-def compute_total(con, snapshot, metric_ids, *, divisions, scope_code, start, end, filters=None,
-                  catalog=None) -> dict[str, float]:
+def compute_total(
+    con, snapshot, metric_ids, *, divisions, scope_code, start, end, filters=None, catalog=None
+) -> dict[str, float]:
     """Metric values for the scope as a whole (one number each)."""
     level = divisions.loc[divisions["code"] == scope_code, "level"].iloc[0]
-    frame = compute(con, snapshot, metric_ids, divisions=divisions, group_level=level,
-                    scope_code=scope_code, start=start, end=end, filters=filters, catalog=catalog)
+    frame = compute(
+        con,
+        snapshot,
+        metric_ids,
+        divisions=divisions,
+        group_level=level,
+        scope_code=scope_code,
+        start=start,
+        end=end,
+        filters=filters,
+        catalog=catalog,
+    )
     row = frame.loc[scope_code]
     return {mid: (None if pd.isna(row[mid]) else float(row[mid])) for mid in metric_ids}
 
@@ -209,16 +248,32 @@ def monthly(
     if "headcounts" in sources:
         parts.append(run_query(con, "stocks_monthly", snapshot, start=start, end=end, **common))
     if "activities" in sources:
-        parts.append(run_query(con, "flows_monthly", snapshot, start=start, end=end,
-                               categories=_list(filters.categories),
-                               target_groups=_list(filters.target_groups),
-                               team_types=_list(filters.team_types), **common))
+        parts.append(
+            run_query(
+                con,
+                "flows_monthly",
+                snapshot,
+                start=start,
+                end=end,
+                categories=_list(filters.categories),
+                target_groups=_list(filters.target_groups),
+                team_types=_list(filters.team_types),
+                **common,
+            )
+        )
     if "outcomes" in sources:
         long = run_query(con, "outcomes_monthly", snapshot, start=start, end=end, **common)
         parts.append(_pivot(long, ["month", "division_code"], "metric", "value"))
     if "resources" in sources:
-        long = run_query(con, "resources_monthly", snapshot, start=start, end=end,
-                         levels=_list(filters.resource_levels), **common)
+        long = run_query(
+            con,
+            "resources_monthly",
+            snapshot,
+            start=start,
+            end=end,
+            levels=_list(filters.resource_levels),
+            **common,
+        )
         parts.append(_pivot(long, ["month", "division_code"], "kind", "n"))
     months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(), end, freq="MS")
     groups = _groups(divisions, group_level, common["scope_prefix"]).index

@@ -40,8 +40,12 @@ def periods_for(snapshot: Snapshot) -> Periods:
     as_of = snapshot.as_of
     month = as_of.replace(day=1)
     partial = as_of != Periods.month_end(month)
-    return Periods(as_of=as_of, stock_month=month, flow_month=Periods.previous(month) if partial else month,
-                   partial=partial)
+    return Periods(
+        as_of=as_of,
+        stock_month=month,
+        flow_month=Periods.previous(month) if partial else month,
+        partial=partial,
+    )
 
 
 def is_flow_based(metric_id: str, catalog: Catalog) -> bool:
@@ -64,8 +68,14 @@ class Kpi:
         return self.value - self.previous
 
 
-def kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, divisions: pd.DataFrame, scope_code: str,
-         metric_ids: list[str], catalog: Catalog | None = None) -> list[Kpi]:
+def kpis(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    scope_code: str,
+    metric_ids: list[str],
+    catalog: Catalog | None = None,
+) -> list[Kpi]:
     """Each KPI in its month and the month before, each aggregated by its own kind."""
     catalog = catalog or load_catalog()
     p = periods_for(snapshot)
@@ -77,8 +87,16 @@ def kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, divisions: pd.DataF
     for month, mids in groups.items():
         for m in (month, Periods.previous(month)):
             end = min(Periods.month_end(m), p.as_of)
-            got = compute_total(con, snapshot, mids, divisions=divisions, scope_code=scope_code,
-                                start=m, end=end, catalog=catalog)
+            got = compute_total(
+                con,
+                snapshot,
+                mids,
+                divisions=divisions,
+                scope_code=scope_code,
+                start=m,
+                end=end,
+                catalog=catalog,
+            )
             values.update({(mid, m): v for mid, v in got.items()})
     out = []
     for mid in metric_ids:
@@ -88,8 +106,14 @@ def kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, divisions: pd.DataF
     return out
 
 
-def trend(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, divisions: pd.DataFrame, metric_id: str,
-          scope_code: str | None = None, catalog: Catalog | None = None) -> pd.DataFrame:
+def trend(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    metric_id: str,
+    scope_code: str | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
     """Monthly values for the scope over the snapshot's months, complete months only for flows."""
     catalog = catalog or load_catalog()
     p = periods_for(snapshot)
@@ -97,20 +121,43 @@ def trend(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, divisions: pd.Data
     level = divisions.loc[divisions["code"] == scope_code, "level"].iloc[0]
     last = p.flow_month if is_flow_based(metric_id, catalog) else p.stock_month
     start = (pd.Timestamp(p.stock_month) - pd.DateOffset(months=35)).date()
-    long = monthly(con, snapshot, [metric_id], divisions=divisions, group_level=level,
-                   scope_code=scope_code, start=start, end=Periods.month_end(last), catalog=catalog)
+    long = monthly(
+        con,
+        snapshot,
+        [metric_id],
+        divisions=divisions,
+        group_level=level,
+        scope_code=scope_code,
+        start=start,
+        end=Periods.month_end(last),
+        catalog=catalog,
+    )
     return long[["month", "value"]].reset_index(drop=True)
 
 
-def ranking(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, divisions: pd.DataFrame, metric_id: str,
-            lang: str = "zh", catalog: Catalog | None = None) -> pd.DataFrame:
+def ranking(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    metric_id: str,
+    lang: str = "zh",
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
     """Districts ordered by the metric in its reference month (highest first)."""
     catalog = catalog or load_catalog()
     p = periods_for(snapshot)
     month = p.flow_month if is_flow_based(metric_id, catalog) else p.stock_month
-    frame = compute(con, snapshot, [metric_id], divisions=divisions, group_level="district",
-                    scope_code=city_code(divisions), start=month,
-                    end=min(Periods.month_end(month), p.as_of), catalog=catalog)
+    frame = compute(
+        con,
+        snapshot,
+        [metric_id],
+        divisions=divisions,
+        group_level="district",
+        scope_code=city_code(divisions),
+        start=month,
+        end=min(Periods.month_end(month), p.as_of),
+        catalog=catalog,
+    )
     names = divisions.set_index("code")[f"name_{lang}"]
     out = frame.reset_index().rename(columns={metric_id: "value"})
     out["name"] = out["division_code"].map(names)

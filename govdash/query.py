@@ -80,13 +80,17 @@ def query_names(directory: Path = QUERIES_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.sql"))
 
 
-def run_query(con: duckdb.DuckDBPyConnection, name: str, snapshot: Snapshot, **params) -> pd.DataFrame:
+def run_query(
+    con: duckdb.DuckDBPyConnection, name: str, snapshot: Snapshot, **params
+) -> pd.DataFrame:
     """Run a named query against a snapshot; every value is a bound parameter, never SQL text."""
     query = load_query(name)
     unknown = set(params) - set(query.value_params)
     missing = set(query.value_params) - set(params)
     if unknown or missing:
-        raise TypeError(f"query {name}: unknown parameters {sorted(unknown)}, missing {sorted(missing)}")
+        raise TypeError(
+            f"query {name}: unknown parameters {sorted(unknown)}, missing {sorted(missing)}"
+        )
     bind = dict(params)
     for p in query.table_params:
         bind[p] = str(snapshot.table_path(p[: -len(TABLE_PARAM_SUFFIX)]))

@@ -27,8 +27,14 @@ def fact_period(fact: pd.Series, divisions: pd.DataFrame) -> tuple[dt.date, dt.d
 
 
 def _check_one(con, snapshot, fact, divisions, catalog) -> dict:
-    result = {"value_computed": None, "status": "error", "message": "", "bounds": "",
-              "period_start": None, "period_end": None}
+    result = {
+        "value_computed": None,
+        "status": "error",
+        "message": "",
+        "bounds": "",
+        "period_start": None,
+        "period_end": None,
+    }
     metric = fact["metric"]
     if metric not in catalog:
         result["message"] = f"unknown metric {metric!r}"
@@ -43,22 +49,35 @@ def _check_one(con, snapshot, fact, divisions, catalog) -> dict:
         return result
     sources = {catalog[b].source for b in catalog.base_metrics(metric)}
     if not filters.sources() <= sources:
-        result["message"] = (f"filter {fact['filters']!r} does not apply to {metric} "
-                             f"(filters: {FILTER_KEYS})")
+        result["message"] = (
+            f"filter {fact['filters']!r} does not apply to {metric} (filters: {FILTER_KEYS})"
+        )
         return result
     start, end = fact_period(fact, divisions)
     interval = bounds(float(fact["value"]), fact["qualifier"], fact.get("tolerance"))
-    value = compute_total(con, snapshot, [metric], divisions=divisions, scope_code=fact["scope_code"],
-                          start=start, end=end, filters=filters, catalog=catalog)[metric]
-    result.update(value_computed=value, bounds=interval.describe(), period_start=start, period_end=end)
+    value = compute_total(
+        con,
+        snapshot,
+        [metric],
+        divisions=divisions,
+        scope_code=fact["scope_code"],
+        start=start,
+        end=end,
+        filters=filters,
+        catalog=catalog,
+    )[metric]
+    result.update(
+        value_computed=value, bounds=interval.describe(), period_start=start, period_end=end
+    )
     result["status"] = "match" if interval.contains(value) else "mismatch"
     if value is None:
         result["message"] = "no data in the snapshot for this scope and period"
     return result
 
 
-def reconcile(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
-              catalog: Catalog | None = None) -> pd.DataFrame:
+def reconcile(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, catalog: Catalog | None = None
+) -> pd.DataFrame:
     """One row per reported fact with the computed figure and match / mismatch / error."""
     catalog = catalog or load_catalog()
     divisions = run_query(con, "divisions", snapshot)

@@ -90,8 +90,14 @@ def _fsync_dir(path: Path) -> None:
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Deterministic bytes for the same table: fixed row groups, compression and no pandas metadata."""
     table = table.replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP_SIZE,
-                   write_statistics=True, use_dictionary=True)
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        row_group_size=ROW_GROUP_SIZE,
+        write_statistics=True,
+        use_dictionary=True,
+    )
 
 
 def snapshot_id(as_of: dt.date, provenance: str, checksums: dict[str, str]) -> str:
@@ -165,83 +171,151 @@ def _problem(code: str, where: Path | str, en: str, zh: str) -> Problem:
 def _read_manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     if not folder.is_dir():
-        raise SnapshotError(_problem("missing", folder, "snapshot folder not found", "快照文件夹不存在"))
+        raise SnapshotError(
+            _problem("missing", folder, "snapshot folder not found", "快照文件夹不存在")
+        )
     if not path.exists():
         if not any(folder.iterdir()):
-            raise SnapshotError(_problem("empty", folder, "snapshot folder is empty (no manifest.json)",
-                                         "快照文件夹为空（缺少 manifest.json）"))
-        raise SnapshotError(_problem("no_manifest", path, "manifest.json is missing",
-                                     "缺少 manifest.json"))
+            raise SnapshotError(
+                _problem(
+                    "empty",
+                    folder,
+                    "snapshot folder is empty (no manifest.json)",
+                    "快照文件夹为空（缺少 manifest.json）",
+                )
+            )
+        raise SnapshotError(
+            _problem("no_manifest", path, "manifest.json is missing", "缺少 manifest.json")
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SnapshotError(_problem("bad_manifest", path, f"manifest is not valid JSON ({exc})",
-                                     "manifest.json 不是有效的 JSON")) from None
+        raise SnapshotError(
+            _problem(
+                "bad_manifest",
+                path,
+                f"manifest is not valid JSON ({exc})",
+                "manifest.json 不是有效的 JSON",
+            )
+        ) from None
     version = manifest.get("schema_version") if isinstance(manifest, dict) else None
     if version not in SUPPORTED_SCHEMA_VERSIONS:
-        raise SnapshotError(_problem("schema_version", path,
-                                     f"unknown schema version {version!r} (this build reads "
-                                     f"{sorted(SUPPORTED_SCHEMA_VERSIONS)})",
-                                     f"不支持的数据契约版本 {version!r}（本程序支持 "
-                                     f"{sorted(SUPPORTED_SCHEMA_VERSIONS)}）"))
+        raise SnapshotError(
+            _problem(
+                "schema_version",
+                path,
+                f"unknown schema version {version!r} (this build reads "
+                f"{sorted(SUPPORTED_SCHEMA_VERSIONS)})",
+                f"不支持的数据契约版本 {version!r}（本程序支持 "
+                f"{sorted(SUPPORTED_SCHEMA_VERSIONS)}）",
+            )
+        )
     for key in ("id", "as_of", "provenance", "tables"):
         if key not in manifest:
-            raise SnapshotError(_problem("bad_manifest", path, f"manifest lacks {key!r}",
-                                         f"manifest.json 缺少 {key!r}"))
+            raise SnapshotError(
+                _problem(
+                    "bad_manifest", path, f"manifest lacks {key!r}", f"manifest.json 缺少 {key!r}"
+                )
+            )
     if manifest["id"] != folder.name:
-        raise SnapshotError(_problem("bad_manifest", path,
-                                     f"manifest id {manifest['id']!r} does not match the folder name",
-                                     f"manifest 中的 id {manifest['id']!r} 与文件夹名不符"))
+        raise SnapshotError(
+            _problem(
+                "bad_manifest",
+                path,
+                f"manifest id {manifest['id']!r} does not match the folder name",
+                f"manifest 中的 id {manifest['id']!r} 与文件夹名不符",
+            )
+        )
     return manifest
 
 
-_VERIFIED: dict[tuple[str, float], dict] = {}
+_VERIFIED: dict[tuple, dict] = {}
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """Size and mtime of every file: any change to any file forces a full re-verification."""
+    return (str(folder.resolve()),) + tuple(
+        (p.name, st.st_size, st.st_mtime_ns) for p in sorted(folder.iterdir()) if (st := p.stat())
+    )
 
 
 def verify_snapshot(folder: Path, *, force: bool = False) -> dict:
     """Check the manifest, every file's checksum and every file's Parquet schema against the contract.
 
-    Verified folders are remembered by manifest mtime so the app does not re-hash on every rerun.
+    Verified folders are remembered by the size and mtime of every file, so the app does not re-hash
+    on every rerun but still notices a file that changed.
     """
     manifest = _read_manifest(folder)
-    key = (str(folder.resolve()), (folder / MANIFEST).stat().st_mtime)
+    key = _fingerprint(folder)
     if not force and key in _VERIFIED:
         return _VERIFIED[key]
     for name in TABLES:
         entry = manifest["tables"].get(name)
         if entry is None:
-            raise SnapshotError(_problem("missing_table", folder / MANIFEST,
-                                         f"table {name!r} is not listed", f"未列出数据表 {name!r}"))
+            raise SnapshotError(
+                _problem(
+                    "missing_table",
+                    folder / MANIFEST,
+                    f"table {name!r} is not listed",
+                    f"未列出数据表 {name!r}",
+                )
+            )
         path = folder / entry["file"]
         if path.parent != folder or not path.exists():
-            raise SnapshotError(_problem("missing_file", path, "file listed in the manifest is missing",
-                                         "manifest 中列出的文件不存在"))
+            raise SnapshotError(
+                _problem(
+                    "missing_file",
+                    path,
+                    "file listed in the manifest is missing",
+                    "manifest 中列出的文件不存在",
+                )
+            )
         if _sha256(path) != entry["sha256"]:
-            raise SnapshotError(_problem("checksum", path,
-                                         "checksum mismatch: the file changed after it was written",
-                                         "校验和不符：文件在写入后被改动"))
+            raise SnapshotError(
+                _problem(
+                    "checksum",
+                    path,
+                    "checksum mismatch: the file changed after it was written",
+                    "校验和不符：文件在写入后被改动",
+                )
+            )
         try:
             meta = pq.read_metadata(path)
             schema = meta.schema.to_arrow_schema()
         except (pa.ArrowException, OSError) as exc:
-            raise SnapshotError(_problem("corrupt", path, f"not a readable Parquet file ({exc})",
-                                         "不是可读取的 Parquet 文件")) from None
+            raise SnapshotError(
+                _problem(
+                    "corrupt",
+                    path,
+                    f"not a readable Parquet file ({exc})",
+                    "不是可读取的 Parquet 文件",
+                )
+            ) from None
         problems = check_schema(name, schema, where=str(path))
         if problems:
             raise SnapshotError(problems)
         if meta.num_rows != entry["rows"]:
-            raise SnapshotError(_problem("rows", path, f"{meta.num_rows} rows, manifest says {entry['rows']}",
-                                         f"行数 {meta.num_rows} 与 manifest 中的 {entry['rows']} 不符"))
+            raise SnapshotError(
+                _problem(
+                    "rows",
+                    path,
+                    f"{meta.num_rows} rows, manifest says {entry['rows']}",
+                    f"行数 {meta.num_rows} 与 manifest 中的 {entry['rows']} 不符",
+                )
+            )
     _VERIFIED[key] = manifest
     return manifest
 
 
 def check_root(root: Path) -> None:
     if not root.exists():
-        raise SnapshotError(_problem("no_data_dir", root, "data folder does not exist",
-                                     "数据文件夹不存在"))
+        raise SnapshotError(
+            _problem("no_data_dir", root, "data folder does not exist", "数据文件夹不存在")
+        )
     if not root.is_dir():
-        raise SnapshotError(_problem("no_data_dir", root, "data path is not a folder", "数据路径不是文件夹"))
+        raise SnapshotError(
+            _problem("no_data_dir", root, "data path is not a folder", "数据路径不是文件夹")
+        )
 
 
 def candidate_folders(root: Path) -> list[Path]:
@@ -259,15 +333,22 @@ def scan_snapshots(root: Path | None = None) -> tuple[list[Snapshot], list[Probl
             good.append(Snapshot(folder.name, folder, verify_snapshot(folder)))
         except SnapshotError as exc:
             problems.extend(exc.problems)
-    good.sort(key=lambda s: (s.manifest["as_of"], s.manifest.get("created_at", ""), s.id), reverse=True)
+    good.sort(
+        key=lambda s: (s.manifest["as_of"], s.manifest.get("created_at", ""), s.id), reverse=True
+    )
     return good, problems
 
 
 def validate_snapshot_id(snapshot_id_: str) -> str:
     """Ids come from URLs and command lines: refuse anything that could leave the snapshot folder."""
     if not isinstance(snapshot_id_, str) or not SAFE_ID.match(snapshot_id_):
-        raise SnapshotError(Problem("bad_id", f"invalid snapshot id {snapshot_id_!r}",
-                                    f"无效的快照编号 {snapshot_id_!r}"))
+        raise SnapshotError(
+            Problem(
+                "bad_id",
+                f"invalid snapshot id {snapshot_id_!r}",
+                f"无效的快照编号 {snapshot_id_!r}",
+            )
+        )
     return snapshot_id_
 
 

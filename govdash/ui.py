@@ -33,14 +33,18 @@ class Context:
 
 
 def language() -> str:
-    """The zh/en switch in the sidebar, bound to ?lang= so a copied link keeps the language."""
+    """The zh/en switch in the sidebar, bound to ?lang= so a copied link keeps the language.
+
+    Streamlit writes the option's label into the URL (?lang=English) and drops any value that is not
+    a label, so a hostile or stale value falls back to Chinese.
+    """
     choice = st.sidebar.segmented_control(
         t("lang.label", st.session_state.get(LANG_KEY) or DEFAULT_LANG),
         options=list(LANGS),
         format_func=lambda code: t(f"lang.{code}"),
-        default=DEFAULT_LANG,
         required=True,
         key=LANG_KEY,
+        default=DEFAULT_LANG,
         bind="query-params",
     )
     return choice if choice in LANGS else DEFAULT_LANG
@@ -109,33 +113,58 @@ def demo_banner(ctx: Context) -> None:
 
 
 def snapshot_caption(ctx: Context) -> str:
-    return t("caption.snapshot", ctx.lang, snapshot=ctx.snapshot.id,
-             provenance=label("provenances", ctx.snapshot.provenance, ctx.lang),
-             as_of=date_label(ctx.snapshot.as_of, ctx.lang))
+    return t(
+        "caption.snapshot",
+        ctx.lang,
+        snapshot=ctx.snapshot.id,
+        provenance=label("provenances", ctx.snapshot.provenance, ctx.lang),
+        as_of=date_label(ctx.snapshot.as_of, ctx.lang),
+    )
 
 
 def kpi_card(ctx: Context, kpi, period: str, previous: str) -> None:
     m = kpi.metric
     unit = m.unit_label(ctx.lang)
     st.metric(
-        label=m.name(ctx.lang),
+        label=m.name(ctx.lang)
+        if ctx.lang == "zh" or unit == "%"
+        else f"{m.name(ctx.lang)} ({unit})",
         value=fmt.metric_value(kpi.value, unit, m.kind, ctx.lang),
         delta=fmt.signed_delta(kpi.delta, unit, m.kind, ctx.lang, pp=t("delta.pp", ctx.lang)),
-        help=t("kpi.help", ctx.lang, definition=m.definition[ctx.lang], period=period, previous=previous),
+        help=t(
+            "kpi.help",
+            ctx.lang,
+            definition=m.definition[ctx.lang],
+            period=period,
+            previous=previous,
+        ),
         border=True,
     )
 
 
-def chart(ctx: Context, fig, data: pd.DataFrame, *, key: str, queries: list[str], note: str = "",
-          on_select: str = "ignore"):
+def chart(
+    ctx: Context,
+    fig,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    queries: list[str],
+    note: str = "",
+    on_select: str = "ignore",
+):
     """A chart with the chrome every chart has: snapshot caption, SQL behind it, data download."""
     event = st.plotly_chart(fig, key=key, on_select=on_select, config={"displaylogo": False})
     st.caption(snapshot_caption(ctx) + (f" · {note}" if note else ""))
     with st.expander(t("sql.expander", ctx.lang)):
         for name in queries:
             st.code(load_query(name).sql, language="sql")
-    st.download_button(t("download.csv", ctx.lang), data=data.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{key}-{ctx.snapshot.id}.csv", mime="text/csv", key=f"{key}-download")
+    st.download_button(
+        t("download.csv", ctx.lang),
+        data=data.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{key}-{ctx.snapshot.id}.csv",
+        mime="text/csv",
+        key=f"{key}-download",
+    )
     return event
 
 
@@ -152,10 +181,18 @@ def cached_overview(snapshot_id: str, root: str, lang: str) -> dict:
     settings = catalog.settings
     return {
         "periods": overview.periods_for(snap),
-        "kpis": overview.kpis(con, snap, divisions, divisions.loc[divisions["level"] == "city", "code"].iloc[0],
-                              list(settings["overview_kpis"]), catalog),
+        "kpis": overview.kpis(
+            con,
+            snap,
+            divisions,
+            divisions.loc[divisions["level"] == "city", "code"].iloc[0],
+            list(settings["overview_kpis"]),
+            catalog,
+        ),
         "trend_metric": settings["trend_metric"],
         "trend": overview.trend(con, snap, divisions, settings["trend_metric"], catalog=catalog),
         "ranking_metric": settings["ranking_metric"],
-        "ranking": overview.ranking(con, snap, divisions, settings["ranking_metric"], lang, catalog),
+        "ranking": overview.ranking(
+            con, snap, divisions, settings["ranking_metric"], lang, catalog
+        ),
     }

@@ -32,6 +32,10 @@ def build_demo(
         provenance="demo",
         root=root,
         note=f"Demo data for {config['city']['name_en']}, generated from {config_path.name}",
-        generator={"config": config_path.name, "seed": seed, "activity_rows": rows,
-                   "seconds": round(time.perf_counter() - started, 2)},
+        generator={
+            "config": config_path.name,
+            "seed": seed,
+            "activity_rows": rows,
+            "seconds": round(time.perf_counter() - started, 2),
+        },
     )

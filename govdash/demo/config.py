@@ -25,5 +25,7 @@ def months(config: dict) -> list:
 
     as_of = pd.Timestamp(config["city"]["as_of"])
     end = as_of.to_period("M")
-    return [p.to_timestamp().date() for p in pd.period_range(end=end, periods=config["city"]["months"],
-                                                              freq="M")]
+    return [
+        p.to_timestamp().date()
+        for p in pd.period_range(end=end, periods=config["city"]["months"], freq="M")
+    ]

@@ -35,14 +35,20 @@ FLOW_COLUMNS = {
 }
 
 
-def demo_target(value: float, qualifier: str, tolerance: float | None, rng: np.random.Generator) -> float:
+def demo_target(
+    value: float, qualifier: str, tolerance: float | None, rng: np.random.Generator
+) -> float:
     """A value strictly inside what the qualifier allows, so the demo reads naturally (534 for 530余)."""
     step = significant_step(value)
     if qualifier == "exact":
         return value
     if qualifier in ("more_than", "at_least"):
         return value + max(1, math.floor(step * rng.uniform(0.2, 0.6))) if step > 1 else value
-    tol = 0.05 if tolerance is None or (isinstance(tolerance, float) and math.isnan(tolerance)) else tolerance
+    tol = (
+        0.05
+        if tolerance is None or (isinstance(tolerance, float) and math.isnan(tolerance))
+        else tolerance
+    )
     if qualifier == "nearly":
         return math.floor(value * (1 - tol * rng.uniform(0.1, 0.5)))
     if qualifier == "about":
@@ -53,7 +59,9 @@ def demo_target(value: float, qualifier: str, tolerance: float | None, rng: np.r
 class DemoBuilder:
     """Holds the generated frames while calibrators adjust them; one instance per build."""
 
-    def __init__(self, config: dict, *, activity_rows: int, seed: int, progress: Progress | None = None):
+    def __init__(
+        self, config: dict, *, activity_rows: int, seed: int, progress: Progress | None = None
+    ):
         self.config = config
         self.gen = config["generator"]
         self.rng = np.random.default_rng(seed)
@@ -64,15 +72,17 @@ class DemoBuilder:
         self.facts = self.facts_table.to_pandas()
         self.facts["filters"] = self.facts["filters"].fillna("")
         self.facts["target"] = [
-            demo_target(f.value, f.qualifier, f.tolerance, self.rng) for f in self.facts.itertuples()
+            demo_target(f.value, f.qualifier, f.tolerance, self.rng)
+            for f in self.facts.itertuples()
         ]
         self.city = config["city"]
         self.as_of: dt.date = self.city["as_of"]
         self.pilot_start: dt.date = self.city["pilot_start"]
         self.months = config_months(config)
         self.month_starts = np.array(self.months, dtype="datetime64[D]")
-        self.month_ends = np.array([pd.Timestamp(m) + pd.offsets.MonthEnd(0) for m in self.months],
-                                   dtype="datetime64[D]")
+        self.month_ends = np.array(
+            [pd.Timestamp(m) + pd.offsets.MonthEnd(0) for m in self.months], dtype="datetime64[D]"
+        )
 
     # ------------------------------------------------------------------ helpers
     def facts_for(self, metric: str) -> pd.DataFrame:
@@ -88,7 +98,8 @@ class DemoBuilder:
     # ------------------------------------------------------------------ divisions
     def build_divisions(self) -> None:
         pilot_targets = {
-            f.scope_code: int(f.target) for f in self.facts_for("pilot_communities").itertuples()
+            f.scope_code: int(f.target)
+            for f in self.facts_for("pilot_communities").itertuples()
             if len(f.scope_code) == 6
         }
         self.divisions = build_divisions(self.config, self.rng, pilot_targets)
@@ -99,8 +110,9 @@ class DemoBuilder:
         self.comm_district = self.district_of(comm["code"]).to_numpy()
 
     # ------------------------------------------------------------------ teams
-    def _allocate(self, metric: str, values: np.ndarray, weights: np.ndarray,
-                  fixed: np.ndarray | None = None) -> np.ndarray:
+    def _allocate(
+        self, metric: str, values: np.ndarray, weights: np.ndarray, fixed: np.ndarray | None = None
+    ) -> np.ndarray:
         """Overwrite per-community values inside each fact's scope so they sum to the fact's target."""
         values = values.copy()
         for f in self.facts_for(metric).itertuples():
@@ -119,8 +131,9 @@ class DemoBuilder:
         for d in pd.unique(self.comm_district):
             idx = np.flatnonzero(self.comm_district == d)
             k = rng.poisson(g["new_employment_teams_per_district"])
-            ne[idx] = np.bincount(rng.choice(len(idx), size=k, p=weight[idx] / weight[idx].sum()),
-                                  minlength=len(idx))
+            ne[idx] = np.bincount(
+                rng.choice(len(idx), size=k, p=weight[idx] / weight[idx].sum()), minlength=len(idx)
+            )
         ne = self._allocate("new_employment_teams", ne, weight)
         other = rng.poisson(g["teams_per_community"] * weight)
         other = self._allocate("volunteer_teams", other, weight, fixed=ne)
@@ -131,43 +144,91 @@ class DemoBuilder:
         span_days = (pd.Timestamp(self.as_of) - window_start).days
         pilot_days = (pd.Timestamp(self.as_of) - pd.Timestamp(self.pilot_start)).days - 60
         for i in range(n):
-            code, name_zh, name_en = self.comm.at[i, "code"], self.comm.at[i, "name_zh"], self.comm.at[i, "name_en"]
-            kinds = ["new_employment"] * int(ne[i]) + list(rng.choice(types, size=int(other[i]), p=p / p.sum()))
+            code, name_zh, name_en = (
+                self.comm.at[i, "code"],
+                self.comm.at[i, "name_zh"],
+                self.comm.at[i, "name_en"],
+            )
+            kinds = ["new_employment"] * int(ne[i]) + list(
+                rng.choice(types, size=int(other[i]), p=p / p.sum())
+            )
             seen: dict[str, int] = {}
             for k, kind in enumerate(kinds):
                 seen[kind] = seen.get(kind, 0) + 1
                 if kind == "new_employment":
-                    founded = pd.Timestamp(self.pilot_start) + pd.Timedelta(days=int(rng.integers(0, pilot_days)))
+                    founded = pd.Timestamp(self.pilot_start) + pd.Timedelta(
+                        days=int(rng.integers(0, pilot_days))
+                    )
                 elif rng.random() < 0.45:
                     founded = window_start - pd.Timedelta(days=int(rng.integers(30, 1500)))
                 else:
                     founded = window_start + pd.Timedelta(days=int(rng.integers(0, span_days)))
-                rows.append((f"T{code}-{k + 1:02d}", name_zh, name_en, code, kind, founded.date(),
-                             seen[kind], i))
-        teams = pd.DataFrame(rows, columns=["team_id", "comm_name_zh", "comm_name_en", "community_code",
-                                            "team_type", "founded", "ordinal", "comm_idx"])
+                rows.append(
+                    (
+                        f"T{code}-{k + 1:02d}",
+                        name_zh,
+                        name_en,
+                        code,
+                        kind,
+                        founded.date(),
+                        seen[kind],
+                        i,
+                    )
+                )
+        teams = pd.DataFrame(
+            rows,
+            columns=[
+                "team_id",
+                "comm_name_zh",
+                "comm_name_en",
+                "community_code",
+                "team_type",
+                "founded",
+                "ordinal",
+                "comm_idx",
+            ],
+        )
         labels_zh = {c: v["zh"] for c, v in _vocab("team_types").items()}
         labels_en = {c: v["en"] for c, v in _vocab("team_types").items()}
-        teams["name_zh"] = teams["comm_name_zh"] + teams["team_type"].map(labels_zh) + teams["ordinal"].astype(str)
-        teams["name_en"] = (teams["comm_name_en"] + " " + teams["team_type"].map(labels_en) + " "
-                            + teams["ordinal"].astype(str))
+        teams["name_zh"] = (
+            teams["comm_name_zh"] + teams["team_type"].map(labels_zh) + teams["ordinal"].astype(str)
+        )
+        teams["name_en"] = (
+            teams["comm_name_en"]
+            + " "
+            + teams["team_type"].map(labels_en)
+            + " "
+            + teams["ordinal"].astype(str)
+        )
         # Mobile grid workers belong to new-employment teams.
-        members = np.where(teams["team_type"] == "new_employment",
-                           rng.poisson(g["grid_workers_per_new_employment_team"], len(teams)) + 3, 0)
+        members = np.where(
+            teams["team_type"] == "new_employment",
+            rng.poisson(g["grid_workers_per_new_employment_team"], len(teams)) + 3,
+            0,
+        )
         for f in self.facts_for("mobile_grid_workers").itertuples():
-            mask = self.in_scope(teams["community_code"], f.scope_code) & (teams["team_type"] == "new_employment").to_numpy()
+            mask = (
+                self.in_scope(teams["community_code"], f.scope_code)
+                & (teams["team_type"] == "new_employment").to_numpy()
+            )
             k = int(mask.sum())
             if k == 0 or k > f.target:
-                raise ValueError(f"fact {f.fact_id}: cannot place {f.target} grid workers in {k} teams")
+                raise ValueError(
+                    f"fact {f.fact_id}: cannot place {f.target} grid workers in {k} teams"
+                )
             members[mask] = 1 + rng.multinomial(int(f.target) - k, np.full(k, 1 / k))
         teams["members"] = members
-        self.teams = teams.sort_values(["comm_idx", "founded", "team_id"], kind="stable").reset_index(drop=True)
+        self.teams = teams.sort_values(
+            ["comm_idx", "founded", "team_id"], kind="stable"
+        ).reset_index(drop=True)
 
     # ------------------------------------------------------------------ headcounts
     def _month_index(self, dates: pd.Series, bounds_: np.ndarray) -> np.ndarray:
         return np.searchsorted(bounds_, dates.to_numpy(dtype="datetime64[D]"), side="left")
 
-    def _cumulative(self, comm_idx: np.ndarray, month_idx: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def _cumulative(
+        self, comm_idx: np.ndarray, month_idx: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
         grid = np.zeros((len(self.comm), len(self.months) + 1))
         np.add.at(grid, (comm_idx, np.minimum(month_idx, len(self.months))), weights)
         return np.cumsum(grid, axis=1)[:, : len(self.months)]
@@ -176,7 +237,7 @@ class DemoBuilder:
         """Monotone-ish growth to exactly the final value in the last month."""
         m = len(self.months)
         t = np.linspace(0, 1, m)
-        shape = start_share + (1 - start_share) * t ** 1.3
+        shape = start_share + (1 - start_share) * t**1.3
         noise = 1 + jitter * self.rng.standard_normal((len(finals), m))
         noise[:, -1] = 1
         return np.rint(np.maximum(finals[:, None] * shape[None, :] * noise, 0)).astype("int64")
@@ -190,28 +251,36 @@ class DemoBuilder:
         stock = {
             "volunteer_teams": self._cumulative(cidx, month_idx, np.ones(len(teams))),
             "new_employment_teams": self._cumulative(cidx, month_idx, is_ne.astype(float)),
-            "mobile_grid_workers": self._cumulative(cidx, month_idx, teams["members"].to_numpy(float)),
+            "mobile_grid_workers": self._cumulative(
+                cidx, month_idx, teams["members"].to_numpy(float)
+            ),
         }
         pilot_boost = np.where(self.comm_pilot, 1.4, 1.0)
         vol = self.comm_pop * g["volunteers_per_resident"] * rng.lognormal(0, 0.25, len(self.comm))
         vol = self._allocate("registered_volunteers", np.rint(vol).astype("int64"), vol)
         stock["registered_volunteers"] = self._history(vol.astype(float), 0.55, 0.01)
-        bb = vol * g["backbones_per_volunteer"] * rng.lognormal(0, 0.2, len(self.comm)) * pilot_boost
+        bb = (
+            vol * g["backbones_per_volunteer"] * rng.lognormal(0, 0.2, len(self.comm)) * pilot_boost
+        )
         bb = self._allocate("volunteer_backbones", np.rint(bb).astype("int64"), bb + 1e-9)
         stock["volunteer_backbones"] = self._history(bb.astype(float), 0.5, 0.015)
         sw_w = g["social_workers_per_community"] * pilot_boost * 2
         sw = rng.poisson(sw_w)
         sw = self._allocate("social_workers", sw, sw_w * rng.uniform(0.5, 1.5, len(self.comm)))
-        stock["social_workers"] = np.maximum.accumulate(self._history(sw.astype(float), 0.6, 0.0), axis=1)
+        stock["social_workers"] = np.maximum.accumulate(
+            self._history(sw.astype(float), 0.6, 0.0), axis=1
+        )
         cw_w = np.full(len(self.comm), float(g["community_workers_per_community"]))
         cw = rng.poisson(cw_w)
         cw = self._allocate("community_workers", cw, cw_w * rng.uniform(0.7, 1.3, len(self.comm)))
         stock["community_workers"] = self._history(cw.astype(float), 0.92, 0.01)
         n_c, n_m = len(self.comm), len(self.months)
-        frame = pd.DataFrame({
-            "month": np.tile(np.array(self.months, dtype="datetime64[D]"), n_c),
-            "community_code": np.repeat(self.comm["code"].to_numpy(), n_m),
-        })
+        frame = pd.DataFrame(
+            {
+                "month": np.tile(np.array(self.months, dtype="datetime64[D]"), n_c),
+                "community_code": np.repeat(self.comm["code"].to_numpy(), n_m),
+            }
+        )
         for col in STOCK_COLUMNS:
             frame[col] = stock[col].reshape(-1).astype("int32")
         self.headcounts = frame
@@ -248,7 +317,9 @@ class DemoBuilder:
         category = self._categories(c, is_ne)
         default_target = pd.Series(category).map(g["target_by_category"]).to_numpy()
         groups = np.array(codes("target_groups"))
-        target_group = np.where(rng.random(n) < 0.75, default_target, groups[rng.integers(0, len(groups), n)])
+        target_group = np.where(
+            rng.random(n) < 0.75, default_target, groups[rng.integers(0, len(groups), n)]
+        )
         since = date >= np.datetime64(self.pilot_start)
         p_sw = np.where(since & self.comm_pilot[c], 0.45, np.where(since, 0.2, 0.1))
         social_workers = (rng.random(n) < p_sw) * (1 + rng.poisson(0.4, n))
@@ -256,22 +327,28 @@ class DemoBuilder:
         duration = rng.choice(np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0]), n)
         served = 1 + rng.poisson(rng.gamma(2.0, 6.0, n))
         is_request = rng.random(n) < g["request_share"]
-        gain = np.where(since & self.comm_pilot[c], 1 + g["pilot_response_gain"], np.where(since, 1.08, 1.0))
+        gain = np.where(
+            since & self.comm_pilot[c], 1 + g["pilot_response_gain"], np.where(since, 1.08, 1.0)
+        )
         response = np.round(rng.lognormal(math.log(g["median_response_hours"]), 0.6, n) / gain, 2)
-        self.activities = pd.DataFrame({
-            "date": date,
-            "community_code": self.comm["code"].to_numpy()[c],
-            "team_id": np.where(has_team, teams["team_id"].to_numpy()[np.maximum(team_idx, 0)], None),
-            "team_type": team_type,
-            "category": category,
-            "target_group": target_group,
-            "volunteers": volunteers.astype("int32"),
-            "social_workers": social_workers.astype("int32"),
-            "service_hours": duration * (volunteers + social_workers),
-            "served_person_times": served.astype("int32"),
-            "is_request": is_request,
-            "response_hours": np.where(is_request, response, np.nan),
-        })
+        self.activities = pd.DataFrame(
+            {
+                "date": date,
+                "community_code": self.comm["code"].to_numpy()[c],
+                "team_id": np.where(
+                    has_team, teams["team_id"].to_numpy()[np.maximum(team_idx, 0)], None
+                ),
+                "team_type": team_type,
+                "category": category,
+                "target_group": target_group,
+                "volunteers": volunteers.astype("int32"),
+                "social_workers": social_workers.astype("int32"),
+                "service_hours": duration * (volunteers + social_workers),
+                "served_person_times": served.astype("int32"),
+                "is_request": is_request,
+                "response_hours": np.where(is_request, response, np.nan),
+            }
+        )
 
     def _categories(self, comm_idx: np.ndarray, is_ne: np.ndarray) -> np.ndarray:
         g, rng = self.gen, self.rng
@@ -322,13 +399,17 @@ class DemoBuilder:
                 base = f._replace(filters="")
                 pool = np.flatnonzero(self.fact_mask(base))
                 if filters.team_types:
-                    pool = pool[self.activities["team_type"].to_numpy()[pool] == filters.team_types[0]]
+                    pool = pool[
+                        self.activities["team_type"].to_numpy()[pool] == filters.team_types[0]
+                    ]
                 if len(pool) == 0:
                     raise ValueError(f"fact {f.fact_id}: no activities in scope to copy from")
                 new = self.activities.iloc[self.rng.choice(pool, size=want - have)].copy()
                 if filters.categories:
                     new["category"] = filters.categories[0]
-                    new["target_group"] = self.gen["target_by_category"].get(filters.categories[0], "general")
+                    new["target_group"] = self.gen["target_by_category"].get(
+                        filters.categories[0], "general"
+                    )
                 if filters.target_groups:
                     new["target_group"] = filters.target_groups[0]
                 self.activities = pd.concat([self.activities, new], ignore_index=True)
@@ -348,7 +429,9 @@ class DemoBuilder:
                 droppable = rows[~protected[rows]]
                 surplus = len(rows) - want_rows
                 if surplus > 0 and len(droppable):
-                    drop = self.rng.choice(droppable, size=min(surplus, len(droppable)), replace=False)
+                    drop = self.rng.choice(
+                        droppable, size=min(surplus, len(droppable)), replace=False
+                    )
                     keep = np.ones(len(mask), dtype=bool)
                     keep[drop] = False
                     self.activities = self.activities[keep].reset_index(drop=True)
@@ -356,7 +439,9 @@ class DemoBuilder:
                     mask = self.fact_mask(f)
                     rows = np.flatnonzero(mask)
                 if len(rows) > target:
-                    raise ValueError(f"fact {f.fact_id}: {len(rows)} protected rows exceed total {target}")
+                    raise ValueError(
+                        f"fact {f.fact_id}: {len(rows)} protected rows exceed total {target}"
+                    )
                 weights = self.activities[column].to_numpy(dtype="float64")[rows]
                 values = 1 + self.rng.multinomial(target - len(rows), weights / weights.sum())
                 self.activities.loc[rows, column] = values.astype(self.activities[column].dtype)
@@ -367,14 +452,22 @@ class DemoBuilder:
         a = self.activities
         for f in self.facts_for("response_efficiency_gain").itertuples():
             start, end = fact_period(pd.Series(f._asdict()), self.divisions)
-            scope = self.in_scope(a["community_code"], f.scope_code) & a["is_request"].to_numpy()
             dates = a["date"].to_numpy(dtype="datetime64[D]")
             pilot = np.datetime64(start)
             base_start = np.datetime64((pd.Timestamp(start) - pd.DateOffset(months=months)).date())
-            baseline = scope & (dates >= base_start) & (dates < pilot)
-            post = scope & (dates >= pilot) & (dates <= np.datetime64(end))
+            place = self.in_scope(a["community_code"], f.scope_code)
+            windows = [
+                place & (dates >= base_start) & (dates < pilot),
+                place & (dates >= pilot) & (dates <= np.datetime64(end)),
+            ]
+            for window in windows:
+                self._ensure_requests(window, minimum=10)
+            baseline, post = (w & a["is_request"].to_numpy() for w in windows)
             if not baseline.any() or not post.any():
-                raise ValueError(f"fact {f.fact_id}: no request activities before or after the pilot")
+                raise ValueError(
+                    f"fact {f.fact_id}: no activities before or after the pilot in "
+                    f"{f.scope_code}; build with more activity rows"
+                )
             ratio = 1 + f.target / 100.0
             hours = a["response_hours"].to_numpy().copy()
             factor = hours[baseline].mean() / (ratio * hours[post].mean())
@@ -385,9 +478,24 @@ class DemoBuilder:
             hours[last] = round(hours[last] + want_post_sum - hours[post].sum(), 2)
             a["response_hours"] = hours
 
+    def _ensure_requests(self, window: np.ndarray, minimum: int) -> None:
+        """Small builds may leave a window with too few request activities to compare means."""
+        a = self.activities
+        is_request = a["is_request"].to_numpy()
+        short = minimum - int((window & is_request).sum())
+        candidates = np.flatnonzero(window & ~is_request)
+        if short <= 0 or len(candidates) == 0:
+            return
+        flip = self.rng.choice(candidates, size=min(short, len(candidates)), replace=False)
+        a.loc[flip, "is_request"] = True
+        a.loc[flip, "response_hours"] = np.round(
+            self.rng.lognormal(math.log(self.gen["median_response_hours"]), 0.6, len(flip)), 2
+        )
+
     def finish_activities(self) -> None:
-        a = self.activities.sort_values(["date", "community_code", "team_id"], kind="stable",
-                                        na_position="first").reset_index(drop=True)
+        a = self.activities.sort_values(
+            ["date", "community_code", "team_id"], kind="stable", na_position="first"
+        ).reset_index(drop=True)
         a.insert(0, "activity_id", np.arange(1, len(a) + 1, dtype="int64"))
         a["date"] = a["date"].to_numpy(dtype="datetime64[D]")
         self.activities = a.drop(columns=["team_type"])
@@ -395,9 +503,18 @@ class DemoBuilder:
     # ------------------------------------------------------------------ resources, programmes, outcomes
     def build_resources(self) -> None:
         rng = self.rng
-        rows = [dict(kind=r["kind"], division_code=r["division_code"], level=r["level"], name_zh=r["name_zh"],
-                     name_en=r["name_en"], opened=r["opened"], amount_yuan=r.get("amount_yuan"))
-                for r in self.config.get("resources", [])]
+        rows = [
+            dict(
+                kind=r["kind"],
+                division_code=r["division_code"],
+                level=r["level"],
+                name_zh=r["name_zh"],
+                name_en=r["name_en"],
+                opened=r["opened"],
+                amount_yuan=r.get("amount_yuan"),
+            )
+            for r in self.config.get("resources", [])
+        ]
         kind_of = {m.id: m.column for m in self.catalog.by_source("resources")}
         fact_districts = set()
         names = dict(zip(self.divisions["code"], self.divisions["name_zh"], strict=True))
@@ -405,53 +522,100 @@ class DemoBuilder:
         days = (pd.Timestamp(self.as_of) - pd.Timestamp(self.pilot_start)).days
 
         def opened() -> dt.date:
-            return (pd.Timestamp(self.pilot_start) + pd.Timedelta(days=int(rng.integers(0, days)))).date()
+            return (
+                pd.Timestamp(self.pilot_start) + pd.Timedelta(days=int(rng.integers(0, days)))
+            ).date()
 
         def generic(kind: str, scope: str, level: str, k: int) -> list[dict]:
             out = []
             if level == "community":
                 comms = self.comm["code"][self.in_scope(self.comm["code"], scope)].to_numpy()
                 for code in rng.choice(comms, size=min(k, len(comms)), replace=False):
-                    out.append(dict(kind=kind, division_code=str(code), level="community",
-                                    name_zh=f"{names[code]}学校", name_en=f"{names_en[code]} School",
-                                    opened=opened(), amount_yuan=None))
+                    out.append(
+                        dict(
+                            kind=kind,
+                            division_code=str(code),
+                            level="community",
+                            name_zh=f"{names[code]}学校",
+                            name_en=f"{names_en[code]} School",
+                            opened=opened(),
+                            amount_yuan=None,
+                        )
+                    )
             else:
                 label_zh = _vocab("resource_kinds")[kind]["zh"]
                 label_en = _vocab("resource_kinds")[kind]["en"]
                 for i in range(k):
-                    out.append(dict(kind=kind, division_code=scope, level=level,
-                                    name_zh=f"示例{label_zh}{i + 1:02d}（{names[scope]}）",
-                                    name_en=f"Demo {label_en} {i + 1:02d} ({names_en[scope]})",
-                                    opened=opened(), amount_yuan=None))
+                    out.append(
+                        dict(
+                            kind=kind,
+                            division_code=scope,
+                            level=level,
+                            name_zh=f"示例{label_zh}{i + 1:02d}（{names[scope]}）",
+                            name_en=f"Demo {label_en} {i + 1:02d} ({names_en[scope]})",
+                            opened=opened(),
+                            amount_yuan=None,
+                        )
+                    )
             return out
 
         for metric, kind in kind_of.items():
             for f in self.facts_for(metric).itertuples():
                 fact_districts.add(f.scope_code[:6])
                 levels = Filters.parse(f.filters or "").resource_levels
-                have = [r for r in rows if r["kind"] == kind and r["division_code"].startswith(f.scope_code)
-                        and (not levels or r["level"] in levels) and r["opened"] <= self.as_of]
+                have = [
+                    r
+                    for r in rows
+                    if r["kind"] == kind
+                    and r["division_code"].startswith(f.scope_code)
+                    and (not levels or r["level"] in levels)
+                    and r["opened"] <= self.as_of
+                ]
                 missing = int(f.target) - len(have)
                 if missing < 0:
-                    raise ValueError(f"fact {f.fact_id}: the config lists more {kind} than the fact allows")
-                level = levels[0] if levels else ("community" if kind == "community_school" else "district")
+                    raise ValueError(
+                        f"fact {f.fact_id}: the config lists more {kind} than the fact allows"
+                    )
+                level = (
+                    levels[0]
+                    if levels
+                    else ("community" if kind == "community_school" else "district")
+                )
                 rows += generic(kind, f.scope_code, level, missing)
         for d in self.config["districts"]:
             if d["code"] in fact_districts:
                 continue
-            rows += generic("community_school", d["code"], "community",
-                            int(rng.poisson(self.gen["schools_per_district"])))
-            rows += generic("university", d["code"], "district",
-                            int(rng.poisson(self.gen["universities_per_district"])))
+            rows += generic(
+                "community_school",
+                d["code"],
+                "community",
+                int(rng.poisson(self.gen["schools_per_district"])),
+            )
+            rows += generic(
+                "university",
+                d["code"],
+                "district",
+                int(rng.poisson(self.gen["universities_per_district"])),
+            )
         frame = pd.DataFrame(rows)
         frame.insert(0, "resource_id", [f"R{i + 1:05d}" for i in range(len(frame))])
         self.resources = frame
 
     def build_programmes(self) -> None:
-        cols = ["programme_id", "name_zh", "name_en", "owner_code", "kind", "focus_groups", "launch_date",
-                "description_zh", "description_en"]
-        self.programmes = pd.DataFrame([{c: p.get(c) for c in cols} for p in self.config.get("programmes", [])],
-                                       columns=cols)
+        cols = [
+            "programme_id",
+            "name_zh",
+            "name_en",
+            "owner_code",
+            "kind",
+            "focus_groups",
+            "launch_date",
+            "description_zh",
+            "description_en",
+        ]
+        self.programmes = pd.DataFrame(
+            [{c: p.get(c) for c in cols} for p in self.config.get("programmes", [])], columns=cols
+        )
 
     def _series(self, launch: dt.date, total: int, kind: str) -> tuple[list[dt.date], np.ndarray]:
         """Monthly values from launch to the as-of month: cumulative (stock) or per month (flow)."""
@@ -468,21 +632,35 @@ class DemoBuilder:
                 m = self.catalog.require(metric)
                 facts = self.facts_for(metric)
                 fact = facts[facts["scope_code"] == p["owner_code"]]
-                total = int(fact["target"].iloc[0]) if len(fact) else int(self.rng.integers(10, 200))
+                total = (
+                    int(fact["target"].iloc[0]) if len(fact) else int(self.rng.integers(10, 200))
+                )
                 months, values = self._series(p["launch_date"], total, m.kind)
-                rows += [(mo, p["owner_code"], p["programme_id"], metric, float(v)) for mo, v in zip(months, values, strict=True)]
+                rows += [
+                    (mo, p["owner_code"], p["programme_id"], metric, float(v))
+                    for mo, v in zip(months, values, strict=True)
+                ]
                 owned.add(p["owner_code"])
         # Other pilot communities report the same outcomes without a named programme.
-        generic = {"children_in_difficulty_served": (2, 15), "migrant_children_served": (10, 120),
-                   "flexible_employment": (5, 60)}
+        generic = {
+            "children_in_difficulty_served": (2, 15),
+            "migrant_children_served": (10, 120),
+            "flexible_employment": (5, 60),
+        }
         for code in self.comm.loc[self.comm_pilot, "code"]:
             if code in owned:
                 continue
-            launch = (pd.Timestamp(self.pilot_start) + pd.DateOffset(months=int(self.rng.integers(0, 6)))).date()
+            launch = (
+                pd.Timestamp(self.pilot_start) + pd.DateOffset(months=int(self.rng.integers(0, 6)))
+            ).date()
             for metric, (lo, hi) in generic.items():
                 months, values = self._series(launch, int(self.rng.integers(lo, hi)), "stock")
-                rows += [(mo, code, None, metric, float(v)) for mo, v in zip(months, values, strict=True)]
-        self.outcomes = pd.DataFrame(rows, columns=["month", "division_code", "programme_id", "metric", "value"])
+                rows += [
+                    (mo, code, None, metric, float(v)) for mo, v in zip(months, values, strict=True)
+                ]
+        self.outcomes = pd.DataFrame(
+            rows, columns=["month", "division_code", "programme_id", "metric", "value"]
+        )
 
     # ------------------------------------------------------------------ assembly
     def build(self) -> dict[str, pa.Table]:
@@ -536,6 +714,11 @@ def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
         values = frame[field.name]
         if pa.types.is_date32(field.type):
             values = pd.to_datetime(values).dt.date.where(values.notna(), None)
-        arrays.append(pa.array(values.tolist() if values.dtype == object else values, type=field.type,
-                               from_pandas=True))
+        arrays.append(
+            pa.array(
+                values.tolist() if values.dtype == object else values,
+                type=field.type,
+                from_pandas=True,
+            )
+        )
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -19,7 +19,9 @@ def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
-def build_divisions(config: dict, rng: np.random.Generator, pilot_targets: dict[str, int]) -> pd.DataFrame:
+def build_divisions(
+    config: dict, rng: np.random.Generator, pilot_targets: dict[str, int]
+) -> pd.DataFrame:
     """City, districts, streets and communities with populations and pilot flags.
 
     pilot_targets maps a district code to the number of pilot communities a reported fact requires.
@@ -27,8 +29,18 @@ def build_divisions(config: dict, rng: np.random.Generator, pilot_targets: dict[
     city = config["city"]
     named = {n["code"]: n for n in config.get("named", [])}
     per_district = config.get("pilots", {}).get("per_district", 1)
-    rows = [dict(code=city["code"], level="city", name_zh=city["name_zh"], name_en=city["name_en"],
-                 parent_code=None, population=None, is_pilot=True, pilot_start=city["pilot_start"])]
+    rows = [
+        dict(
+            code=city["code"],
+            level="city",
+            name_zh=city["name_zh"],
+            name_en=city["name_en"],
+            parent_code=None,
+            population=None,
+            is_pilot=True,
+            pilot_start=city["pilot_start"],
+        )
+    ]
     serial = 0
     for d in config["districts"]:
         short_zh = d["name_zh"].removesuffix("区")
@@ -42,20 +54,32 @@ def build_divisions(config: dict, rng: np.random.Generator, pilot_targets: dict[
         for s in range(n_streets):
             s_code = f"{d['code']}{s + 1:03d}"
             s_named = named.get(s_code, {})
-            street = dict(code=s_code, level="street",
-                          name_zh=s_named.get("name_zh", f"{short_zh}示例街道{s + 1:02d}"),
-                          name_en=s_named.get("name_en", f"{d['name_en']} Demo Street {s + 1:02d}"),
-                          parent_code=d["code"], population=0, is_pilot=False, pilot_start=None)
+            street = dict(
+                code=s_code,
+                level="street",
+                name_zh=s_named.get("name_zh", f"{short_zh}示例街道{s + 1:02d}"),
+                name_en=s_named.get("name_en", f"{d['name_en']} Demo Street {s + 1:02d}"),
+                parent_code=d["code"],
+                population=0,
+                is_pilot=False,
+                pilot_start=None,
+            )
             for c in range(per_street[s]):
                 serial += 1
                 c_code = f"{s_code}{c + 1:03d}"
                 c_named = named.get(c_code, {})
-                comm_rows.append(dict(
-                    code=c_code, level="community",
-                    name_zh=c_named.get("name_zh", f"示例社区{serial:04d}"),
-                    name_en=c_named.get("name_en", f"Demo Community {serial:04d}"),
-                    parent_code=s_code, population=int(pops[k]), is_pilot=bool(c_named.get("pilot")),
-                    pilot_start=city["pilot_start"] if c_named.get("pilot") else None))
+                comm_rows.append(
+                    dict(
+                        code=c_code,
+                        level="community",
+                        name_zh=c_named.get("name_zh", f"示例社区{serial:04d}"),
+                        name_en=c_named.get("name_en", f"Demo Community {serial:04d}"),
+                        parent_code=s_code,
+                        population=int(pops[k]),
+                        is_pilot=bool(c_named.get("pilot")),
+                        pilot_start=city["pilot_start"] if c_named.get("pilot") else None,
+                    )
+                )
                 street["population"] += int(pops[k])
                 k += 1
             district_rows.append(street)
@@ -63,19 +87,34 @@ def build_divisions(config: dict, rng: np.random.Generator, pilot_targets: dict[
         target = pilot_targets.get(d["code"], per_district)
         flagged = [r for r in comm_rows if r["is_pilot"]]
         if len(flagged) > target:
-            raise ValueError(f"district {d['code']}: {len(flagged)} named pilots exceed the target {target}")
+            raise ValueError(
+                f"district {d['code']}: {len(flagged)} named pilots exceed the target {target}"
+            )
         candidates = [i for i, r in enumerate(comm_rows) if not r["is_pilot"]]
         for i in rng.choice(candidates, size=target - len(flagged), replace=False):
             comm_rows[int(i)].update(is_pilot=True, pilot_start=city["pilot_start"])
         for street in district_rows:
-            street["is_pilot"] = any(r["is_pilot"] for r in comm_rows if r["parent_code"] == street["code"])
-        rows.append(dict(code=d["code"], level="district", name_zh=d["name_zh"], name_en=d["name_en"],
-                         parent_code=city["code"], population=int(pops.sum()), is_pilot=True,
-                         pilot_start=None))
+            street["is_pilot"] = any(
+                r["is_pilot"] for r in comm_rows if r["parent_code"] == street["code"]
+            )
+        rows.append(
+            dict(
+                code=d["code"],
+                level="district",
+                name_zh=d["name_zh"],
+                name_en=d["name_en"],
+                parent_code=city["code"],
+                population=int(pops.sum()),
+                is_pilot=True,
+                pilot_start=None,
+            )
+        )
         rows.extend(district_rows)
         rows.extend(comm_rows)
     rows[0]["population"] = sum(r["population"] for r in rows if r["level"] == "district")
     unknown = set(named) - {r["code"] for r in rows}
     if unknown:
-        raise ValueError(f"named places with codes that the layout does not produce: {sorted(unknown)}")
+        raise ValueError(
+            f"named places with codes that the layout does not produce: {sorted(unknown)}"
+        )
     return pd.DataFrame(rows)

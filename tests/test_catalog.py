@@ -1,0 +1,143 @@
+"""Aggregation semantics: stocks are not summed over time, ratios are recomputed from sums."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from govdash.catalog import load_catalog
+from govdash.metrics import compute, compute_total
+from govdash.query import run_query
+
+CATALOG = load_catalog()
+
+
+@pytest.fixture()
+def divisions(con, snapshot):
+    return run_query(con, "divisions", snapshot)
+
+
+def test_stock_over_three_months_is_last_value_not_sum(con, snapshot, divisions):
+    june = dt.date(2025, 6, 1)
+    one = compute_total(
+        con,
+        snapshot,
+        ["registered_volunteers"],
+        divisions=divisions,
+        scope_code="420100",
+        start=june,
+        end=dt.date(2025, 6, 30),
+    )["registered_volunteers"]
+    three = compute_total(
+        con,
+        snapshot,
+        ["registered_volunteers"],
+        divisions=divisions,
+        scope_code="420100",
+        start=dt.date(2025, 4, 1),
+        end=dt.date(2025, 6, 30),
+    )["registered_volunteers"]
+    direct = con.execute(
+        "select sum(registered_volunteers) from read_parquet($p) where month = $m",
+        {"p": str(snapshot.table_path("headcounts")), "m": june},
+    ).fetchone()[0]
+    assert one == three == direct
+    assert three < 2 * direct  # tripling would show up here
+
+
+def test_flow_over_three_months_is_summed(con, snapshot, divisions):
+    months = [(dt.date(2025, m, 1), dt.date(2025, m, 28 if m == 2 else 30)) for m in (4, 6)]
+    parts = [
+        compute_total(
+            con, snapshot, ["activities"], divisions=divisions, scope_code="420100", start=s, end=e
+        )["activities"]
+        for s, e in months
+    ]
+    both = compute_total(
+        con,
+        snapshot,
+        ["activities"],
+        divisions=divisions,
+        scope_code="420100",
+        start=dt.date(2025, 4, 1),
+        end=dt.date(2025, 6, 30),
+    )["activities"]
+    may = compute_total(
+        con,
+        snapshot,
+        ["activities"],
+        divisions=divisions,
+        scope_code="420100",
+        start=dt.date(2025, 5, 1),
+        end=dt.date(2025, 5, 31),
+    )["activities"]
+    assert both == parts[0] + parts[1] + may
+
+
+def test_ratio_over_districts_is_recomputed_from_sums(con, snapshot, divisions):
+    args = dict(divisions=divisions, start=dt.date(2025, 7, 1), end=dt.date(2025, 7, 18))
+    ids = ["volunteers_per_social_worker", "registered_volunteers", "social_workers"]
+    per_district = compute(con, snapshot, ids, group_level="district", scope_code="420100", **args)
+    city = compute_total(con, snapshot, ids, scope_code="420100", **args)
+    from_sums = per_district["registered_volunteers"].sum() / per_district["social_workers"].sum()
+    mean_of_ratios = per_district["volunteers_per_social_worker"].mean()
+    assert city["volunteers_per_social_worker"] == pytest.approx(from_sums)
+    assert abs(city["volunteers_per_social_worker"] - mean_of_ratios) > 1  # the two really differ
+
+
+def test_every_metric_is_bilingual_with_a_kind():
+    for m in CATALOG.metrics.values():
+        assert m.kind in ("stock", "flow", "ratio"), m.id
+        for part in (m.label, m.unit, m.definition):
+            assert part["zh"] and part["en"], m.id
+
+
+def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
+    common = {"code_len": 6, "scope_prefix": ""}
+    span = {"start": dt.date(2025, 1, 1), "end": dt.date(2025, 7, 18)}
+    results = {
+        "headcounts": run_query(con, "stocks_by_division", snapshot, **common, **span),
+        "activities": run_query(
+            con,
+            "flows_by_division",
+            snapshot,
+            **common,
+            **span,
+            categories=None,
+            target_groups=None,
+            team_types=None,
+            baseline_months=12,
+        ),
+        "divisions": run_query(con, "division_stocks", snapshot, **common),
+    }
+    resource_kinds = set(
+        run_query(con, "resources_by_division", snapshot, **common, end=span["end"], levels=None)[
+            "kind"
+        ]
+    )
+    outcome_metrics = set(
+        run_query(con, "outcomes_by_division", snapshot, **common, **span)["metric"]
+    )
+    for m in CATALOG.metrics.values():
+        if m.source in results:
+            assert m.column in results[m.source].columns, m.id
+        elif m.source == "resources":
+            assert m.column in resource_kinds, m.id
+        elif m.source == "outcomes":
+            assert m.column in outcome_metrics, m.id
+
+
+def test_unknown_metric_is_refused(con, snapshot, divisions):
+    from govdash.problems import GovdashError
+
+    with pytest.raises(GovdashError, match="unknown metric"):
+        compute_total(
+            con,
+            snapshot,
+            ["population; drop table x"],
+            divisions=divisions,
+            scope_code="420100",
+            start=dt.date(2025, 7, 1),
+            end=dt.date(2025, 7, 18),
+        )

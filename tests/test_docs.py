@@ -1,0 +1,98 @@
+"""docs/data-contract.md must stay in step with govdash/contract.py and the catalog."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from govdash.catalog import KINDS
+from govdash.contract import (
+    NON_NEGATIVE,
+    QUALIFIERS,
+    SCHEMA_VERSION,
+    TABLES,
+    VOCABULARY_COLUMNS,
+)
+from govdash.metrics import FILTER_KEYS
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
+
+TYPE_NAMES = {
+    pa.string(): "string",
+    pa.int32(): "int32",
+    pa.int64(): "int64",
+    pa.float64(): "float64",
+    pa.date32(): "date32",
+    pa.bool_(): "bool",
+}
+
+
+@pytest.fixture(scope="module")
+def doc() -> str:
+    assert DOC.exists(), f"{DOC} is missing"
+    return DOC.read_text(encoding="utf-8")
+
+
+def table_section(doc: str, table: str) -> str:
+    """The text under the heading "### `table`" up to the next heading of level 2 or 3."""
+    match = re.search(rf"^### `{re.escape(table)}`\s*$(.*?)(?=^##)", doc, re.M | re.S)
+    assert match, f"no section '### `{table}`' in {DOC.name}"
+    return match.group(1)
+
+
+def column_rows(section: str) -> list[list[str]]:
+    """Cells of the Markdown table rows that document a column (first cell in backticks)."""
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+            rows.append(cells)
+    return rows
+
+
+def test_every_table_and_column_is_documented(doc: str) -> None:
+    missing = [f"`{name}`" for name in TABLES if f"`{name}`" not in doc]
+    missing += [
+        f"{name}.`{field.name}`"
+        for name, spec in TABLES.items()
+        for field in spec.schema
+        if f"`{field.name}`" not in doc
+    ]
+    assert not missing, f"not in {DOC.name}: {missing}"
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_column_table_matches_contract(doc: str, table: str) -> None:
+    """Each table's section lists exactly its columns, in order, with type, nullability, >= 0."""
+    spec = TABLES[table]
+    rows = column_rows(table_section(doc, table))
+    assert [r[0] for r in rows] == [f"`{f.name}`" for f in spec.schema]
+    for field, (_, typ, required, *_rest) in zip(spec.schema, rows, strict=True):
+        assert typ == TYPE_NAMES[field.type], f"{table}.{field.name}: type {typ!r}"
+        want = "required" if field.name in spec.required else "nullable"
+        if field.name in NON_NEGATIVE.get(table, ()):
+            want += ", ≥ 0"
+        assert required == want, f"{table}.{field.name}: {required!r}, expected {want!r}"
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_sort_order_and_unique_key_are_documented(doc: str, table: str) -> None:
+    section = table_section(doc, table)
+    prose = " ".join(line for line in section.splitlines() if not line.startswith("|"))
+    for col in TABLES[table].sort_by + TABLES[table].unique:
+        assert f"`{col}`" in prose, f"{table}: sort order / unique key column {col} not stated"
+    assert "Sort order" in prose and "Unique key" in prose
+
+
+def test_qualifiers_kinds_and_keys_are_documented(doc: str) -> None:
+    assert set(KINDS) == {"stock", "flow", "ratio"}
+    words = [*QUALIFIERS, *KINDS, *FILTER_KEYS, *set(VOCABULARY_COLUMNS.values())]
+    missing = [w for w in words if f"`{w}`" not in doc]
+    assert not missing, f"not in {DOC.name}: {missing}"
+
+
+def test_schema_version_is_stated(doc: str) -> None:
+    assert f"**schema version {SCHEMA_VERSION}**" in doc
