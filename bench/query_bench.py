@@ -62,6 +62,7 @@ def main() -> None:
 
     def pandas_flows():
         a = pd.read_parquet(snap.table_path("activities"))
+        a["date"] = pd.to_datetime(a["date"])
         a = a[(a["date"] >= pd.Timestamp(start)) & (a["date"] <= pd.Timestamp(end))]
         a.groupby(a["community_code"].str.slice(0, 6)).agg(
             activities=("activity_id", "size"), served=("served_person_times", "sum")
@@ -83,7 +84,7 @@ def main() -> None:
 
     def pandas_monthly():
         a = pd.read_parquet(snap.table_path("activities"))
-        a.groupby(a["date"].dt.to_period("M")).size()
+        a.groupby(pd.to_datetime(a["date"]).dt.to_period("M")).size()
 
     rows = []
     for label, duck, base in [
