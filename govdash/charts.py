@@ -33,7 +33,7 @@ def district_colours(district_codes: list[str]) -> dict[str, str]:
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 10, "r": 20, "t": 84, "b": 10},

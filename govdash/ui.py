@@ -126,9 +126,7 @@ def kpi_card(ctx: Context, kpi, period: str, previous: str) -> None:
     m = kpi.metric
     unit = m.unit_label(ctx.lang)
     st.metric(
-        label=m.name(ctx.lang)
-        if ctx.lang == "zh" or unit == "%"
-        else f"{m.name(ctx.lang)} ({unit})",
+        label=m.name(ctx.lang),
         value=fmt.metric_value(kpi.value, unit, m.kind, ctx.lang),
         delta=fmt.signed_delta(kpi.delta, unit, m.kind, ctx.lang, pp=t("delta.pp", ctx.lang)),
         help=t(
