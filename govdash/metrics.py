@@ -59,6 +59,14 @@ class Filters:
             resource_levels=values.get("level"),
         )
 
+    def activity_params(self) -> dict[str, list[str] | None]:
+        """The bound list parameters of the activity queries (None means all)."""
+        return {
+            "categories": _list(self.categories),
+            "target_groups": _list(self.target_groups),
+            "team_types": _list(self.team_types),
+        }
+
     def sources(self) -> set[str]:
         used = set()
         if self.categories or self.target_groups or self.team_types:
@@ -98,10 +106,8 @@ def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -
             snapshot,
             start=start,
             end=end,
-            categories=_list(filters.categories),
-            target_groups=_list(filters.target_groups),
-            team_types=_list(filters.team_types),
             baseline_months=int(catalog.settings.get("baseline_months", 12)),
+            **filters.activity_params(),
             **common,
         )
     if source == "resources":
@@ -255,9 +261,7 @@ def monthly(
                 snapshot,
                 start=start,
                 end=end,
-                categories=_list(filters.categories),
-                target_groups=_list(filters.target_groups),
-                team_types=_list(filters.team_types),
+                **filters.activity_params(),
                 **common,
             )
         )
