@@ -15,6 +15,7 @@ import pandas as pd
 
 from govdash.catalog import Catalog, load_catalog
 from govdash.contract import CODE_LENGTH
+from govdash.divisions import level_of
 from govdash.query import run_query
 from govdash.snapshot import Snapshot
 
@@ -81,10 +82,10 @@ def _list(values: tuple[str, ...] | None) -> list[str] | None:
 
 
 def scope_prefix(scope_code: str, divisions: pd.DataFrame) -> str:
-    level = divisions.loc[divisions["code"] == scope_code, "level"]
-    if level.empty:
+    level = level_of(divisions, scope_code)
+    if level is None:
         raise ValueError(f"unknown division {scope_code!r}")
-    return "" if level.iloc[0] == "city" else scope_code
+    return "" if level == "city" else scope_code
 
 
 def _common(snapshot: Snapshot, divisions: pd.DataFrame, group_level: str, scope_code: str) -> dict:
@@ -212,7 +213,7 @@ def compute_total(
     con, snapshot, metric_ids, *, divisions, scope_code, start, end, filters=None, catalog=None
 ) -> dict[str, float]:
     """Metric values for the scope as a whole (one number each)."""
-    level = divisions.loc[divisions["code"] == scope_code, "level"].iloc[0]
+    level = level_of(divisions, scope_code)
     frame = compute(
         con,
         snapshot,

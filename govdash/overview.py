@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from govdash.catalog import Catalog, Metric, load_catalog
-from govdash.divisions import city_code
+from govdash.divisions import city_code, level_of
 from govdash.metrics import compute, compute_total, monthly
 from govdash.snapshot import Snapshot
 
@@ -118,7 +118,7 @@ def trend(
     catalog = catalog or load_catalog()
     p = periods_for(snapshot)
     scope_code = scope_code or city_code(divisions)
-    level = divisions.loc[divisions["code"] == scope_code, "level"].iloc[0]
+    level = level_of(divisions, scope_code)
     last = p.flow_month if is_flow_based(metric_id, catalog) else p.stock_month
     start = (pd.Timestamp(p.stock_month) - pd.DateOffset(months=35)).date()
     long = monthly(

@@ -171,6 +171,7 @@ def cached_overview(snapshot_id: str, root: str, lang: str) -> dict:
     """KPIs, trend and ranking for the overview, cached per snapshot and language."""
     from govdash import overview
     from govdash.catalog import load_catalog
+    from govdash.divisions import city_code
 
     catalog = load_catalog()
     snap = open_snapshot(snapshot_id, Path(root))
@@ -183,7 +184,7 @@ def cached_overview(snapshot_id: str, root: str, lang: str) -> dict:
             con,
             snap,
             divisions,
-            divisions.loc[divisions["level"] == "city", "code"].iloc[0],
+            city_code(divisions),
             list(settings["overview_kpis"]),
             catalog,
         ),
