@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run dashboard.py`. Sets up the page, the language switch and navigation."""
+"""Entry point: `streamlit run dashboard.py`. Page setup, language, shared filters and navigation."""
 
 import streamlit as st
 
@@ -7,15 +7,20 @@ from govdash.i18n import t
 
 st.set_page_config(page_title="govdash", page_icon="📊", layout="wide")
 lang = ui.language()
-st.sidebar.caption(t("app.title", lang))
-
-pages = [
-    st.Page(
-        "pages/overview.py",
-        title=t("page.overview", lang),
-        icon="🏙️",
-        url_path="overview",
-        default=True,
-    ),
+PAGES = [
+    ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
+    ("pages/districts.py", "page.districts", ":material/compare_arrows:", "districts"),
+    ("pages/community.py", "page.community", ":material/home_work:", "community"),
+    ("pages/activities.py", "page.activities", ":material/volunteer_activism:", "activities"),
+    ("pages/outcomes.py", "page.outcomes", ":material/emoji_events:", "outcomes"),
+    ("pages/data.py", "page.data", ":material/description:", "data"),
 ]
-st.navigation(pages).run()
+page = st.navigation(
+    [
+        st.Page(path, title=t(key, lang), icon=icon, url_path=url, default=(url == "overview"))
+        for path, key, icon, url in PAGES
+    ]
+)
+st.sidebar.caption(t("app.title", lang))
+ui.setup(lang)
+page.run()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 # Colour-blind-safe qualitative palette (Paul Tol's muted and light schemes), one colour per district
 # in code order so a district keeps its colour on every chart.
@@ -60,8 +63,9 @@ def trend_figure(frame: pd.DataFrame, title: str, x_label: str, y_label: str) ->
     fig.update_xaxes(
         title_text=x_label,
         tickformat="%Y-%m",
-        dtick="M3",
+        dtick="M6" if len(months) > 18 else "M3" if len(months) > 6 else "M1",
         tick0=months.min() if len(months) else None,
+        tickangle=0,
     )
     # Full digits with separators: SI suffixes (40k) read as English in the Chinese UI.
     fig.update_yaxes(title_text=y_label, rangemode="tozero", tickformat=",d")
@@ -76,10 +80,10 @@ def ranking_figure(
     fig = go.Figure(
         go.Bar(
             x=ordered["value"],
-            y=ordered["name"],
+            y=[esc(n) for n in ordered["name"]],
             orientation="h",
             marker={"color": [colours.get(c, PALETTE[0]) for c in ordered["division_code"]]},
-            text=[f"{v:,.{digits}f}" for v in ordered["value"]],
+            text=["—" if pd.isna(v) else f"{v:,.{digits}f}" for v in ordered["value"]],
             textposition="outside",
             cliponaxis=False,
             customdata=ordered["division_code"],
@@ -89,3 +93,236 @@ def ranking_figure(
     fig.update_xaxes(title_text=value_label, rangemode="tozero", tickformat=",d")
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title, max(320, 34 * len(frame) + 90))
+
+
+def esc(text: object) -> str:
+    """Data text for Plotly, which reads a subset of HTML in labels: names must stay text."""
+    return html.escape(str(text), quote=False)
+
+
+def highlight(fig: go.Figure, start, end, label: str = "") -> go.Figure:
+    """Shade the selected months on a time axis."""
+    fig.add_vrect(
+        x0=pd.Timestamp(start) - pd.Timedelta(days=14),
+        x1=pd.Timestamp(end) + pd.Timedelta(days=14),
+        fillcolor="#DDCC77",
+        opacity=0.25,
+        line_width=0,
+        annotation_text=label,
+        annotation_position="top left",
+        annotation_font_size=11,
+    )
+    return fig
+
+
+def multi_trend_figure(
+    long: pd.DataFrame,
+    title: str,
+    colours: dict[str, str],
+    names: dict[str, str],
+    y_label: str,
+    *,
+    height: int = 380,
+    y_format: str = ",d",
+) -> go.Figure:
+    """One line per division (columns month, division_code, value), each in its district colour."""
+    fig = go.Figure()
+    for code, part in long.groupby("division_code", sort=True):
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(part["month"]),
+                y=part["value"],
+                name=esc(names.get(code, code)),
+                mode="lines+markers",
+                marker={"size": 4},
+                line={"color": colours.get(code, PALETTE[0]), "width": 2},
+                customdata=[code] * len(part),
+                hovertemplate="%{fullData.name} %{x|%Y-%m}: %{y:,.1f}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(tickformat="%Y-%m")
+    fig.update_yaxes(title_text=y_label, rangemode="tozero", tickformat=y_format)
+    _layout(fig, title, height)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def small_multiples_figure(
+    long: pd.DataFrame,
+    title: str,
+    colours: dict[str, str],
+    names: dict[str, str],
+    *,
+    columns: int = 4,
+    y_format: str = ",d",
+) -> go.Figure:
+    """A small trend chart per division on a shared y axis, so levels compare at a glance."""
+    codes = sorted(long["division_code"].unique())
+    rows = max(1, -(-len(codes) // columns))
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        shared_yaxes=True,
+        shared_xaxes=True,
+        subplot_titles=[esc(names.get(c, c)) for c in codes],
+        vertical_spacing=0.32 / rows + 0.04,
+        horizontal_spacing=0.03,
+    )
+    for i, code in enumerate(codes):
+        part = long[long["division_code"] == code]
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(part["month"]),
+                y=part["value"],
+                mode="lines",
+                line={"color": colours.get(code, PALETTE[0]), "width": 2},
+                name=esc(names.get(code, code)),
+                hovertemplate="%{x|%Y-%m}: %{y:,.1f}<extra>%{fullData.name}</extra>",
+            ),
+            row=i // columns + 1,
+            col=i % columns + 1,
+        )
+    fig.update_xaxes(tickformat="%y-%m", nticks=4, gridcolor="#eeeeee")
+    fig.update_yaxes(rangemode="tozero", tickformat=y_format, gridcolor="#eeeeee", nticks=4)
+    fig.update_annotations(font_size=12)
+    return _layout(fig, title, 150 * rows + 110)
+
+
+def stacked_bar_figure(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    colour: str,
+    title: str,
+    colour_names: dict[str, str],
+    x_names: dict[str, str] | None = None,
+    y_label: str = "",
+    horizontal: bool = False,
+    percent: bool = False,
+    height: int = 380,
+) -> go.Figure:
+    """Bars split by a category (team types, categories, target groups); optionally as shares."""
+    data = frame.copy()
+    if percent:
+        totals = data.groupby(x)[y].transform("sum")
+        data[y] = 100 * data[y] / totals.where(totals != 0)
+    fig = go.Figure()
+    keys = list(colour_names)
+    for i, key in enumerate(keys):
+        part = data[data[colour] == key]
+        if part.empty:
+            continue
+        xs = [esc((x_names or {}).get(v, v)) for v in part[x]]
+        fig.add_trace(
+            go.Bar(
+                x=part[y] if horizontal else xs,
+                y=xs if horizontal else part[y],
+                orientation="h" if horizontal else "v",
+                name=esc(colour_names[key]),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=list(part[x]),
+                hovertemplate="%{fullData.name}: %{"
+                + ("x" if horizontal else "y")
+                + (":.1f}%" if percent else ":,.0f}")
+                + "<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    value_axis = fig.update_xaxes if horizontal else fig.update_yaxes
+    value_axis(title_text=y_label, tickformat=",d" if not percent else ".0f", rangemode="tozero")
+    cat_axis = fig.update_yaxes if horizontal else fig.update_xaxes
+    cat_axis(type="category", automargin=True)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    _layout(fig, title, height)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.18})
+    return fig
+
+
+def target_figure(
+    frame: pd.DataFrame,
+    title: str,
+    colours: dict[str, str],
+    value_label: str,
+    target: float,
+    target_label: str,
+) -> go.Figure:
+    """The ranking with a target line; bars that reach the target are solid, the rest faded."""
+    fig = ranking_figure(frame, title, colours, value_label)
+    reached = [v >= target for v in frame.iloc[::-1]["value"].fillna(0)]
+    fig.update_traces(marker_opacity=[1.0 if r else 0.45 for r in reached])
+    fig.add_vline(
+        x=target,
+        line_dash="dash",
+        line_color="#CC3311",
+        annotation_text=target_label,
+        annotation_position="top",
+        annotation_font_color="#CC3311",
+    )
+    return fig
+
+
+def histogram_figure(
+    frame: pd.DataFrame, title: str, phase_names: dict[str, str], x_label: str, y_label: str
+) -> go.Figure:
+    """Response-time bins as shares of each phase's requests, so phases of unequal length compare."""
+    fig = go.Figure()
+    for i, (phase, name) in enumerate(phase_names.items()):
+        part = frame[frame["phase"] == phase]
+        if part.empty:
+            continue
+        share = 100 * part["requests"] / part["requests"].sum()
+        fig.add_trace(
+            go.Bar(
+                x=part["bin_start"],
+                y=share,
+                name=esc(name),
+                marker={"color": [PALETTE[6], PALETTE[2]][i % 2]},
+                customdata=part["requests"],
+                hovertemplate="%{x}h: %{y:.1f}% (%{customdata:,})<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="group", bargap=0.15)
+    fig.update_xaxes(title_text=x_label, dtick=12)
+    fig.update_yaxes(title_text=y_label, ticksuffix="%", rangemode="tozero")
+    _layout(fig, title, 380)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def dumbbell_figure(
+    frame: pd.DataFrame, title: str, before: str, after: str, x_label: str
+) -> go.Figure:
+    """Before and after per division (columns name, division_code, before, after) on one line each."""
+    data = frame.sort_values("after", ascending=False, kind="stable")
+    names = [esc(n) for n in data["name"]]
+    fig = go.Figure()
+    for _, row in data.iterrows():
+        fig.add_trace(
+            go.Scatter(
+                x=[row["before"], row["after"]],
+                y=[esc(row["name"])] * 2,
+                mode="lines",
+                line={"color": "#bbbbbb", "width": 3},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    for col, name, colour in (("before", before, PALETTE[6]), ("after", after, PALETTE[2])):
+        fig.add_trace(
+            go.Scatter(
+                x=data[col],
+                y=names,
+                mode="markers",
+                name=esc(name),
+                marker={"size": 11, "color": colour},
+                customdata=data["division_code"],
+                hovertemplate="%{y}: %{x:.1f}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_xaxes(title_text=x_label, rangemode="tozero")
+    fig.update_yaxes(type="category", automargin=True, autorange="reversed")
+    _layout(fig, title, max(320, 30 * len(data) + 120))
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.12})
+    return fig

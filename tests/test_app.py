@@ -1,67 +1,230 @@
-"""Real Streamlit (AppTest) on a real snapshot: every page renders, in both languages, with true figures."""
+"""Real Streamlit (AppTest) on a real snapshot: every page, both languages, every shared filter
+arriving through the URL, drill-down, the breadcrumb, the map, and figures checked against DuckDB.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from govdash.fmt import number
+from govdash.i18n import t
+
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
-PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+PAGES = {
+    "pages/overview.py": "overview.heading",
+    "pages/districts.py": "districts.heading",
+    "pages/community.py": "profile.heading",
+    "pages/activities.py": "activities.heading",
+    "pages/outcomes.py": "outcomes.heading",
+    "pages/data.py": "data.heading",
+}
+LANGS = {"中文": "zh", "English": "en"}
 
 
 @pytest.fixture()
 def app_env(snapshot, monkeypatch):
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    monkeypatch.delenv("GOVDASH_BOUNDARIES", raising=False)
     return snapshot
 
 
-def _run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+def _run(query: dict | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=180)
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    return at.run()
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
-@pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("lang", ["中文", "English"])
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _text(at: AppTest) -> str:
+    return " ".join(x.value for x in [*at.title, *at.markdown, *at.caption, *at.subheader])
+
+
+def _count(con, snapshot, where: str) -> int:
+    sql = (
+        "select count(*) from read_parquet($a) a left join read_parquet($t) t using (team_id) "
+        "where " + where
+    )
+    params = {"a": str(snapshot.table_path("activities")), "t": str(snapshot.table_path("teams"))}
+    return con.execute(sql, params).fetchone()[0]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("lang", list(LANGS))
 def test_every_page_renders_in_both_languages(app_env, page, lang):
-    at = _run({"lang": lang})
-    at.switch_page(page).run()
-    assert not at.exception
+    at = _run({"lang": lang}, page)
+    code = LANGS[lang]
     assert not at.error
-    text = " ".join(x.value for x in [*at.title, *at.markdown, *at.caption])
-    assert ("武汉" in text) == (lang == "中文")
+    heading = t(PAGES[page], code, scope="")
+    assert heading.strip(" ·") in at.title[0].value
+    if page != "pages/data.py":
+        assert ("武汉" if code == "zh" else "Wuhan") in at.title[0].value
+    if page != "pages/data.py":
+        assert _figures(at), "every analysis page draws at least one chart"
+        for fig in _figures(at):
+            title = fig["layout"]["title"]["text"]
+            assert "<sup>" in title, "titles carry unit, period and scope on a second line"
 
 
-def test_overview_kpi_equals_an_independent_duckdb_aggregate(app_env, con):
-    at = _run()
+FILTERS = {
+    "district": ({"district": "420103"}, "f_districts", ["420103"], "江汉区"),
+    "street": ({"district": "420106", "street": "420106001"}, "f_street", "420106001", "水果湖"),
+    "community": (
+        {"district": "420106", "street": "420106001", "community": "420106001001"},
+        "f_community",
+        "420106001001",
+        "张家湾社区",
+    ),
+    "category": ({"category": "elderly_care"}, "f_categories", ["elderly_care"], None),
+    "group": ({"group": "children"}, "f_groups", ["children"], None),
+    "team": ({"team": "new_employment"}, "f_teams", ["new_employment"], None),
+    "metric": ({"metric": "activities"}, "f_metric", "activities", None),
+    "period": ({"start": "2025-01", "end": "2025-06"}, "_period", None, "2025年6月"),
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_each_filter_reaches_each_page_through_the_url(app_env, page, name):
+    query, key, expected, shown = FILTERS[name]
+    at = _run(query, page)
+    assert not at.error
+    if expected is not None:
+        assert at.session_state[key] == expected
+    for param, value in query.items():  # the URL still describes the view after the run
+        assert at.query_params[param] == value
+    if shown and page != "pages/data.py":
+        assert shown in _text(at) + " ".join(str(f["layout"]) for f in _figures(at))
+
+
+def test_snapshot_filter_reaches_the_pages(app_env):
+    at = _run({"snapshot": app_env.id}, "pages/data.py")
+    assert at.session_state["f_snapshot"] == app_env.id
+    assert any(app_env.id in str(df.value.values) for df in at.dataframe)
+
+
+def test_kpis_equal_independent_duckdb_aggregates(app_env, con):
+    snap = app_env
+    at = _run({"district": "420103", "category": "elderly_care"})
     cards = {m.label: m for m in at.metric}
-    assert len(cards) == 7
-    snapshot = app_env
-    volunteers = con.execute(
-        "select sum(registered_volunteers) from read_parquet($p) where month = $m",
-        {"p": str(snapshot.table_path("headcounts")), "m": snapshot.as_of.replace(day=1)},
-    ).fetchone()[0]
-    from govdash.fmt import number
-
-    assert cards["注册志愿者"].value == number(volunteers, "zh") + "名"
-    june = con.execute(
-        "select count(*) from read_parquet($p) where date between '2025-06-01' and '2025-06-30'",
-        {"p": str(snapshot.table_path("activities"))},
-    ).fetchone()[0]
+    june = _count(
+        con,
+        snap,
+        "date between '2025-06-01' and '2025-06-30' and category = 'elderly_care' "
+        "and starts_with(a.community_code, '420103')",
+    )
+    may = _count(
+        con,
+        snap,
+        "date between '2025-05-01' and '2025-05-31' and category = 'elderly_care' "
+        "and starts_with(a.community_code, '420103')",
+    )
     assert cards["服务活动"].value == number(june, "zh") + "场"
+    assert cards["服务活动"].delta == ("+" if june >= may else "-") + number(abs(june - may), "zh")
+    volunteers = con.execute(
+        "select sum(registered_volunteers) from read_parquet($p) where month = $m "
+        "and starts_with(community_code, '420103')",
+        {"p": str(snap.table_path("headcounts")), "m": snap.as_of.replace(day=1)},
+    ).fetchone()[0]
+    assert cards["注册志愿者"].value == number(volunteers, "zh") + "名"
 
 
-def test_demo_banner_and_snapshot_caption(app_env):
+def test_activities_page_counts_the_filtered_period(app_env, con):
+    at = _run(
+        {"start": "2025-01", "end": "2025-06", "district": "420106", "team": "party_member"},
+        "pages/activities.py",
+    )
+    n = _count(
+        con,
+        app_env,
+        "date between '2025-01-01' and '2025-06-30' and team_type = 'party_member' "
+        "and starts_with(a.community_code, '420106')",
+    )
+    assert f"**{number(n, 'zh', compact=False)}**" in _text(at)
+    table = at.dataframe[0].value
+    wuchang = con.execute(
+        "select name_zh from read_parquet($p) where level = 'community' "
+        "and starts_with(code, '420106')",
+        {"p": str(app_env.table_path("divisions"))},
+    ).df()["name_zh"]
+    assert len(table) == 50 and set(table["社区"]) <= set(wuchang)
+    assert (table["日期"].diff().dropna() <= pd.Timedelta(0)).all()  # newest first
+
+
+def test_hostile_link_values_fall_back_with_a_notice(app_env):
+    at = _run({"district": "' OR 1=1 --", "metric": "<script>", "start": "1900-01"})
+    assert at.session_state["f_districts"] == []
+    assert any("链接中的部分参数无效" in i.value for i in at.info)
+    assert "district" not in at.query_params and "metric" not in at.query_params
+
+
+def test_clicking_a_district_bar_drills_down_and_the_breadcrumb_goes_back(app_env):
     at = _run()
-    assert any("演示数据" in w.value for w in at.warning)
-    assert any(app_env.id in c.value and "演示数据" in c.value for c in at.caption)
-    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert "服务活动" in figure["layout"]["title"]["text"]
+    at.session_state["overview-ranking-420100"] = {
+        "selection": {"points": [{"customdata": "420103", "y": "江汉区"}]}
+    }
+    at.run()
+    assert not at.exception
+    assert at.session_state["f_districts"] == ["420103"]
+    assert at.query_params["district"] == "420103"
+    assert "江汉区" in at.title[0].value
+    ranking = [f for f in _figures(at) if "各街道" in f["layout"]["title"]["text"]]
+    assert ranking, "the ranking now compares the district's streets"
+    city = next(b for b in at.button if b.key == "crumb-city")
+    city.click().run()
+    assert at.session_state["f_districts"] == []
+    assert "district" not in at.query_params
+
+
+def test_configured_boundaries_draw_a_choropleth_and_list_unmatched(app_env, tmp_path, monkeypatch):
+    def square(x: float, y: float) -> list:
+        return [[[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]]]
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": "江汉区"},
+            "geometry": {"type": "Polygon", "coordinates": square(114.2, 30.6)},
+        },
+        {
+            "type": "Feature",
+            "properties": {"adcode": "420106"},
+            "geometry": {"type": "Polygon", "coordinates": square(114.3, 30.5)},
+        },
+        {
+            "type": "Feature",
+            "properties": {"name": "不存在区"},
+            "geometry": {"type": "Polygon", "coordinates": square(114.5, 30.5)},
+        },
+    ]
+    path = tmp_path / "districts.geojson"
+    path.write_text(json.dumps(features, ensure_ascii=False), encoding="utf-8")  # a bare list
+    monkeypatch.setenv("GOVDASH_BOUNDARIES", str(path))
+    at = _run()
+    maps = [f for f in _figures(at) if f["data"][0]["type"] == "choropleth"]
+    assert maps, "the overview map is a choropleth"
+    assert set(maps[0]["data"][0]["locations"]) >= {"420103", "420106"}
+    assert any("不存在区" in w.value for w in at.warning)
+
+
+def test_without_boundaries_the_map_is_a_tile_map(app_env):
+    at = _run()
+    tiles = [f for f in _figures(at) if f["data"][0].get("marker", {}).get("symbol") == "square"]
+    assert tiles and len(tiles[0]["data"][0]["customdata"]) >= 13
 
 
 def test_bad_snapshot_shows_chinese_error_not_traceback(snapshot, tmp_path, monkeypatch):
@@ -73,7 +236,7 @@ def test_bad_snapshot_shows_chinese_error_not_traceback(snapshot, tmp_path, monk
     manifest["schema_version"] = 7
     (bad / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(tmp_path))
-    at = _run()
+    at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
     assert not at.exception
     assert at.error and "不支持的数据契约版本" in at.error[0].value
     assert "python -m govdash demo" in at.info[0].value
@@ -81,7 +244,19 @@ def test_bad_snapshot_shows_chinese_error_not_traceback(snapshot, tmp_path, monk
 
 def test_missing_configured_folder_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(tmp_path / "missing"))
-    at = _run()
+    at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
     assert not at.exception
     assert "数据文件夹不存在" in at.error[0].value
     assert not (tmp_path / "missing").exists()  # a typo is not silently turned into a new folder
+
+
+def test_every_streamlit_cache_is_bounded():
+    """Query results are cached per snapshot and parameters; memory must stay bounded."""
+    found = 0
+    for path in [*ROOT.glob("govdash/*.py"), *ROOT.glob("pages/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "cache_data":
+                found += 1
+                names = {k.arg for k in node.keywords}
+                assert names & {"max_entries", "ttl"}, f"{path.name}:{node.lineno} is unbounded"
+    assert found >= 3

@@ -1,8 +1,13 @@
-"""A real browser (Playwright driving Debian's Chromium) against a real Streamlit server, offline."""
+"""A real browser (Playwright driving Debian's Chromium) against a real Streamlit server, offline.
+
+Every non-local request is aborted and recorded; a test fails if the app tried to reach the network.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,7 +15,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+
+from govdash.contract import TABLES
+from govdash.snapshot import write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -26,6 +36,9 @@ ARGS = [
     "--no-first-run",
     "--disable-extensions",
 ]
+PAGES = ["", "districts", "community", "activities", "outcomes", "data"]
+HAN = re.compile(r"[\u4e00-\u9fff]")
+XSS = '<img src=x onerror="window.__xss=1">'
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +49,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(snapshot):
+def _start(env: dict) -> tuple[subprocess.Popen, str]:
     if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
         pytest.skip("Debian chromium is not installed (CI installs it)")
     port = _free_port()
-    env = {**os.environ, "GOVDASH_SNAPSHOTS_DIR": str(snapshot.path.parent)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -57,7 +68,7 @@ def server(snapshot):
             str(port),
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -67,18 +78,66 @@ def server(snapshot):
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield url
+    proc.kill()
+    pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+
+
+def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(snapshot):
+    proc, url = _start(
+        {"GOVDASH_SNAPSHOTS_DIR": str(snapshot.path.parent), "GOVDASH_BOUNDARIES": ""}
+    )
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def hostile_server(snapshot, tmp_path_factory):
+    """A snapshot whose district and community names are HTML, plus a boundary file."""
+    root = tmp_path_factory.mktemp("hostile")
+    tables = {name: pq.read_table(snapshot.table_path(name)) for name in TABLES}
+    divisions = tables["divisions"].to_pandas()
+    for code in ("420103", "420106001001"):
+        row = divisions["code"] == code
+        divisions.loc[row, "name_zh"] = XSS + divisions.loc[row, "name_zh"]
+        divisions.loc[row, "name_en"] = XSS + divisions.loc[row, "name_en"]
+    tables["divisions"] = pa.Table.from_pandas(divisions, preserve_index=False)
+    write_snapshot(tables, as_of=snapshot.as_of, provenance="demo", root=root)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"adcode": code},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [114 + i / 10, 30.5],
+                        [114.1 + i / 10, 30.5],
+                        [114.1 + i / 10, 30.6],
+                        [114 + i / 10, 30.6],
+                        [114 + i / 10, 30.5],
+                    ]
+                ],
+            },
+        }
+        for i, code in enumerate(["420102", "420103", "420104", "420105", "420106"])
+    ]
+    geojson = root / "districts.geojson"
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    proc, url = _start({"GOVDASH_SNAPSHOTS_DIR": str(root), "GOVDASH_BOUNDARIES": str(geojson)})
+    yield url
+    _stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +150,12 @@ def browser():
         b.close()
 
 
-def _page(browser, blocked: list[str]):
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
+@pytest.fixture()
+def page(browser):
+    """A 1440×900 tab that aborts every non-local request and fails the test if any was made."""
+    tab = browser.new_page(viewport={"width": 1440, "height": 900})
+    blocked: list[str] = []
+    dialogs: list[str] = []
 
     def route(r):
         if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
@@ -101,40 +164,149 @@ def _page(browser, blocked: list[str]):
             blocked.append(r.request.url)
             r.abort()
 
-    page.route("**/*", route)
-    return page
+    tab.route("**/*", route)
+    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    yield tab
+    tab.close()
+    assert blocked == [], f"the app tried to reach the network: {blocked[:3]}"
+    assert dialogs == [], f"a script opened a dialog: {dialogs}"
 
 
-def _settled(page) -> None:
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
-    page.wait_for_selector(
+def _settled(tab) -> None:
+    tab.wait_for_selector("h1", timeout=90_000)
+    tab.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=90_000
     )
-    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=30_000)
+    time.sleep(0.5)  # a rerun may start right after the first one (drill-down, link repair)
+    tab.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=90_000
+    )
+    assert tab.locator('[data-testid="stException"]').count() == 0
 
 
-def test_overview_shows_kpis_and_charts_offline(server, browser):
-    blocked: list[str] = []
-    page = _page(browser, blocked)
-    page.goto(server)
-    _settled(page)
-    cards = page.locator('[data-testid="stMetric"]')
-    assert cards.count() == 7
-    assert "注册志愿者" in cards.first.inner_text()
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
-    assert "演示数据" in page.locator('[data-testid="stAlert"]').first.inner_text()
+def _visible_text(tab, selector: str) -> str:
+    """Visible text without Material icon ligatures (their names are glyphs, not words)."""
+    text = tab.locator(selector).inner_text()
+    icons = (
+        f'{selector} [data-testid="stIconMaterial"], {selector} [data-testid="stAlertDynamicIcon"]'
+    )
+    for icon in set(tab.locator(icons).all_inner_texts()):
+        text = text.replace(icon, " ")
+    return text
+
+
+def _main_text(tab) -> str:
+    return _visible_text(tab, '[data-testid="stMain"]')
+
+
+def _shot(tab, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "overview-zh.png"))
-    # Switch language: the URL carries it, and a reload keeps it.
+    tab.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+@pytest.mark.parametrize("lang", ["中文", "English"])
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_offline_and_is_screenshotted(server, page, path, lang):
+    page.goto(f"{server}/{path}?lang={lang}")
+    _settled(page)
+    if path != "data":
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    title = page.locator("h1").first.inner_text()
+    assert bool(HAN.search(title)) == (lang == "中文")
+    _shot(page, f"{path or 'overview'}-{'zh' if lang == '中文' else 'en'}")
+
+
+ALLOWED_LATIN = re.compile(
+    r"SQL|CSV|XLSX|English|GeoJSON|\d{4}-\d{2}-\d{2}-demo-[0-9a-f]{10}|[0-9a-f]{10}"
+)
+
+
+@pytest.mark.parametrize("path", ["", "districts", "activities", "outcomes"])
+def test_language_switch_leaves_no_text_of_the_other_language(server, page, path):
+    page.goto(f"{server}/{path}")
+    _settled(page)
+    chinese = ALLOWED_LATIN.sub("", _main_text(page))
+    assert not re.findall(r"[A-Za-z]{3,}", chinese), re.findall(r"[A-Za-z]{3,}", chinese)[:10]
     page.get_by_text("English", exact=True).click()
     page.wait_for_function(
-        "() => document.querySelector('h1')?.innerText.includes('City overview')", timeout=30_000
+        "() => !/[\\u4e00-\\u9fff]/.test(document.querySelector('h1').innerText)"
     )
     _settled(page)
     assert "lang=English" in page.url
-    page.reload()
+    english = _main_text(page)
+    assert not HAN.findall(english), "".join(HAN.findall(english))[:40]
+    sidebar = _visible_text(page, '[data-testid="stSidebarUserContent"]')
+    # The switch names each language in its own script ("语言 / Language", "中文"); nothing else.
+    leftover = HAN.findall(sidebar.replace("语言", "").replace("中文", ""))
+    assert not leftover, "".join(leftover)
+
+
+def _click_first_bar(tab, chart_index: int) -> None:
+    chart = tab.locator('[data-testid="stPlotlyChart"]').nth(chart_index)
+    chart.scroll_into_view_if_needed()
+    bar = chart.locator(".barlayer .point path").last  # the top bar: the highest value
+    box = bar.bounding_box()
+    assert box, "bar not rendered"
+    tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_clicking_a_district_drills_down_and_the_copied_url_reproduces_the_view(server, page):
+    page.goto(f"{server}/?start=2025-01&end=2025-06&category=elderly_care")
     _settled(page)
-    assert "City overview" in page.locator("h1").first.inner_text()
-    page.screenshot(path=str(SHOTS / "overview-en.png"))
-    page.close()
-    assert blocked == [], f"the app tried to reach the network: {blocked[:3]}"
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .barlayer .point', timeout=60_000)
+    _click_first_bar(page, 1)  # the district ranking beside the trend
+    page.wait_for_url(re.compile(r"district=\d{6}"), timeout=60_000)
+    _settled(page)
+    code = re.search(r"district=(\d{6})", page.url).group(1)
+    title = page.locator("h1").first.inner_text()
+    assert "武汉市" not in title, "the page shows the district now"
+    assert page.get_by_role("button", name="武汉市").count() == 1, "breadcrumb leads back up"
+    kpis = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    url = page.url
+    assert "category=elderly_care" in url and "start=2025-01" in url
+
+    fresh = page.context.browser.new_page(viewport={"width": 1440, "height": 900})
+    fresh.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    fresh.goto(url)
+    fresh.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+    _settled(fresh)
+    assert fresh.locator("h1").first.inner_text() == title
+    assert fresh.locator('[data-testid="stMetricValue"]').all_inner_texts() == kpis
+    assert f"district={code}" in fresh.url
+    fresh.close()
+
+    page.get_by_role("button", name="武汉市").click()
+    page.wait_for_function("() => document.querySelector('h1').innerText.includes('武汉市')")
+    _settled(page)
+    assert "district=" not in page.url
+
+
+def test_deep_link_on_a_fresh_tab_keeps_page_language_and_filters(server, page):
+    page.goto(f"{server}/activities?lang=English&district=420106&team=party_member")
+    _settled(page)
+    assert page.locator("h1").first.inner_text().startswith("Service activities")
+    assert "Wuchang" in page.locator("h1").first.inner_text()
+    assert "team=party_member" in page.url and "lang=English" in page.url
+
+
+def test_names_from_data_render_as_text_and_no_script_runs(hostile_server, page):
+    page.goto(f"{hostile_server}/community?district=420106&street=420106001&community=420106001001")
+    _settled(page)
+    assert XSS in page.locator("h1").first.inner_text()
+    assert page.evaluate("() => window.__xss") is None
+    page.goto(f"{hostile_server}/?district=420103")
+    _settled(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    assert XSS in page.locator("h1").first.inner_text()
+    assert XSS in _main_text(page)  # also in chart labels, literally
+    assert page.evaluate("() => window.__xss") is None
+    _shot(page, "xss-overview")
+
+
+def test_boundary_file_draws_an_offline_choropleth(hostile_server, page):
+    page.goto(hostile_server)
+    _settled(page)
+    page.wait_for_selector(".choroplethlayer path", timeout=60_000)
+    assert page.locator(".choroplethlayer path").count() >= 5
+    page.locator(".choroplethlayer").first.scroll_into_view_if_needed()
+    _shot(page, "map-choropleth")

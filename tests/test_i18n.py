@@ -30,7 +30,7 @@ def test_every_used_key_exists_in_both_languages():
 def test_chinese_strings_are_chinese_and_english_strings_are_not():
     han = re.compile(r"[\u4e00-\u9fff]")
     markup = re.compile(r"\{[a-z_]+\}|<[^>]+>")
-    allowed_latin = re.compile(r"SQL|CSV|python -m govdash demo|Language")
+    allowed_latin = re.compile(r"SQL|CSV|XLSX|GeoJSON|python -m govdash demo|Language")
     for key, entry in catalog().items():
         if key.startswith("lang."):
             continue  # the switch names each language in its own script

@@ -1,0 +1,235 @@
+"""服务活动 Activities: the event-level explorer for the view's divisions, months and categories."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from govdash import charts, explore, fmt, ui
+from govdash.analysis import Selection, Window, month_end
+from govdash.i18n import month_label, t
+from govdash.panels import colours, names, queries_for, ranking_selection, trend_window
+from govdash.vocab import label, load_vocabulary
+
+PAGE_KEY = "activities_page"
+
+
+def summary(ctx: ui.Context) -> int:
+    start, end = ctx.window.dates(True)
+    n = ui.fetch(ctx, "event_count", ctx.selection, start, end, ctx.filters)
+    st.markdown(
+        t(
+            "activities.summary",
+            ctx.lang,
+            n=fmt.number(n, ctx.lang, compact=False),
+            period=ui.period_label(ctx, True),
+            scope=ui.md(ui.scope_label(ctx)),
+        )
+    )
+    return n
+
+
+def monthly_panel(ctx: ui.Context) -> None:
+    """Activities per month stacked by category, over up to three years ending with the view."""
+    lang = ctx.lang
+    start, end = trend_window(ctx, flow=True)
+    frame = ui.fetch(ctx, "breakdown", ctx.selection, start, month_end(end), ctx.filters)
+    if frame.empty:
+        ui.empty(ctx)
+        return
+    per_month = frame.groupby(["month", "category"], as_index=False)["activities"].sum()
+    per_month["month_label"] = pd.to_datetime(per_month["month"]).dt.strftime("%Y-%m")
+    cats = {k: v[lang] for k, v in load_vocabulary()["categories"].items()}
+    title = ui.chart_title(
+        ctx,
+        t("activities.per_month", lang),
+        t("unit.activities", lang),
+        t("period.range", lang, start=month_label(start, lang), end=month_label(end, lang)),
+    )
+    fig = charts.stacked_bar_figure(
+        per_month,
+        x="month_label",
+        y="activities",
+        colour="category",
+        title=title,
+        colour_names=cats,
+        y_label=t("unit.activities", lang),
+        height=420,
+    )
+    fig.update_xaxes(type="category", nticks=12)
+    ui.chart(ctx, fig, per_month, key="activities-monthly", queries=["activity_breakdown"])
+
+
+def top_teams_panel(ctx: ui.Context) -> None:
+    lang = ctx.lang
+    start, end = ctx.window.dates(True)
+    teams = ui.fetch(ctx, "top_teams", ctx.selection, start, end, ctx.filters, limit=10)
+    if teams.empty:
+        ui.empty(ctx)
+        return
+    frame = pd.DataFrame(
+        {
+            "division_code": teams["community_code"],
+            "name": [
+                f"{n if isinstance(n, str) and n else z} · {ctx.name(c)}"
+                for n, z, c in zip(
+                    teams[f"name_{lang}"], teams["name_zh"], teams["community_code"], strict=True
+                )
+            ],
+            "value": teams["activities"],
+        }
+    )
+    title = ui.chart_title(
+        ctx, t("activities.top_teams", lang), t("unit.activities", lang), ui.period_label(ctx, True)
+    )
+    fig = charts.ranking_figure(frame, title, colours(ctx), t("unit.activities", lang))
+    fig.update_traces(text=[fmt.number(v, lang) for v in frame.iloc[::-1]["value"]])
+    out = teams.assign(team_type=[label("team_types", x, lang) for x in teams["team_type"]])
+    ui.chart(ctx, fig, out, key="activities-top-teams", queries=["top_teams"])
+
+
+def response_panel(ctx: ui.Context) -> None:
+    """Response times: their distribution before and since the pilot, and the change by division."""
+    lang = ctx.lang
+    first = ctx.options.months[0]
+    _, end = ctx.window.dates(True)
+    hist = ui.fetch(ctx, "response_histogram", ctx.selection, first, end, ctx.filters)
+    left, right = st.columns(2)
+    with left:
+        if hist.empty:
+            ui.empty(ctx)
+        else:
+            period = t(
+                "period.range",
+                lang,
+                start=month_label(first, lang),
+                end=month_label(ctx.window.flow_end, lang),
+            )
+            title = ui.chart_title(
+                ctx, t("activities.response_hist", lang), t("unit.share_requests", lang), period
+            )
+            fig = charts.histogram_figure(
+                hist,
+                title,
+                {"baseline": t("phase.baseline", lang), "pilot": t("phase.pilot", lang)},
+                t("axis.response_hours", lang),
+                t("unit.share_requests", lang),
+            )
+            ui.chart(ctx, fig, hist, key="activities-response-hist", queries=["response_histogram"])
+    with right:
+        before_after_panel(ctx)
+
+
+def before_after_panel(ctx: ui.Context) -> None:
+    lang = ctx.lang
+    sel, level = ranking_selection(ctx)
+    ids = ["avg_response_hours_baseline", "avg_response_hours_since_pilot"]
+    first = ctx.options.months[0]
+    window = Window.of(first, ctx.window.end, ctx.snapshot.as_of)
+    frame = ui.fetch(ctx, "values", sel, window, ids, filters=ctx.filters, by=level)
+    data = pd.DataFrame(
+        {
+            "division_code": frame.index,
+            "before": frame[ids[0]].to_numpy(),
+            "after": frame[ids[1]].to_numpy(),
+        }
+    ).dropna()
+    if data.empty:
+        ui.empty(ctx, "activities.no_baseline")
+        return
+    data["name"] = data["division_code"].map(names(ctx))
+    data = data.head(25)
+    title = ui.chart_title(
+        ctx,
+        t("activities.before_after", lang),
+        t("unit.hours", lang),
+        t("activities.before_after_period", lang, end=month_label(window.flow_end, lang)),
+        scope=ui.scope_label(ctx) if isinstance(sel, Selection) else None,
+    )
+    fig = charts.dumbbell_figure(
+        data, title, t("phase.baseline", lang), t("phase.pilot", lang), t("unit.hours", lang)
+    )
+    ui.chart(
+        ctx,
+        fig,
+        data,
+        key="activities-before-after",
+        queries=queries_for(ids),
+        note=t("activities.baseline_note", lang),
+    )
+
+
+def events_table(ctx: ui.Context, total: int) -> None:
+    """A paged table of events, newest first, with every column translated, and its download."""
+    lang = ctx.lang
+    st.subheader(t("activities.table", lang))
+    if total == 0:
+        ui.empty(ctx)
+        return
+    size = explore.PAGE_SIZE
+    pages = max(1, -(-total // size))
+    page = st.columns([1, 3])[0].number_input(
+        t("activities.page", lang, pages=fmt.number(pages, lang, compact=False)),
+        min_value=1,
+        max_value=pages,
+        value=1,
+        step=1,
+        key=PAGE_KEY,
+    )
+    start, end = ctx.window.dates(True)
+    rows = ui.fetch(
+        ctx, "events", ctx.selection, start, end, ctx.filters, page=int(page) - 1, page_size=size
+    )
+    st.dataframe(readable(ctx, rows), hide_index=True, width="stretch", height=420)
+    download(ctx, total, start, end)
+
+
+def readable(ctx: ui.Context, rows: pd.DataFrame) -> pd.DataFrame:
+    lang = ctx.lang
+    team = rows[f"team_name_{lang}"].where(rows[f"team_name_{lang}"].notna(), rows["team_name_zh"])
+    team = team.where(team.notna(), "—")  # an activity without a team
+    return pd.DataFrame(
+        {
+            t("col.id", lang): rows["activity_id"],
+            t("col.date", lang): pd.to_datetime(rows["date"]).dt.date,
+            t("col.community", lang): [ctx.name(c) for c in rows["community_code"]],
+            t("col.team", lang): team,
+            t("col.category", lang): [label("categories", c, lang) for c in rows["category"]],
+            t("col.target_group", lang): [
+                label("target_groups", c, lang) for c in rows["target_group"]
+            ],
+            t("col.volunteers", lang): rows["volunteers"],
+            t("col.social_workers", lang): rows["social_workers"],
+            t("col.hours", lang): rows["service_hours"],
+            t("col.served", lang): rows["served_person_times"],
+            t("col.response", lang): rows["response_hours"],
+        }
+    )
+
+
+def download(ctx: ui.Context, total: int, start, end) -> None:
+    lang = ctx.lang
+    if total > explore.DOWNLOAD_LIMIT:
+        st.caption(
+            t(
+                "activities.too_many",
+                lang,
+                n=fmt.number(total, lang, compact=False),
+                limit=fmt.number(explore.DOWNLOAD_LIMIT, lang, compact=False),
+            )
+        )
+        return
+
+    def build() -> bytes:
+        rows = ui.fetch(
+            ctx, "events", ctx.selection, start, end, ctx.filters, page=0, page_size=total
+        )
+        return rows.to_csv(index=False).encode("utf-8-sig")
+
+    st.download_button(
+        t("activities.download", lang, n=fmt.number(total, lang, compact=False)),
+        data=build,
+        file_name=f"activities-{ctx.snapshot.id}.csv",
+        mime="text/csv",
+        key="activities-download",
+    )

@@ -1,0 +1,321 @@
+"""Figures for a selection (city, one or several districts, a street or a community) over a window.
+
+The pages ask questions in terms of the shared view; this module turns them into catalog metrics
+with the right aggregation: stocks at the window's end, flows summed over its complete months, and
+ratios recomputed from the summed bases of the selected divisions, never averaged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from govdash.catalog import Catalog, Metric, load_catalog
+from govdash.divisions import city_code, effective_pilot_start, level_of
+from govdash.metrics import Filters, apply_ratios, compute, monthly
+from govdash.snapshot import Snapshot
+
+CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
+
+
+def month_end(month: dt.date) -> dt.date:
+    return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    return (pd.Timestamp(month) + pd.DateOffset(months=n)).date()
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Number of months in [start, end], both first days of a month."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+@dataclass(frozen=True)
+class Window:
+    """Months [start, end] for stocks and [flow_start, flow_end] for flows.
+
+    Flows use complete months only: a partial as-of month would make every flow look like a fall,
+    so it is dropped (and a one-month window moves back a month). Use Window.of to build one.
+    """
+
+    start: dt.date
+    end: dt.date
+    flow_start: dt.date
+    flow_end: dt.date
+    as_of: dt.date
+
+    @classmethod
+    def of(cls, start: dt.date, end: dt.date, as_of: dt.date) -> Window:
+        partial = end == as_of.replace(day=1) and as_of != month_end(end)
+        flow_end = add_months(end, -1) if partial else end
+        return cls(start, end, min(start, flow_end), flow_end, as_of)
+
+    @property
+    def partial(self) -> bool:
+        return self.flow_end != self.end
+
+    @property
+    def length(self) -> int:
+        return months_between(self.start, self.end)
+
+    @property
+    def flow_length(self) -> int:
+        return months_between(self.flow_start, self.flow_end)
+
+    def dates(self, flow: bool) -> tuple[dt.date, dt.date]:
+        """The date range a metric is read over: complete months for flows."""
+        if flow:
+            return self.flow_start, month_end(self.flow_end)
+        return self.start, min(month_end(self.end), self.as_of)
+
+    def previous(self) -> Window:
+        """The windows of the same lengths just before these ones."""
+        n, f = self.length, self.flow_length
+        return Window(
+            add_months(self.start, -n),
+            add_months(self.end, -n),
+            add_months(self.flow_start, -f),
+            add_months(self.flow_end, -f),
+            self.as_of,
+        )
+
+    def starting(self, month: dt.date) -> Window:
+        """The windows of the same lengths that start in month ("since the pilot began")."""
+        return Window(
+            month,
+            add_months(month, self.length - 1),
+            month,
+            add_months(month, self.flow_length - 1),
+            self.as_of,
+        )
+
+
+def is_flow_based(metric_id: str, catalog: Catalog) -> bool:
+    """A metric counts as a flow for period choice if any of its building blocks is a flow."""
+    return any(catalog[b].kind == "flow" for b in catalog.base_metrics(metric_id))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Divisions of one level. No codes means the whole city."""
+
+    codes: tuple[str, ...]
+    level: str
+    parent: str
+
+    @classmethod
+    def of(cls, codes: tuple[str, ...] | list[str], divisions: pd.DataFrame) -> Selection:
+        codes = tuple(codes)
+        if not codes:
+            city = city_code(divisions)
+            return cls((city,), "city", city)
+        levels = {level_of(divisions, c) for c in codes}
+        if None in levels or len(levels) != 1:
+            raise ValueError(f"a selection needs known divisions of one level, got {codes!r}")
+        level = levels.pop()
+        if len(codes) == 1:
+            return cls(codes, level, codes[0])
+        parents = divisions.set_index("code").loc[list(codes), "parent_code"].unique()
+        parent = parents[0] if len(parents) == 1 else city_code(divisions)
+        return cls(codes, level, parent)
+
+    @property
+    def single(self) -> bool:
+        return len(self.codes) == 1
+
+    @property
+    def child_level(self) -> str:
+        return CHILD_LEVEL.get(self.level, self.level)
+
+
+def _sum_bases(frame: pd.DataFrame, metric_ids: list[str], catalog: Catalog) -> pd.DataFrame:
+    """Sum base metrics across rows (NaN stays NaN when every row is NaN), then recompute ratios."""
+    bases = sorted(set().union(*(catalog.base_metrics(m) for m in metric_ids)))
+    row = frame[bases].sum(min_count=1).to_frame().T
+    return apply_ratios(row, metric_ids, catalog)
+
+
+def _bases(metric_ids: list[str], catalog: Catalog) -> list[str]:
+    return sorted(set().union(*(catalog.base_metrics(m) for m in metric_ids)))
+
+
+def values(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    selection: Selection,
+    window: Window,
+    metric_ids: list[str],
+    *,
+    filters: Filters | None = None,
+    by: str | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Metric values over the window: one row for the selection (by=None) or one per division of
+    level `by` inside it. Each metric is read over its own date range (stock or flow)."""
+    catalog = catalog or load_catalog()
+    groups: dict[bool, list[str]] = {}
+    for mid in metric_ids:
+        groups.setdefault(is_flow_based(mid, catalog), []).append(mid)
+    parts = []
+    for flow, mids in groups.items():
+        start, end = window.dates(flow)
+        level = by or selection.level
+        scope = selection.parent if (by or not selection.single) else selection.codes[0]
+        if level == "city":
+            scope = selection.codes[0]
+        bases = _bases(mids, catalog)
+        frame = compute(
+            con,
+            snapshot,
+            bases,
+            divisions=divisions,
+            group_level=level,
+            scope_code=scope,
+            start=start,
+            end=end,
+            filters=filters,
+            catalog=catalog,
+        )
+        if level == selection.level and level != "city":
+            frame = frame.loc[frame.index.isin(selection.codes)]
+        elif level != selection.level and not selection.single:
+            prefix_len = len(selection.codes[0])
+            frame = frame.loc[frame.index.str[:prefix_len].isin(selection.codes)]
+        if by is None:
+            frame = _sum_bases(frame, mids, catalog)
+            frame.index = pd.Index([selection.codes[0] if selection.single else "+"], name="code")
+        else:
+            apply_ratios(frame, mids, catalog)
+        parts.append(frame[mids])
+    out = pd.concat(parts, axis=1)
+    return out[metric_ids]
+
+
+def series(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    selection: Selection,
+    start: dt.date,
+    end: dt.date,
+    metric_ids: list[str],
+    *,
+    filters: Filters | None = None,
+    by: str | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Monthly values (columns month, division_code, metric, value) for the selection as a whole
+    (by=None) or per division of level `by` inside it."""
+    catalog = catalog or load_catalog()
+    bases = _bases(metric_ids, catalog)
+    level = by or selection.level
+    scope = selection.codes[0] if level == "city" else selection.parent
+    if selection.single and by is None:
+        scope = selection.codes[0]
+    long = monthly(
+        con,
+        snapshot,
+        bases,
+        divisions=divisions,
+        group_level=level,
+        scope_code=scope,
+        start=start,
+        end=end,
+        filters=filters,
+        catalog=catalog,
+    )
+    wide = long.pivot_table(
+        index=["month", "division_code"], columns="metric", values="value", dropna=False
+    ).reset_index()
+    if level != "city":
+        prefix_len = len(selection.codes[0])
+        if selection.level != "city":
+            wide = wide[wide["division_code"].str[:prefix_len].isin(selection.codes)]
+    for b in bases:
+        if b not in wide.columns:
+            wide[b] = np.nan
+    if by is None:
+        summed = wide.groupby("month")[bases].sum(min_count=1).reset_index()
+        summed["division_code"] = selection.codes[0] if selection.single else "+"
+        wide = summed
+    apply_ratios(wide, metric_ids, catalog)
+    out = wide[["month", "division_code", *metric_ids]]
+    out = out.melt(id_vars=["month", "division_code"], var_name="metric", value_name="value")
+    return out.sort_values(["metric", "division_code", "month"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A metric over the window, the window before it, and the same-length window at pilot start."""
+
+    metric: Metric
+    value: float | None
+    previous: float | None
+    at_pilot_start: float | None
+    window: Window
+    pilot_window: Window | None
+
+    @staticmethod
+    def _diff(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else a - b
+
+    @property
+    def delta(self) -> float | None:
+        return self._diff(self.value, self.previous)
+
+    @property
+    def since_pilot(self) -> float | None:
+        return self._diff(self.value, self.at_pilot_start)
+
+
+def _scalar(frame: pd.DataFrame, mid: str) -> float | None:
+    value = frame[mid].iloc[0] if len(frame) else np.nan
+    return None if pd.isna(value) else float(value)
+
+
+def pilot_start(divisions: pd.DataFrame, selection: Selection) -> dt.date | None:
+    """The earliest pilot start among the selected divisions (their own or inherited)."""
+    starts = [effective_pilot_start(divisions, c) for c in selection.codes]
+    starts = [s for s in starts if s is not None]
+    return min(starts).replace(day=1) if starts else None
+
+
+def kpis(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    selection: Selection,
+    window: Window,
+    metric_ids: list[str],
+    *,
+    filters: Filters | None = None,
+    catalog: Catalog | None = None,
+) -> list[Kpi]:
+    catalog = catalog or load_catalog()
+
+    def at(w: Window) -> pd.DataFrame:
+        return values(
+            con, snapshot, divisions, selection, w, metric_ids, filters=filters, catalog=catalog
+        )
+
+    now, before = at(window), at(window.previous())
+    start = pilot_start(divisions, selection)
+    pilot_window = window.starting(start) if start and start < window.start else None
+    then = at(pilot_window) if pilot_window else None
+    return [
+        Kpi(
+            catalog[mid],
+            _scalar(now, mid),
+            _scalar(before, mid),
+            _scalar(then, mid) if then is not None else None,
+            window,
+            pilot_window,
+        )
+        for mid in metric_ids
+    ]

@@ -1,0 +1,259 @@
+"""区域对比 Districts: one metric across divisions (absolute and per 10,000 residents), trends as
+small multiples, composition, and progress against targets from data/targets.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from govdash import charts, fmt, ui
+from govdash.analysis import is_flow_based, month_end
+from govdash.catalog import load_catalog
+from govdash.i18n import month_label, t
+from govdash.panels import (
+    colours,
+    names,
+    queries_for,
+    ranking_frame,
+    ranking_selection,
+    trend_window,
+)
+from govdash.paths import DATA_DIR
+from govdash.vocab import load_vocabulary
+
+TARGETS_FILE = DATA_DIR / "targets.toml"
+WORKFORCE = ("social_workers", "community_workers", "mobile_grid_workers", "volunteer_backbones")
+
+
+@lru_cache(maxsize=2)
+def load_targets(path: Path = TARGETS_FILE) -> list[dict]:
+    """Targets are data; a target on an unknown metric is an error the tests catch."""
+    if not path.exists():
+        return []
+    with open(path, "rb") as fh:
+        targets = tomllib.load(fh).get("targets", [])
+    catalog = load_catalog()
+    for target in targets:
+        catalog.require(target["metric"])
+    return targets
+
+
+def per_10k(ctx: ui.Context, metric_id: str) -> pd.DataFrame:
+    """The metric per 10,000 residents per division, from summed values (a ratio of sums)."""
+    catalog = load_catalog()
+    population = catalog.settings.get("per_10k_population", "population")
+    sel, level = ranking_selection(ctx)
+    frame = ui.fetch(
+        ctx, "values", sel, ctx.window, [metric_id, population], filters=ctx.filters, by=level
+    )
+    pop = frame[population].where(frame[population] > 0)
+    out = pd.DataFrame(
+        {"division_code": frame.index, "value": (10000 * frame[metric_id] / pop).to_numpy()}
+    )
+    out["name"] = out["division_code"].map(names(ctx))
+    return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _bars(ctx, frame, what, unit, flow, key, queries, digits=0) -> None:
+    lang = ctx.lang
+    title = ui.chart_title(ctx, what, unit, ui.period_label(ctx, flow))
+    fig = charts.ranking_figure(frame, title, colours(ctx), unit)
+    fig.update_traces(text=[fmt.number(v, lang, digits=digits) for v in frame.iloc[::-1]["value"]])
+    event = ui.chart(
+        ctx,
+        fig,
+        frame[["division_code", "name", "value"]],
+        key=f"{key}-{'-'.join(ctx.selection.codes)}",
+        queries=queries,
+        note=t("ranking.click", lang),
+        on_select="rerun",
+    )
+    ui.drill(ctx, event)
+
+
+def compare_panel(ctx: ui.Context) -> None:
+    catalog = load_catalog()
+    lang = ctx.lang
+    metric = catalog[ctx.view.metric]
+    flow = is_flow_based(metric.id, catalog)
+    st.subheader(t("compare.heading", lang, metric=metric.name(lang)))
+    st.caption(ui.md(metric.definition[lang]))
+    frame, level = ranking_frame(ctx, metric.id)
+    if frame["value"].notna().sum() == 0:
+        ui.empty(ctx)
+        return
+    left, right = st.columns(2)
+    digits = 1 if metric.kind == "ratio" else 0
+    with left:
+        _bars(
+            ctx,
+            frame,
+            t(
+                "compare.ratio" if metric.kind == "ratio" else "compare.absolute",
+                lang,
+                metric=metric.name(lang),
+            ),
+            metric.unit_label(lang),
+            flow,
+            "compare-abs",
+            queries_for([metric.id]),
+            digits,
+        )
+    with right:
+        counted = catalog[metric.numerator] if metric.kind == "ratio" else None
+        if counted is not None and counted.kind != "ratio":
+            # A ratio is not divided by population again; show the count behind it instead.
+            counted_frame, _ = ranking_frame(ctx, counted.id)
+            _bars(
+                ctx,
+                counted_frame,
+                t("compare.absolute", lang, metric=counted.name(lang)),
+                counted.unit_label(lang),
+                is_flow_based(counted.id, catalog),
+                "compare-count",
+                queries_for([counted.id]),
+                0,
+            )
+            st.caption(t("compare.ratio_no_per10k", lang))
+        elif metric.kind == "ratio":
+            st.info(t("compare.ratio_no_per10k", lang), icon=":material/info:")
+        else:
+            _bars(
+                ctx,
+                per_10k(ctx, metric.id),
+                t("compare.per10k", lang, metric=metric.name(lang)),
+                t("unit.per10k", lang, unit=metric.unit_label(lang)),
+                flow,
+                "compare-per10k",
+                queries_for([metric.id, "population"]),
+                1,
+            )
+
+
+def small_multiples_panel(ctx: ui.Context) -> None:
+    catalog = load_catalog()
+    lang = ctx.lang
+    metric = catalog[ctx.view.metric]
+    flow = is_flow_based(metric.id, catalog)
+    start, end = trend_window(ctx, flow)
+    sel, level = ranking_selection(ctx)
+    if level == "community" and len(ctx.options.children(sel.codes[0], "community")) > 40:
+        return
+    long = ui.fetch(
+        ctx, "series", sel, start, month_end(end), [metric.id], filters=ctx.filters, by=level
+    )
+    if long["value"].notna().sum() == 0:
+        ui.empty(ctx)
+        return
+    period = t("period.range", lang, start=month_label(start, lang), end=month_label(end, lang))
+    title = ui.chart_title(
+        ctx, t("compare.trends", lang, metric=metric.name(lang)), metric.unit_label(lang), period
+    )
+    fig = charts.small_multiples_figure(
+        long,
+        title,
+        colours(ctx),
+        names(ctx),
+        y_format=",.4~g" if metric.kind == "ratio" else ",d",
+    )
+    ui.chart(ctx, fig, long, key="compare-multiples", queries=queries_for([metric.id], True))
+
+
+def composition_panel(ctx: ui.Context) -> None:
+    catalog = load_catalog()
+    lang = ctx.lang
+    sel, level = ranking_selection(ctx)
+    left, right = st.columns(2)
+    with left:
+        frame = ui.fetch(ctx, "values", sel, ctx.window, list(WORKFORCE), by=level)
+        long = frame.reset_index().melt(
+            id_vars="division_code", var_name="metric", value_name="value"
+        )
+        metric_names = {m: catalog[m].name(lang) for m in WORKFORCE}
+        title = ui.chart_title(
+            ctx,
+            t("compare.workforce", lang),
+            catalog[WORKFORCE[0]].unit_label(lang),
+            ui.period_label(ctx, flow=False),
+        )
+        fig = charts.stacked_bar_figure(
+            long,
+            x="division_code",
+            y="value",
+            colour="metric",
+            title=title,
+            colour_names=metric_names,
+            x_names=names(ctx),
+            horizontal=True,
+            height=max(360, 28 * len(frame) + 140),
+        )
+        ui.chart(ctx, fig, long, key="compare-workforce", queries=queries_for(list(WORKFORCE)))
+    with right:
+        teams = ui.fetch(ctx, "teams_by_type", sel, level, ctx.window.dates(False)[1])
+        if teams.empty:
+            ui.empty(ctx)
+            return
+        type_names = {k: v[lang] for k, v in load_vocabulary()["team_types"].items()}
+        title = ui.chart_title(
+            ctx,
+            t("compare.team_types", lang),
+            t("unit.share", lang),
+            ui.period_label(ctx, flow=False),
+        )
+        fig = charts.stacked_bar_figure(
+            teams,
+            x="division_code",
+            y="teams",
+            colour="team_type",
+            title=title,
+            colour_names=type_names,
+            x_names=names(ctx),
+            horizontal=True,
+            percent=True,
+            height=max(360, 28 * teams["division_code"].nunique() + 140),
+        )
+        ui.chart(ctx, fig, teams, key="compare-teams", queries=["teams_by_type"])
+
+
+def targets_panel(ctx: ui.Context) -> None:
+    catalog = load_catalog()
+    lang = ctx.lang
+    targets = load_targets()
+    if not targets:
+        return
+    st.subheader(t("targets.heading", lang))
+    cols = st.columns(len(targets))
+    for col, target in zip(cols, targets, strict=True):
+        metric = catalog[target["metric"]]
+        frame, _ = ranking_frame(ctx, metric.id)
+        value = float(target["value"])
+        reached = int((frame["value"] >= value).sum())
+        unit = metric.unit_label(lang)
+        what = t("targets.what", lang, metric=metric.name(lang))
+        flow = is_flow_based(metric.id, catalog)
+        title = ui.chart_title(ctx, what, unit, ui.period_label(ctx, flow))
+        target_text = t("targets.line", lang, value=fmt.number(value, lang, digits=0))
+        with col:
+            fig = charts.target_figure(frame, title, colours(ctx), unit, value, target_text)
+            fig.update_traces(
+                text=[fmt.number(v, lang, digits=1) for v in frame.iloc[::-1]["value"]],
+                selector={"type": "bar"},
+            )
+            note = (
+                t("targets.reached", lang, n=reached, total=len(frame))
+                + " · "
+                + ui.md(target["source"][lang])
+            )
+            data = frame[["division_code", "name", "value"]].assign(target=value)
+            ui.chart(
+                ctx,
+                fig,
+                data,
+                key=f"target-{metric.id}",
+                queries=queries_for([metric.id]),
+                note=note,
+            )

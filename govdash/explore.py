@@ -1,0 +1,149 @@
+"""Event-level questions: the activity explorer, breakdowns, top teams, response times, profiles.
+
+Each function runs one named query with bound parameters; the selection's divisions go in as a list
+of codes of one length, so several districts filter exactly like one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from govdash.analysis import Selection
+from govdash.divisions import ancestry, level_of
+from govdash.metrics import GROUP_LEN, Filters
+from govdash.query import run_query
+from govdash.snapshot import Snapshot
+
+PAGE_SIZE = 50
+DOWNLOAD_LIMIT = 200_000  # events in one CSV download; larger selections are asked to narrow down
+
+
+def prefixes(selection: Selection) -> dict:
+    """The bound parameters that restrict a query to the selection's divisions."""
+    if selection.level == "city":
+        return {"prefix_len": 0, "prefixes": [""]}
+    return {"prefix_len": GROUP_LEN[selection.level], "prefixes": list(selection.codes)}
+
+
+@dataclass(frozen=True)
+class DataRange:
+    first_month: dt.date
+    last_month: dt.date
+
+    def months(self) -> list[dt.date]:
+        return list(pd.date_range(self.first_month, self.last_month, freq="MS").date)
+
+
+def data_range(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> DataRange:
+    """The months a view can pick: from the first headcount or activity month to the as-of month."""
+    row = run_query(con, "data_range", snapshot).iloc[0]
+    firsts = [pd.Timestamp(v).date() for v in (row["first_month"], row["first_activity"])]
+    firsts = [d for d in firsts if not pd.isna(d)] or [snapshot.as_of]
+    first = min(firsts).replace(day=1)
+    return DataRange(first, snapshot.as_of.replace(day=1))
+
+
+def _activity_params(selection: Selection, start, end, filters: Filters | None) -> dict:
+    return {
+        "start": start,
+        "end": end,
+        **(filters or Filters()).activity_params(),
+        **prefixes(selection),
+    }
+
+
+def event_count(con, snapshot, selection, start, end, filters=None) -> int:
+    params = _activity_params(selection, start, end, filters)
+    return int(run_query(con, "activity_event_count", snapshot, **params)["n"].iloc[0])
+
+
+def events(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    selection: Selection,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters | None = None,
+    *,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+) -> pd.DataFrame:
+    """One page of events, newest first. page counts from 0."""
+    params = _activity_params(selection, start, end, filters)
+    return run_query(
+        con,
+        "activity_events",
+        snapshot,
+        limit=int(page_size),
+        offset=int(max(page, 0)) * int(page_size),
+        **params,
+    )
+
+
+def breakdown(con, snapshot, selection, start, end, filters=None) -> pd.DataFrame:
+    """Activities by month, category and target group."""
+    frame = run_query(
+        con, "activity_breakdown", snapshot, **_activity_params(selection, start, end, filters)
+    )
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def top_teams(con, snapshot, selection, start, end, filters=None, limit: int = 10) -> pd.DataFrame:
+    params = _activity_params(selection, start, end, filters)
+    return run_query(con, "top_teams", snapshot, limit=int(limit), **params)
+
+
+def response_histogram(
+    con,
+    snapshot,
+    selection,
+    start,
+    end,
+    filters=None,
+    *,
+    bin_hours: float = 6,
+    max_hours: float = 96,
+) -> pd.DataFrame:
+    """Requests per response-time bin, split into the pre-pilot baseline and the pilot period."""
+    params = _activity_params(selection, start, end, filters)
+    return run_query(
+        con,
+        "response_histogram",
+        snapshot,
+        bin_hours=float(bin_hours),
+        max_hours=float(max_hours),
+        **params,
+    )
+
+
+def teams_by_type(con, snapshot, selection: Selection, level: str, end: dt.date) -> pd.DataFrame:
+    """Team counts per division of level and team type inside the selection."""
+    return run_query(
+        con,
+        "teams_by_type",
+        snapshot,
+        code_len=GROUP_LEN[level],
+        end=end,
+        **prefixes(selection),
+    )
+
+
+def _family(divisions: pd.DataFrame, code: str) -> dict:
+    """The division, the prefix of those below it and the codes above it (bound parameters)."""
+    chain = ancestry(divisions, code)
+    is_city = level_of(divisions, code) == "city"
+    return {"code": code, "prefix": "" if is_city else code, "ancestors": chain[:-1]}
+
+
+def programmes_for(con, snapshot, divisions: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Programmes run by the division (own), above it, or below it (relation column)."""
+    return run_query(con, "programmes_for_division", snapshot, **_family(divisions, code))
+
+
+def resources_for(con, snapshot, divisions: pd.DataFrame, code: str, end: dt.date) -> pd.DataFrame:
+    return run_query(con, "resources_for_division", snapshot, end=end, **_family(divisions, code))

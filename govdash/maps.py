@@ -1,0 +1,306 @@
+"""Map figures: a schematic tile map that needs no boundaries, and a choropleth when we have them.
+
+Every string that comes from data is HTML-escaped before it reaches plotly, which renders a
+subset of HTML in text and hover labels. Division codes stay raw in customdata so a click
+selection hands back the code itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import math
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale, unlabel_rgb
+
+from govdash.charts import FONT, _layout
+from govdash.geo import rewind
+from govdash.problems import GovdashError, Problem
+
+# plotly.js fetches a base-map topojson (cdn.plot.ly/un/world_110m.json) for every geo trace, even
+# with its own GeoJSON and the base map hidden; offline that leaves the chart blank. Pass this as
+# st.plotly_chart(fig, config=TOPOJSON_CONFIG) so it loads the stub static/world_110m.json that
+# Streamlit serves under /app/static/ instead (enableStaticServing in .streamlit/config.toml).
+TOPOJSON_CONFIG = {"topojsonURL": "/app/static/"}
+
+# Sequential and readable with every common colour-vision deficiency; distinct from NO_DATA grey.
+SEQUENTIAL = "Viridis"
+NO_DATA = "#d9d9d9"
+NO_DATA_TEXT = "—"
+TILE_HEIGHT = 420
+CHOROPLETH_HEIGHT = 480
+# Marker sizes are in pixels, not axis units, so tiles are sized for the plot area we expect:
+# the fixed height, and a typical main-column width for wide grids.
+_PLOT_HEIGHT_PX = TILE_HEIGHT - 84 - 10
+_PLOT_WIDTH_PX = 680
+_DARK_TEXT = "#111111"
+_LIGHT_TEXT = "#ffffff"
+
+
+# --- tile layout -------------------------------------------------------------------------------
+
+
+def load_tile_layout(path: Path) -> dict[str, tuple[int, int]]:
+    """A hand-made tile layout (CSV code,row,col); no file simply means automatic placement."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"code", "row", "col"} - set(reader.fieldnames or [])
+        if missing:
+            raise _layout_error(
+                path,
+                f"missing columns {sorted(missing)}; expected code,row,col",
+                f"缺少列 {sorted(missing)}，应为 code,row,col",
+            )
+        return _layout_rows(path, reader)
+
+
+def _layout_rows(path: Path, reader: csv.DictReader) -> dict[str, tuple[int, int]]:
+    layout: dict[str, tuple[int, int]] = {}
+    taken: dict[tuple[int, int], str] = {}
+    for line, row in enumerate(reader, start=2):
+        where = f"{path}:{line}"
+        code = (row["code"] or "").strip()
+        try:
+            cell = (int(row["row"]), int(row["col"]))
+        except (TypeError, ValueError):
+            raise _layout_error(
+                where, "row and col must be whole numbers", "row 和 col 必须是整数"
+            ) from None
+        if not code or code in layout:
+            raise _layout_error(
+                where, f"empty or repeated code {code!r}", f"代码 {code!r} 为空或重复"
+            )
+        if cell in taken:
+            raise _layout_error(
+                where,
+                f"cell {cell} is already taken by {taken[cell]}",
+                f"位置 {cell} 已被 {taken[cell]} 占用",
+            )
+        layout[code], taken[cell] = cell, code
+    return layout
+
+
+def _layout_error(where: Path | str, en: str, zh: str) -> GovdashError:
+    return GovdashError(Problem("tile_layout", en, zh, str(where)))
+
+
+def tile_positions(
+    codes: list[str], layout: dict[str, tuple[int, int]] | None = None
+) -> pd.DataFrame:
+    """One free cell per code: the layout's cell when it has one, else the next free grid cell.
+
+    Unplaced codes fill a row-major grid about sqrt(n) wide below the laid-out tiles, so a new
+    division never lands on top of a hand-placed one.
+    """
+    layout = layout or {}
+    unique = list(dict.fromkeys(str(c) for c in codes))
+    cells: dict[str, tuple[int, int]] = {}
+    taken: set[tuple[int, int]] = set()
+    for code in unique:
+        cell = layout.get(code)
+        if cell is not None and tuple(cell) not in taken:
+            cells[code] = (int(cell[0]), int(cell[1]))
+            taken.add(cells[code])
+    free = _free_cells(taken, width=max(1, math.ceil(math.sqrt(len(unique)))))
+    for code in unique:
+        if code not in cells:
+            cells[code] = next(free)
+            taken.add(cells[code])
+    return pd.DataFrame(
+        [(code, *cells[code]) for code in unique], columns=["code", "row", "col"]
+    ).astype({"code": str, "row": int, "col": int})
+
+
+def _free_cells(taken: set[tuple[int, int]], width: int):
+    """Row-major cells below the occupied rows, skipping any that are taken."""
+    row = max((r for r, _ in taken), default=-1) + 1
+    while True:
+        for col in range(width):
+            if (row, col) not in taken:
+                yield (row, col)
+        row += 1
+
+
+# --- tile map ----------------------------------------------------------------------------------
+
+
+def tile_map_figure(
+    frame: pd.DataFrame,
+    positions: pd.DataFrame,
+    title: str,
+    value_label: str,
+    colourscale: str | list | None = None,
+) -> go.Figure:
+    """A square per division at its schematic cell, coloured by value, labelled inside.
+
+    Tiles show every division at the same size, so a small central district is as readable as a
+    large rural one; a real-boundary map hides exactly the districts people ask about.
+    """
+    scale = colourscale or SEQUENTIAL
+    tiles = _placed(frame, positions)
+    known = tiles[tiles["value"].notna()]
+    unknown = tiles[tiles["value"].isna()]
+    size = _tile_size(tiles)
+    fig = go.Figure()
+    if not known.empty:
+        fig.add_trace(_value_tiles(known, scale, size, value_label))
+    if not unknown.empty:
+        fig.add_trace(_no_data_tiles(unknown, size))
+    _layout(fig, title, TILE_HEIGHT)
+    pad = 0.6
+    fig.update_xaxes(visible=False, range=[-pad, tiles["col"].max() + pad])
+    fig.update_yaxes(
+        visible=False, range=[-tiles["row"].max() - pad, pad], scaleanchor="x", scaleratio=1
+    )
+    return fig
+
+
+def _placed(frame: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
+    """Frame rows with a cell each; divisions the positions lack are placed automatically."""
+    layout = {
+        str(c): (int(r), int(k))
+        for c, r, k in zip(positions["code"], positions["row"], positions["col"], strict=True)
+    }
+    cells = tile_positions(list(frame["division_code"].astype(str)), layout)
+    tiles = frame.assign(division_code=frame["division_code"].astype(str))
+    tiles = tiles.merge(cells, left_on="division_code", right_on="code", how="left")
+    return tiles.assign(value=pd.to_numeric(tiles["value"], errors="coerce"))
+
+
+def _tile_size(tiles: pd.DataFrame) -> float:
+    """Marker pixels so neighbouring tiles nearly touch at the expected plot size."""
+    rows = tiles["row"].max() + 1.2
+    cols = tiles["col"].max() + 1.2
+    return max(12.0, 0.92 * min(_PLOT_HEIGHT_PX / rows, _PLOT_WIDTH_PX / cols))
+
+
+def _escape(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def _labels(tiles: pd.DataFrame, texts: list[str]) -> tuple[list[str], list[str]]:
+    names = [_escape(n) for n in tiles["name"]]
+    shown = [f"{n}<br>{t}" for n, t in zip(names, texts, strict=True)]
+    hover = [f"{n}: {t}" for n, t in zip(names, texts, strict=True)]
+    return shown, hover
+
+
+def _value_tiles(tiles: pd.DataFrame, scale: str | list, size: float, label: str) -> go.Scatter:
+    lo, hi = _value_range(tiles["value"])
+    shown, hover = _labels(tiles, [_escape(t) for t in tiles["text"]])
+    fills = sample_colorscale(scale, [(v - lo) / (hi - lo) for v in tiles["value"]])
+    return go.Scatter(
+        x=tiles["col"],
+        y=-tiles["row"],
+        mode="markers+text",
+        marker={
+            "symbol": "square",
+            "size": size,
+            "color": tiles["value"],
+            "colorscale": scale,
+            "cmin": lo,
+            "cmax": hi,
+            "line": {"color": "white", "width": 1},
+            "colorbar": {"title": {"text": label}, "thickness": 12},
+            "showscale": True,
+        },
+        text=shown,
+        textposition="middle center",
+        textfont={"family": FONT, "size": _font_size(size), "color": list(map(_contrast, fills))},
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+        customdata=list(tiles["division_code"]),
+        showlegend=False,
+    )
+
+
+def _no_data_tiles(tiles: pd.DataFrame, size: float) -> go.Scatter:
+    shown, hover = _labels(tiles, [NO_DATA_TEXT] * len(tiles))
+    return go.Scatter(
+        x=tiles["col"],
+        y=-tiles["row"],
+        mode="markers+text",
+        marker={"symbol": "square", "size": size, "color": NO_DATA, "line": {"color": "white"}},
+        text=shown,
+        textposition="middle center",
+        textfont={"family": FONT, "size": _font_size(size), "color": _DARK_TEXT},
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+        customdata=list(tiles["division_code"]),
+        showlegend=False,
+    )
+
+
+def _value_range(values: pd.Series) -> tuple[float, float]:
+    """Colour range; a single distinct value gets a range around it so the scale is defined."""
+    lo, hi = float(values.min()), float(values.max())
+    if lo == hi:
+        spread = abs(lo) * 0.1 or 1.0
+        return lo - spread, hi + spread
+    return lo, hi
+
+
+def _font_size(tile_px: float) -> int:
+    return int(min(12, max(7, tile_px / 6)))
+
+
+def _contrast(fill: str) -> str:
+    """Dark or white text, whichever contrasts more with the tile (WCAG relative luminance)."""
+    channels = [c / 255 for c in unlabel_rgb(fill)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # Contrast with white is 1.05 / (L + 0.05); with #111111 (L = 0.0056) it is (L + 0.05) / 0.0556.
+    return _DARK_TEXT if (luminance + 0.05) ** 2 > 1.05 * 0.0556 else _LIGHT_TEXT
+
+
+# --- choropleth --------------------------------------------------------------------------------
+
+
+def choropleth_figure(
+    frame: pd.DataFrame, features: list[dict], title: str, value_label: str
+) -> go.Figure:
+    """Divisions filled by value on their real boundaries (features from geo.match_features).
+
+    Render with config=TOPOJSON_CONFIG, or plotly.js tries to fetch its base map from the CDN.
+    """
+    rows = frame.assign(
+        division_code=frame["division_code"].astype(str),
+        value=pd.to_numeric(frame["value"], errors="coerce"),
+    )
+    geojson = {"type": "FeatureCollection", "features": rewind(features)}
+    known = rows[rows["value"].notna()]
+    unknown = rows[rows["value"].isna()]
+    fig = go.Figure()
+    if not known.empty:
+        fig.add_trace(_areas(known, geojson, known["value"], SEQUENTIAL, value_label))
+    if not unknown.empty:
+        grey = [[0, NO_DATA], [1, NO_DATA]]
+        fig.add_trace(_areas(unknown, geojson, [0] * len(unknown), grey, None))
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    return _layout(fig, title, CHOROPLETH_HEIGHT)
+
+
+def _areas(
+    rows: pd.DataFrame, geojson: dict, z, scale: str | list, label: str | None
+) -> go.Choropleth:
+    texts = [NO_DATA_TEXT] * len(rows) if label is None else [_escape(t) for t in rows["text"]]
+    hover = [f"{_escape(n)}: {t}" for n, t in zip(rows["name"], texts, strict=True)]
+    return go.Choropleth(
+        geojson=geojson,
+        locations=list(rows["division_code"]),
+        featureidkey="id",
+        z=list(z),
+        colorscale=scale,
+        showscale=label is not None,
+        colorbar={"title": {"text": label or ""}, "thickness": 12},
+        marker={"line": {"color": "white", "width": 1}},
+        customdata=list(rows["division_code"]),
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+    )

@@ -1,0 +1,163 @@
+"""成效 Outcomes: beneficiaries by group, employment outcomes, and 数据核对 (every reported fact
+beside the figure the snapshot gives)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from govdash import charts, fmt, ui
+from govdash.catalog import load_catalog
+from govdash.i18n import date_label, t
+from govdash.metrics import Filters
+from govdash.panels import PER_ROW
+from govdash.vocab import label, load_vocabulary
+
+# Marks from fonts every machine has (Noto CJK covers them); colour emoji may render as boxes.
+STATUS_MARK = {"match": "✓", "mismatch": "×", "error": "⚠"}
+
+
+def beneficiaries_panel(ctx: ui.Context) -> None:
+    lang = ctx.lang
+    st.subheader(t("outcomes.beneficiaries", lang))
+    start, end = ctx.window.dates(True)
+    frame = ui.fetch(ctx, "breakdown", ctx.selection, start, end, ctx.filters)
+    if frame.empty:
+        ui.empty(ctx)
+    else:
+        groups = frame.groupby("target_group", as_index=False)["served_person_times"].sum()
+        groups = groups.rename(columns={"served_person_times": "value"})
+        groups["name"] = [label("target_groups", g, lang) for g in groups["target_group"]]
+        groups["division_code"] = groups["target_group"]
+        groups = groups.sort_values("value", ascending=False)
+        vocab = list(load_vocabulary()["target_groups"])
+        palette = {g: charts.PALETTE[i] for i, g in enumerate(vocab)}
+        unit = load_catalog()["served_person_times"].unit_label(lang)
+        title = ui.chart_title(
+            ctx, t("outcomes.served_by_group", lang), unit, ui.period_label(ctx, True)
+        )
+        fig = charts.ranking_figure(groups, title, palette, unit)
+        fig.update_traces(text=[fmt.number(v, lang) for v in groups.iloc[::-1]["value"]])
+        ui.chart(
+            ctx,
+            fig,
+            groups[["target_group", "name", "value"]],
+            key="outcomes-groups",
+            queries=["activity_breakdown"],
+        )
+    metric_cards(ctx, load_catalog().settings.get("beneficiary_metrics", []))
+
+
+def metric_cards(
+    ctx: ui.Context, metric_ids: list[str], columns: int = PER_ROW, filters: dict | None = None
+) -> None:
+    """KPI cards for metrics; filters maps a metric id to the Filters it is read with."""
+    from govdash.analysis import is_flow_based
+
+    catalog = load_catalog()
+    cards = []
+    for mid in metric_ids:
+        f = (filters or {}).get(mid, ctx.filters)
+        cards += ui.fetch(ctx, "kpis", ctx.selection, ctx.window, [mid], filters=f)
+    for first in range(0, len(cards), columns):
+        for col, kpi in zip(st.columns(columns), cards[first : first + columns], strict=False):
+            with col:
+                ui.kpi_card(ctx, kpi, is_flow_based(kpi.metric.id, catalog))
+
+
+def employment_panel(ctx: ui.Context) -> None:
+    lang = ctx.lang
+    settings = load_catalog().settings
+    st.subheader(t("outcomes.employment", lang))
+    ids = list(settings.get("employment_metrics", []))
+    special = {
+        "served_person_times": Filters(team_types=("new_employment",)),
+    }
+    metric_cards(ctx, ids, filters=special)
+    if "served_person_times" in ids:
+        st.caption(t("outcomes.new_employment_note", lang))
+
+
+def qualified_text(row: pd.Series, lang: str) -> str:
+    unit = load_catalog()[row["metric"]].unit_label(lang) if row["unit"] != "%" else "%"
+    return fmt.qualified(float(row["value"]), row["qualifier"], lang, unit)
+
+
+def facts_table(ctx: ui.Context, facts: pd.DataFrame, *, key: str) -> None:
+    """Reported figure (with its qualifier), accepted range, computed figure and a clear mark."""
+    lang = ctx.lang
+    catalog = load_catalog()
+    rows = []
+    for _, f in facts.iterrows():
+        metric = catalog.metrics.get(f["metric"])
+        computed = f["value_computed"]
+        kind = metric.kind if metric else "stock"
+        unit = metric.unit_label(lang) if metric else ""
+        rows.append(
+            {
+                t("col.fact", lang): f["fact_id"],
+                t("col.scope", lang): ctx.name(f["scope_code"]),
+                t("col.metric", lang): metric.name(lang) if metric else f["metric"],
+                t("col.reported", lang): qualified_text(f, lang),
+                t("col.accepted", lang): f["bounds"],
+                t("col.computed", lang): fmt.metric_value(
+                    None if pd.isna(computed) else float(computed), unit, kind, lang
+                ),
+                t("col.status", lang): status_text(f["status"], lang),
+                t("col.period", lang): _period(f, lang),
+            }
+        )
+    table = pd.DataFrame(rows)
+    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+    ui.chrome(ctx, facts, key=key, queries=["reported_facts", *_fact_queries(facts)])
+
+
+def status_text(status: str, lang: str) -> str:
+    return f"{STATUS_MARK[status]} {t(f'status.{status}', lang)}"
+
+
+def _period(f: pd.Series, lang: str) -> str:
+    a, b = f["period_start"], f["period_end"]
+    if a is None or pd.isna(a):
+        return "—"
+    return t(
+        "period.range",
+        lang,
+        start=date_label(pd.Timestamp(a).date(), lang),
+        end=date_label(pd.Timestamp(b).date(), lang),
+    )
+
+
+def _fact_queries(facts: pd.DataFrame) -> list[str]:
+    from govdash.panels import queries_for
+
+    catalog = load_catalog()
+    return queries_for([m for m in facts["metric"].unique() if m in catalog])
+
+
+def reconciliation_panel(ctx: ui.Context) -> None:
+    lang = ctx.lang
+    st.subheader(t("reconcile.heading", lang))
+    with st.spinner(t("spinner.loading", lang)):
+        result = ui.fetch(ctx, "reconcile")
+    if result.empty:
+        ui.empty(ctx, "reconcile.none")
+        return
+    counts = result["status"].value_counts()
+    st.markdown(
+        t(
+            "reconcile.summary",
+            lang,
+            match=int(counts.get("match", 0)),
+            total=len(result),
+            mismatch=int(counts.get("mismatch", 0)),
+            error=int(counts.get("error", 0)),
+        )
+    )
+    st.caption(t("reconcile.explain", lang))
+    facts_table(ctx, result, key="reconciliation")
+    with st.expander(t("reconcile.sources", lang)):
+        for _, f in result.iterrows():
+            st.markdown(f"**{ui.md(f['fact_id'])}** {ui.md(f['source_sentence'])}")
+            if isinstance(f.get("note"), str) and f["note"]:
+                st.caption(ui.md(f["note"]))

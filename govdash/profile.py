@@ -1,0 +1,149 @@
+"""社区画像 Community profile: one division's KPIs, trend, activity mix, programmes, resources and
+the reported facts that concern it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from govdash import charts, fmt, ui
+from govdash.catalog import load_catalog
+from govdash.divisions import ancestry
+from govdash.i18n import date_label, t
+from govdash.panels import kpi_panel, ranking_panel, trend_panel
+from govdash.vocab import label, load_vocabulary
+
+
+def picker_hint(ctx: ui.Context) -> bool:
+    """Without a community chosen, say how to pick one and offer the next level to click."""
+    if ctx.view.community:
+        return False
+    st.info(t("profile.pick", ctx.lang), icon=":material/arrow_back:")
+    ranking_panel(ctx, "activities", key="profile-pick")
+    return True
+
+
+def profile_kpis(ctx: ui.Context) -> None:
+    kpi_panel(ctx, list(load_catalog().settings.get("profile_kpis", [])))
+
+
+def mix_panel(ctx: ui.Context) -> None:
+    """Activities by category and by target group (一老一新一小) over the view's complete months."""
+    lang = ctx.lang
+    start, end = ctx.window.dates(True)
+    frame = ui.fetch(ctx, "breakdown", ctx.selection, start, end, ctx.filters)
+    if frame.empty:
+        ui.empty(ctx)
+        return
+    vocab = load_vocabulary()
+    left, right = st.columns(2)
+    for col, column, vocab_name, key in (
+        (left, "category", "categories", "profile-categories"),
+        (right, "target_group", "target_groups", "profile-groups"),
+    ):
+        totals = frame.groupby(column, as_index=False)["activities"].sum()
+        totals = totals.sort_values("activities", ascending=False)
+        totals["name"] = [label(vocab_name, c, lang) for c in totals[column]]
+        totals["division_code"] = totals[column]
+        totals = totals.rename(columns={"activities": "value"})
+        what = t(f"profile.by_{column}", lang)
+        title = ui.chart_title(ctx, what, t("unit.activities", lang), ui.period_label(ctx, True))
+        palette = {c: charts.PALETTE[i % 15] for i, c in enumerate(vocab[vocab_name])}
+        fig = charts.ranking_figure(totals, title, palette, t("unit.activities", lang))
+        fig.update_traces(text=[fmt.number(v, lang) for v in totals.iloc[::-1]["value"]])
+        with col:
+            ui.chart(
+                ctx, fig, totals[[column, "name", "value"]], key=key, queries=["activity_breakdown"]
+            )
+
+
+def _relation(ctx: ui.Context, row: pd.Series, code_column: str) -> str:
+    rel = t(f"relation.{row['relation']}", ctx.lang)
+    return f"{rel} · {ctx.name(row[code_column])}"
+
+
+def programmes_panel(ctx: ui.Context, code: str) -> None:
+    lang = ctx.lang
+    st.subheader(t("profile.programmes", lang))
+    progs = ui.fetch(ctx, "programmes_for", code)
+    if progs.empty:
+        ui.empty(ctx, "profile.no_programmes")
+        return
+    cols = st.columns(min(3, len(progs)))
+    for i, (_, p) in enumerate(progs.iterrows()):
+        with cols[i % len(cols)], st.container(border=True):
+            name = p[f"name_{lang}"] if isinstance(p[f"name_{lang}"], str) else p["name_zh"]
+            st.markdown(f"**{ui.md(name)}**")
+            st.caption(
+                " · ".join(
+                    [
+                        ui.md(label("programme_kinds", p["kind"], lang)),
+                        ui.md(_relation(ctx, p, "owner_code")),
+                        t("profile.launched", lang, date=date_label(p["launch_date"], lang)),
+                    ]
+                )
+            )
+            groups = [g for g in str(p.get("focus_groups") or "").split("|") if g]
+            if groups:
+                st.caption(" ".join(ui.md(label("target_groups", g, lang)) for g in groups))
+            text = p.get(f"description_{lang}")
+            if isinstance(text, str) and text:
+                st.write(ui.md(text))
+
+
+def resources_panel(ctx: ui.Context, code: str) -> None:
+    lang = ctx.lang
+    st.subheader(t("profile.resources", lang))
+    res = ui.fetch(ctx, "resources_for", code, ctx.window.dates(False)[1])
+    if res.empty:
+        ui.empty(ctx, "profile.no_resources")
+        return
+    table = pd.DataFrame(
+        {
+            t("col.kind", lang): [label("resource_kinds", k, lang) for k in res["kind"]],
+            t("col.name", lang): [
+                n if isinstance(n, str) and n else z
+                for n, z in zip(res[f"name_{lang}"], res["name_zh"], strict=True)
+            ],
+            t("col.where", lang): [_relation(ctx, r, "division_code") for _, r in res.iterrows()],
+            t("col.opened", lang): pd.to_datetime(res["opened"]).dt.date,
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    ui.chrome(ctx, res, key="profile-resources", queries=["resources_for_division"])
+
+
+def facts_panel(ctx: ui.Context, code: str) -> None:
+    """Reported facts about this division or the divisions above it, with their check."""
+    lang = ctx.lang
+    result = ui.fetch(ctx, "reconcile")
+    chain = ancestry(ctx.divisions, code)
+    facts = result[result["scope_code"].isin(chain)]
+    st.subheader(t("profile.facts", lang))
+    if facts.empty:
+        ui.empty(ctx, "profile.no_facts")
+        return
+    from govdash.outcome_panels import facts_table
+
+    facts_table(ctx, facts, key="profile-facts")
+
+
+def profile_page(ctx: ui.Context) -> None:
+    lang = ctx.lang
+    code = ctx.selection.codes[0]
+    if picker_hint(ctx):
+        return
+    d = ctx.divisions.set_index("code")
+    row = d.loc[code]
+    bits = [label("levels", row["level"], lang)]
+    if not pd.isna(row["population"]):
+        bits.append(t("profile.population", lang, n=fmt.number(row["population"], lang)))
+    if bool(row["is_pilot"]):
+        bits.append(t("profile.pilot", lang))
+    st.caption(" · ".join(bits))
+    profile_kpis(ctx)
+    trend_panel(ctx, "activities", key="profile-trend")
+    mix_panel(ctx)
+    programmes_panel(ctx, code)
+    resources_panel(ctx, code)
+    facts_panel(ctx, code)

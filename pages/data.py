@@ -1,0 +1,11 @@
+"""数据说明 Data: the snapshot in use, the metric dictionary and table downloads."""
+
+from govdash import data_panels as panels
+from govdash import ui
+from govdash.i18n import t
+
+ctx = ui.context()
+ui.page_header(ctx, t("data.heading", ctx.lang))
+panels.snapshot_panel(ctx)
+panels.dictionary_panel(ctx)
+panels.tables_panel(ctx)

@@ -1,0 +1,178 @@
+"""Figures for selections and windows, checked against independent DuckDB aggregates.
+
+Stocks are never summed over months, flows are, and ratios are recomputed from sums.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from govdash import analysis, explore
+from govdash.analysis import Selection, Window
+from govdash.metrics import Filters
+from govdash.query import run_query
+
+TWO = ("420103", "420106")
+
+
+@pytest.fixture(scope="module")
+def ctx(snapshot):
+    from govdash.query import connect
+
+    con = connect()
+    return con, snapshot, run_query(con, "divisions", snapshot)
+
+
+def _one(con, sql: str, **params):
+    return con.execute(sql, params).fetchone()[0]
+
+
+def test_window_drops_a_partial_month_for_flows_only(snapshot):
+    july = dt.date(2025, 7, 1)
+    w = Window.of(july, july, snapshot.as_of)  # as of 18 July
+    assert w.partial
+    assert w.dates(flow=False) == (july, snapshot.as_of)
+    assert w.dates(flow=True) == (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    before = w.previous()
+    assert before.dates(flow=True) == (dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert before.dates(flow=False)[0] == dt.date(2025, 6, 1)
+    year = Window.of(dt.date(2024, 7, 1), dt.date(2025, 6, 1), snapshot.as_of)
+    assert not year.partial and year.previous().start == dt.date(2023, 7, 1)
+
+
+def test_two_districts_stock_is_the_sum_of_their_end_month_values(ctx):
+    con, snap, divisions = ctx
+    w = Window.of(dt.date(2025, 1, 1), dt.date(2025, 6, 1), snap.as_of)
+    got = analysis.values(
+        con, snap, divisions, Selection.of(TWO, divisions), w, ["registered_volunteers"]
+    )
+    expected = _one(
+        con,
+        "select sum(registered_volunteers) from read_parquet($p) "
+        "where month = '2025-06-01' and left(community_code, 6) in ('420103', '420106')",
+        p=str(snap.table_path("headcounts")),
+    )
+    summed_over_months = _one(
+        con,
+        "select sum(registered_volunteers) from read_parquet($p) where month between "
+        "'2025-01-01' and '2025-06-01' and left(community_code, 6) in ('420103', '420106')",
+        p=str(snap.table_path("headcounts")),
+    )
+    assert got["registered_volunteers"].iloc[0] == expected
+    assert expected < summed_over_months  # the wrong answer is far away
+
+
+def test_flows_are_summed_over_the_window_and_filters_apply(ctx):
+    con, snap, divisions = ctx
+    w = Window.of(dt.date(2025, 1, 1), dt.date(2025, 6, 1), snap.as_of)
+    f = Filters(categories=("elderly_care",), team_types=("party_member",))
+    got = analysis.values(
+        con, snap, divisions, Selection.of(TWO, divisions), w, ["activities"], filters=f
+    )
+    expected = _one(
+        con,
+        "select count(*) from read_parquet($a) a join read_parquet($t) t using (team_id) "
+        "where date between '2025-01-01' and '2025-06-30' and category = 'elderly_care' "
+        "and team_type = 'party_member' and left(a.community_code, 6) in ('420103', '420106')",
+        a=str(snap.table_path("activities")),
+        t=str(snap.table_path("teams")),
+    )
+    assert expected > 0
+    assert got["activities"].iloc[0] == expected
+
+
+def test_ratio_of_a_selection_is_recomputed_from_sums_not_averaged(ctx):
+    con, snap, divisions = ctx
+    w = Window.of(dt.date(2025, 6, 1), dt.date(2025, 6, 1), snap.as_of)
+    sel = Selection.of(TWO, divisions)
+    ids = ["volunteers_per_social_worker", "registered_volunteers", "social_workers"]
+    whole = analysis.values(con, snap, divisions, sel, w, ids)
+    per = analysis.values(con, snap, divisions, sel, w, ids, by="district")
+    assert list(per.index) == list(TWO)
+    ratio = whole["volunteers_per_social_worker"].iloc[0]
+    assert ratio == pytest.approx(per["registered_volunteers"].sum() / per["social_workers"].sum())
+    assert ratio != pytest.approx(per["volunteers_per_social_worker"].mean())
+
+
+def test_children_of_a_street_and_series_agree_with_sql(ctx):
+    con, snap, divisions = ctx
+    street = Selection.of(("420106001",), divisions)
+    long = analysis.series(
+        con,
+        snap,
+        divisions,
+        street,
+        dt.date(2025, 1, 1),
+        dt.date(2025, 6, 30),
+        ["activities"],
+        by="community",
+    )
+    assert set(long["division_code"].str[:9]) == {"420106001"}
+    sql = con.execute(
+        "select left(community_code, 12) c, date_trunc('month', date)::date m, count(*) n "
+        "from read_parquet($p) where starts_with(community_code, '420106001') "
+        "and date between '2025-01-01' and '2025-06-30' group by all",
+        {"p": str(snap.table_path("activities"))},
+    ).df()
+    merged = long.merge(
+        sql.assign(month=sql["m"].dt.date),
+        left_on=["division_code", "month"],
+        right_on=["c", "month"],
+        how="left",
+    )
+    assert (merged["value"] == merged["n"].fillna(0)).all()
+    assert long["value"].sum() == sql["n"].sum()
+
+
+def test_kpis_compare_with_the_previous_window_and_the_pilot_start(ctx):
+    con, snap, divisions = ctx
+    w = Window.of(dt.date(2025, 7, 1), dt.date(2025, 7, 1), snap.as_of)
+    (kpi,) = analysis.kpis(
+        con, snap, divisions, Selection.of(("420106",), divisions), w, ["activities"]
+    )
+    count = (
+        "select count(*) from read_parquet($p) where starts_with(community_code, '420106') "
+        "and date between $a and $b"
+    )
+    p = str(snap.table_path("activities"))
+    june = _one(con, count, p=p, a=dt.date(2025, 6, 1), b=dt.date(2025, 6, 30))
+    may = _one(con, count, p=p, a=dt.date(2025, 5, 1), b=dt.date(2025, 5, 31))
+    march_2024 = _one(con, count, p=p, a=dt.date(2024, 3, 1), b=dt.date(2024, 3, 31))
+    assert (kpi.value, kpi.previous, kpi.at_pilot_start) == (june, may, march_2024)
+    assert kpi.delta == june - may and kpi.since_pilot == june - march_2024
+
+
+def test_explorer_counts_pages_and_histogram_agree(ctx):
+    con, snap, divisions = ctx
+    sel = Selection.of(TWO, divisions)
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 6, 30)
+    n = explore.event_count(con, snap, sel, start, end)
+    page = explore.events(con, snap, sel, start, end, page=1, page_size=25)
+    assert len(page) == 25 and page["date"].is_monotonic_decreasing
+    assert set(page["community_code"].str[:6]) <= set(TWO)
+    everything = explore.events(con, snap, sel, start, end, page=0, page_size=n + 10)
+    assert len(everything) == n == everything["activity_id"].nunique()
+    hist = explore.response_histogram(con, snap, sel, start, end)
+    assert hist["requests"].sum() == int(everything["is_request"].sum())
+    by_type = explore.teams_by_type(con, snap, sel, "district", end)
+    teams = _one(
+        con,
+        "select count(*) from read_parquet($p) where founded <= $e "
+        "and left(community_code, 6) in ('420103', '420106')",
+        p=str(snap.table_path("teams")),
+        e=end,
+    )
+    assert by_type["teams"].sum() == teams
+
+
+def test_programmes_and_resources_know_their_relation(ctx):
+    con, snap, divisions = ctx
+    progs = explore.programmes_for(con, snap, divisions, "420106001001")
+    assert dict(zip(progs["programme_id"], progs["relation"], strict=True)) == {"P-JTJF": "own"}
+    city = explore.programmes_for(con, snap, divisions, "420100")
+    assert len(city) == snap.row_counts["programmes"] and set(city["relation"]) == {"below"}
+    res = explore.resources_for(con, snap, divisions, "420106001001", snap.as_of)
+    assert not res.empty and set(res["relation"]) <= {"own", "above"}
+    assert set(res["division_code"]) <= {"420106", "420106001", "420106001001", "420100"}
