@@ -12,6 +12,8 @@ from govdash.panels import colours, names, queries_for, ranking_selection, trend
 from govdash.vocab import label, load_vocabulary
 
 PAGE_KEY = "activities_page"
+RESPONSE_BIN_HOURS = 6
+RESPONSE_MAX_HOURS = 96
 
 
 def summary(ctx: ui.Context) -> int:
@@ -71,7 +73,7 @@ def top_teams_panel(ctx: ui.Context) -> None:
         {
             "division_code": teams["community_code"],
             "name": [
-                f"{n if isinstance(n, str) and n else z} · {ctx.name(c)}"
+                f"{n if isinstance(n, str) and n else z} · {ctx.name(c[:6])}"
                 for n, z, c in zip(
                     teams[f"name_{lang}"], teams["name_zh"], teams["community_code"], strict=True
                 )
@@ -93,7 +95,16 @@ def response_panel(ctx: ui.Context) -> None:
     lang = ctx.lang
     first = ctx.options.months[0]
     _, end = ctx.window.dates(True)
-    hist = ui.fetch(ctx, "response_histogram", ctx.selection, first, end, ctx.filters)
+    hist = ui.fetch(
+        ctx,
+        "response_histogram",
+        ctx.selection,
+        first,
+        end,
+        ctx.filters,
+        bin_hours=RESPONSE_BIN_HOURS,
+        max_hours=RESPONSE_MAX_HOURS,
+    )
     left, right = st.columns(2)
     with left:
         if hist.empty:
@@ -112,7 +123,7 @@ def response_panel(ctx: ui.Context) -> None:
                 hist,
                 title,
                 {"baseline": t("phase.baseline", lang), "pilot": t("phase.pilot", lang)},
-                t("axis.response_hours", lang),
+                t("axis.response_hours", lang, max=RESPONSE_MAX_HOURS),
                 t("unit.share_requests", lang),
             )
             ui.chart(ctx, fig, hist, key="activities-response-hist", queries=["response_histogram"])

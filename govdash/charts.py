@@ -59,13 +59,10 @@ def trend_figure(frame: pd.DataFrame, title: str, x_label: str, y_label: str) ->
             hovertemplate="%{x|%Y-%m}: %{y:,.0f}<extra></extra>",
         )
     )
-    months = pd.to_datetime(frame["month"])
     fig.update_xaxes(
         title_text=x_label,
         tickformat="%Y-%m",
-        dtick="M6" if len(months) > 18 else "M3" if len(months) > 6 else "M1",
-        tick0=months.min() if len(months) else None,
-        tickangle=0,
+        nticks=8,  # plotly spaces them for the chart's real width, so narrow charts stay legible
     )
     # Full digits with separators: SI suffixes (40k) read as English in the Chinese UI.
     fig.update_yaxes(title_text=y_label, rangemode="tozero", tickformat=",d")

@@ -277,10 +277,11 @@ def integration_panel(ctx: ui.Context, *, key: str) -> None:
 
 
 def pilot_highlights(ctx: ui.Context) -> None:
-    """Pilot communities inside the selection, with the brands and programmes that concern them."""
+    """Pilot communities inside the selection: cards for those with their own brands or
+    programmes, and a compact list of the others (a long wall of empty cards helps nobody)."""
     lang = ctx.lang
     d = ctx.divisions
-    pilots = d[(d["level"] == "community") & d["is_pilot"].fillna(False)]
+    pilots = d[(d["level"] == "community") & d["is_pilot"].fillna(False).astype(bool)]
     sel = ctx.selection
     if sel.level != "city":
         pilots = pilots[pilots["code"].str[: len(sel.codes[0])].isin(sel.codes)]
@@ -288,22 +289,38 @@ def pilot_highlights(ctx: ui.Context) -> None:
     if pilots.empty:
         ui.empty(ctx, "highlights.none")
         return
-    cols = st.columns(min(3, len(pilots)))
-    for i, (_, row) in enumerate(pilots.iterrows()):
-        with cols[i % len(cols)], st.container(border=True):
-            programme_card_header(ctx, row["code"])
-            progs = ui.fetch(ctx, "programmes_for", row["code"])
-            own = progs[progs["relation"] == "own"]
-            if own.empty:
-                st.caption(t("highlights.no_brand", lang))
-            for _, p in own.iterrows():
-                kind = label("programme_kinds", p["kind"], lang)
-                st.markdown(f"**{ui.md(p[f'name_{lang}'] or p['name_zh'])}** · {ui.md(kind)}")
-                text = p.get(f"description_{lang}")
-                if isinstance(text, str) and text:
-                    st.caption(ui.md(text))
-            if st.button(t("highlights.open", lang), key=f"pilot-{row['code']}"):
-                sidebar.request(ctx.view.drill(row["code"], ctx.options))
+    branded, plain = [], []
+    for code in pilots["code"]:
+        progs = ui.fetch(ctx, "programmes_for", code)
+        own = progs[progs["relation"] == "own"]
+        (branded if len(own) else plain).append((code, own))
+    st.caption(t("highlights.count", lang, n=len(pilots), branded=len(branded)))
+    if branded:
+        cols = st.columns(min(3, len(branded)))
+        for i, (code, own) in enumerate(branded):
+            with cols[i % len(cols)], st.container(border=True):
+                programme_card_header(ctx, code)
+                for _, p in own.iterrows():
+                    kind = label("programme_kinds", p["kind"], lang)
+                    name = p[f"name_{lang}"] if isinstance(p[f"name_{lang}"], str) else p["name_zh"]
+                    st.markdown(f"**{ui.md(name)}** · {ui.md(kind)}")
+                    text = p.get(f"description_{lang}")
+                    if isinstance(text, str) and text:
+                        st.caption(ui.md(text))
+                if st.button(t("highlights.open", lang), key=f"pilot-{code}"):
+                    sidebar.request(ctx.view.drill(code, ctx.options))
+    if plain:
+        with st.expander(t("highlights.others", lang, n=len(plain))):
+            rows = [
+                {
+                    t("col.community", lang): ctx.name(code),
+                    t("col.where", lang): " › ".join(
+                        ctx.name(c) for c in ancestry(ctx.divisions, code)[1:-1]
+                    ),
+                }
+                for code, _ in plain
+            ]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def programme_card_header(ctx: ui.Context, code: str) -> None:

@@ -3,6 +3,8 @@ the reported facts that concern it."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -83,7 +85,7 @@ def programmes_panel(ctx: ui.Context, code: str) -> None:
                     ]
                 )
             )
-            groups = [g for g in str(p.get("focus_groups") or "").split("|") if g]
+            groups = [g for g in re.split(r"[,|;\s]+", str(p.get("focus_groups") or "")) if g]
             if groups:
                 st.caption(" ".join(ui.md(label("target_groups", g, lang)) for g in groups))
             text = p.get(f"description_{lang}")

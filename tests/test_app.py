@@ -260,3 +260,87 @@ def test_every_streamlit_cache_is_bounded():
                 names = {k.arg for k in node.keywords}
                 assert names & {"max_entries", "ttl"}, f"{path.name}:{node.lineno} is unbounded"
     assert found >= 3
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "pages/data.py"])
+def test_every_chart_has_its_sql_and_a_download(app_env, page):
+    at = _run(page=page)
+    charts = len(at.get("plotly_chart"))
+    sql = [e for e in at.expander if e.label == "查看SQL"]
+    assert charts and len(sql) >= charts
+    assert all(code.language == "sql" for e in sql for code in e.code)
+    downloads = [d for d in at.get("download_button") if "CSV" in d.proto.label]
+    assert len(downloads) >= charts
+
+
+def test_a_district_keeps_its_colour_on_every_chart(app_env):
+    def colour_of(fig: dict, code: str) -> str:
+        for trace in fig["data"]:
+            data = trace.get("customdata") or []
+            colours = trace.get("marker", {}).get("color")
+            if code in data and isinstance(colours, list):
+                return colours[data.index(code)]
+        raise AssertionError("district not in figure")
+
+    overview = _run()
+    districts = _run(page="pages/districts.py")
+    ranking = next(f for f in _figures(overview) if "各区" in f["layout"]["title"]["text"])
+    compare = _figures(districts)[0]
+    for code in ("420103", "420106", "420117"):
+        assert colour_of(ranking, code) == colour_of(compare, code)
+    multiples = next(f for f in _figures(districts) if f["layout"].get("annotations"))
+    jianghan = next(tr for tr in multiples["data"] if tr["name"] == "江汉区")
+    assert jianghan["line"]["color"] == colour_of(ranking, "420103")
+
+
+def test_an_empty_selection_says_what_to_do_next(app_env, con):
+    empty = con.execute(
+        "select c.code from read_parquet($d) c where c.level = 'community' and c.code not in "
+        "(select community_code from read_parquet($a) where date between '2025-06-01' and "
+        "'2025-06-30' and category = 'emergency') order by c.code limit 1",
+        {"d": str(app_env.table_path("divisions")), "a": str(app_env.table_path("activities"))},
+    ).fetchone()[0]
+    query = {
+        "district": empty[:6],
+        "street": empty[:9],
+        "community": empty,
+        "category": "emergency",
+    }
+    at = _run(query, "pages/activities.py")
+    assert any("暂无数据" in i.value for i in at.info)
+    assert "**0**" in _text(at)
+
+
+def test_the_snapshot_selector_switches_between_good_snapshots(snapshot, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from govdash.contract import TABLES
+    from govdash.snapshot import write_snapshot
+
+    tables = {name: pq.read_table(snapshot.table_path(name)) for name in TABLES}
+    older = write_snapshot(
+        tables, as_of=snapshot.as_of.replace(day=1), provenance="demo", root=tmp_path
+    )
+    newer = write_snapshot(tables, as_of=snapshot.as_of, provenance="demo", root=tmp_path)
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(tmp_path))
+    at = _run(page="pages/data.py")
+    assert at.session_state["f_snapshot"] == newer.id
+    at = _run({"snapshot": older.id}, "pages/data.py")
+    assert at.session_state["f_snapshot"] == older.id
+    assert older.id in " ".join(str(df.value.values) for df in at.dataframe)
+    assert at.query_params["snapshot"] == older.id
+
+
+def test_table_downloads_are_the_snapshot_tables(snapshot):
+    import io
+
+    import openpyxl
+
+    from govdash.data_panels import _csv, _xlsx
+
+    book = openpyxl.load_workbook(io.BytesIO(_xlsx(snapshot, "programmes")), read_only=True)
+    rows = list(book["programmes"].values)
+    assert len(rows) == snapshot.row_counts["programmes"] + 1
+    assert rows[0][0] == "programme_id"
+    csv = pd.read_csv(io.BytesIO(_csv(snapshot, "divisions")), dtype={"code": str})
+    assert len(csv) == snapshot.row_counts["divisions"] and "420103" in set(csv["code"])
