@@ -132,6 +132,20 @@ class Selection:
     def child_level(self) -> str:
         return CHILD_LEVEL.get(self.level, self.level)
 
+    def grouping(self, by: str | None) -> tuple[str, str]:
+        """The level to group at and the division to query: the selection itself, or its parent
+        when the rows of several divisions (or of their children) are wanted."""
+        level = by or self.level
+        if level == "city" or (self.single and by is None):
+            return level, self.codes[0]
+        return level, self.parent
+
+    def contains(self, codes: pd.Index | pd.Series) -> np.ndarray:
+        """Which division codes (of the selection's level or below) lie inside the selection."""
+        if self.level == "city":
+            return np.ones(len(codes), dtype=bool)
+        return np.asarray(pd.Series(codes).str[: len(self.codes[0])].isin(self.codes))
+
 
 def _sum_bases(frame: pd.DataFrame, metric_ids: list[str], catalog: Catalog) -> pd.DataFrame:
     """Sum base metrics across rows (NaN stays NaN when every row is NaN), then recompute ratios."""
@@ -165,10 +179,7 @@ def values(
     parts = []
     for flow, mids in groups.items():
         start, end = window.dates(flow)
-        level = by or selection.level
-        scope = selection.parent if (by or not selection.single) else selection.codes[0]
-        if level == "city":
-            scope = selection.codes[0]
+        level, scope = selection.grouping(by)
         bases = _bases(mids, catalog)
         frame = compute(
             con,
@@ -182,11 +193,7 @@ def values(
             filters=filters,
             catalog=catalog,
         )
-        if level == selection.level and level != "city":
-            frame = frame.loc[frame.index.isin(selection.codes)]
-        elif level != selection.level and not selection.single:
-            prefix_len = len(selection.codes[0])
-            frame = frame.loc[frame.index.str[:prefix_len].isin(selection.codes)]
+        frame = frame.loc[selection.contains(frame.index)]
         if by is None:
             frame = _sum_bases(frame, mids, catalog)
             frame.index = pd.Index([selection.codes[0] if selection.single else "+"], name="code")
@@ -214,10 +221,7 @@ def series(
     (by=None) or per division of level `by` inside it."""
     catalog = catalog or load_catalog()
     bases = _bases(metric_ids, catalog)
-    level = by or selection.level
-    scope = selection.codes[0] if level == "city" else selection.parent
-    if selection.single and by is None:
-        scope = selection.codes[0]
+    level, scope = selection.grouping(by)
     long = monthly(
         con,
         snapshot,
@@ -233,10 +237,7 @@ def series(
     wide = long.pivot_table(
         index=["month", "division_code"], columns="metric", values="value", dropna=False
     ).reset_index()
-    if level != "city":
-        prefix_len = len(selection.codes[0])
-        if selection.level != "city":
-            wide = wide[wide["division_code"].str[:prefix_len].isin(selection.codes)]
+    wide = wide[selection.contains(wide["division_code"])]
     for b in bases:
         if b not in wide.columns:
             wide[b] = np.nan

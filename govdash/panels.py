@@ -84,7 +84,8 @@ def trend_window(ctx: ui.Context, flow: bool) -> tuple:
     return start, end
 
 
-def trend_panel(ctx: ui.Context, metric_id: str, *, key: str) -> None:
+def trend_panel(ctx: ui.Context, metric_id: str, *, key: str, height: int | None = None) -> None:
+    """The metric month by month for the selection, with the view's months shaded."""
     catalog = load_catalog()
     metric = catalog[metric_id]
     lang = ctx.lang
@@ -110,6 +111,8 @@ def trend_panel(ctx: ui.Context, metric_id: str, *, key: str) -> None:
     )
     fig = charts.trend_figure(long, title, t("axis.month", lang), metric.unit_label(lang))
     fig.update_yaxes(tickformat=y_format(metric))
+    if height:
+        fig.update_layout(height=height)
     w = ctx.window
     charts.highlight(fig, w.flow_start if flow else w.start, end, t("trend.selected", lang))
     note = (
@@ -243,37 +246,10 @@ def map_panel(ctx: ui.Context, metric_id: str, *, key: str) -> None:
 
 
 def integration_panel(ctx: ui.Context, *, key: str) -> None:
-    """The two integration ratios over time: volunteers per social worker, co-delivered share."""
-    catalog = load_catalog()
-    lang = ctx.lang
-    st.markdown(f"**{t('integration.heading', lang)}**")
-    for metric_id in catalog.settings.get("integration_metrics", []):
-        metric = catalog[metric_id]
-        flow = is_flow_based(metric_id, catalog)
-        start, end = trend_window(ctx, flow)
-        long = ui.fetch(
-            ctx,
-            "series",
-            ctx.selection,
-            start,
-            analysis.month_end(end),
-            [metric_id],
-            filters=ctx.filters,
-        )
-        if long["value"].notna().sum() == 0:
-            ui.empty(ctx)
-            continue
-        title = ui.chart_title(
-            ctx,
-            metric.name(lang),
-            metric.unit_label(lang),
-            t("period.range", lang, start=month_label(start, lang), end=month_label(end, lang)),
-        )
-        fig = charts.trend_figure(long, title, t("axis.month", lang), metric.unit_label(lang))
-        fig.update_layout(height=300)
-        fig.update_yaxes(tickformat=y_format(metric))
-        data = long[["month", "value"]].assign(metric=metric_id)
-        ui.chart(ctx, fig, data, key=f"{key}-{metric_id}", queries=queries_for([metric_id], True))
+    """The integration ratios over time: volunteers per social worker, co-delivered share."""
+    st.markdown(f"**{t('integration.heading', ctx.lang)}**")
+    for metric_id in load_catalog().settings.get("integration_metrics", []):
+        trend_panel(ctx, metric_id, key=f"{key}-{metric_id}", height=300)
 
 
 def pilot_highlights(ctx: ui.Context) -> None:
