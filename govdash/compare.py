@@ -55,7 +55,9 @@ def per_10k(ctx: ui.Context, metric_id: str) -> pd.DataFrame:
         {"division_code": frame.index, "value": (10000 * frame[metric_id] / pop).to_numpy()}
     )
     out["name"] = out["division_code"].map(names(ctx))
-    return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    out = out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    out.attrs["suppressed"] = frame.attrs.get("suppressed", False)
+    return out
 
 
 def _bars(ctx, frame, what, unit, flow, key, queries, digits=0) -> None:
@@ -69,7 +71,12 @@ def _bars(ctx, frame, what, unit, flow, key, queries, digits=0) -> None:
         frame[["division_code", "name", "value"]],
         key=f"{key}-{'-'.join(ctx.selection.codes)}",
         queries=queries,
-        note=t("ranking.click", lang),
+        note=t("ranking.click", lang)
+        + (
+            " · " + t("suppressed.note", lang, n=ui.min_cell())
+            if frame.attrs.get("suppressed")
+            else ""
+        ),
         on_select="rerun",
     )
     ui.drill(ctx, event)

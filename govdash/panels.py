@@ -137,7 +137,9 @@ def ranking_frame(ctx: ui.Context, metric_id: str) -> tuple[pd.DataFrame, str]:
     out = frame.reset_index().rename(columns={metric_id: "value"})
     out["name"] = out["division_code"].map(names(ctx))
     out = out.sort_values("value", ascending=False, kind="stable", na_position="last")
-    return out.reset_index(drop=True), level
+    out = out.reset_index(drop=True)
+    out.attrs["suppressed"] = frame.attrs.get("suppressed", False)
+    return out, level
 
 
 def level_word(level: str, lang: str) -> str:
@@ -170,13 +172,16 @@ def ranking_panel(ctx: ui.Context, metric_id: str, *, key: str, limit: int = 20)
     )
     fig.update_xaxes(tickformat=y_format(metric))
     drillable = level != "community" or ctx.selection.level != "community"
+    notes = [t("ranking.click", lang)] if drillable else []
+    if frame.attrs.get("suppressed"):
+        notes.append(t("suppressed.note", lang, n=ui.min_cell()))
     event = ui.chart(
         ctx,
         fig,
         frame[["division_code", "name", "value"]],
         key=f"{key}-{'-'.join(ctx.selection.codes)}",
         queries=queries_for([metric_id]),
-        note=t("ranking.click", lang) if drillable else "",
+        note=" · ".join(notes),
         on_select="rerun",
     )
     ui.drill(ctx, event)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -271,8 +272,34 @@ def _fetch(func: str, snapshot_id: str, root: str, args: tuple, kwargs: tuple):
 
 
 def fetch(ctx: Context, func: str, *args, **kwargs):
-    """A query-backed result, cached per snapshot and parameters with bounded memory."""
-    return _fetch(func, ctx.snapshot.id, ctx.root, args, tuple(sorted(kwargs.items())))
+    """A query-backed result, cached per snapshot and parameters with bounded memory.
+
+    Metric values pass through `suppress`, so no page can show a small count of vulnerable people.
+    """
+    result = _fetch(func, ctx.snapshot.id, ctx.root, args, tuple(sorted(kwargs.items())))
+    return suppress(result) if func in ("values", "series") else result
+
+
+def suppress(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank sensitive metrics between 0 and the minimum cell size (a copy; the cache keeps the
+    true values for reconciliation). frame.attrs["suppressed"] says whether anything was hidden."""
+    catalog = load_catalog()
+    floor = min_cell()
+    out = frame.copy()
+    hidden = False
+    if "metric" in out.columns and "value" in out.columns:  # long: month, division, metric, value
+        sensitive = out["metric"].map(lambda m: m in catalog and catalog[m].sensitive)
+        mask = sensitive & out["value"].between(0, floor, inclusive="neither")
+        out.loc[mask, "value"] = np.nan
+        hidden = bool(mask.any())
+    else:
+        for column in out.columns:
+            if column in catalog and catalog[column].sensitive:
+                mask = out[column].between(0, floor, inclusive="neither")
+                out.loc[mask, column] = np.nan
+                hidden = hidden or bool(mask.any())
+    out.attrs["suppressed"] = hidden
+    return out
 
 
 def _no_divisions(fn):

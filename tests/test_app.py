@@ -5,9 +5,11 @@ arriving through the URL, drill-down, the breadcrumb, the map, and figures check
 from __future__ import annotations
 
 import ast
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -48,6 +50,13 @@ def _run(query: dict | None = None, page: str | None = None) -> AppTest:
 
 def _figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _array(encoded) -> np.ndarray:
+    """Plotly writes numeric arrays as base64 typed arrays ({"dtype": "f8", "bdata": ...})."""
+    if isinstance(encoded, dict):
+        return np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"])
+    return np.array(encoded, dtype=float)
 
 
 def _text(at: AppTest) -> str:
@@ -344,3 +353,36 @@ def test_table_downloads_are_the_snapshot_tables(snapshot):
     assert rows[0][0] == "programme_id"
     csv = pd.read_csv(io.BytesIO(_csv(snapshot, "divisions")), dtype={"code": str})
     assert len(csv) == snapshot.row_counts["divisions"] and "420103" in set(csv["code"])
+
+
+def test_small_counts_of_vulnerable_people_are_not_shown(app_env, con):
+    query = {"district": "420105", "metric": "children_in_difficulty_served"}
+    at = _run(query, "pages/districts.py")
+    bars = _figures(at)[0]["data"][0]
+    values = _array(bars["x"])
+    assert all(v >= 5 or v == 0 for v in values[~np.isnan(values)])
+    hidden = con.execute(
+        "select count(*) from (select left(division_code, 9) s, sum(value) v from "
+        "(select division_code, arg_max(value, month) value from read_parquet($p) "
+        "where metric = 'children_in_difficulty_served' and starts_with(division_code, '420105') "
+        "and length(division_code) >= 9 group by division_code) group by s) where v between 1 and 4",
+        {"p": str(app_env.table_path("outcomes"))},
+    ).fetchone()[0]
+    if hidden:
+        assert "—" in bars["text"] and any("不予显示" in c.value for c in at.caption)
+    # the reconciliation still checks the true figure (F17: 9 children in 七里一村)
+    outcomes = _run(page="pages/outcomes.py")
+    table = outcomes.dataframe[0].value
+    assert table.loc[table["编号"] == "F17", "数据结果"].iloc[0] == "9位"
+
+
+def test_suppress_blanks_only_sensitive_small_counts_and_keeps_the_cache_intact():
+    from govdash.ui import suppress
+
+    wide = pd.DataFrame({"children_in_difficulty_served": [0, 3, 5, 9], "activities": [1, 2, 3, 4]})
+    out = suppress(wide)
+    assert out["children_in_difficulty_served"].isna().tolist() == [False, True, False, False]
+    assert out["activities"].tolist() == [1, 2, 3, 4] and out.attrs["suppressed"]
+    assert not wide.isna().any().any()  # the cached original keeps the true values
+    long = pd.DataFrame({"metric": ["migrant_children_served", "activities"], "value": [2.0, 2.0]})
+    assert suppress(long)["value"].isna().tolist() == [True, False]
