@@ -386,3 +386,14 @@ def test_suppress_blanks_only_sensitive_small_counts_and_keeps_the_cache_intact(
     assert not wide.isna().any().any()  # the cached original keeps the true values
     long = pd.DataFrame({"metric": ["migrant_children_served", "activities"], "value": [2.0, 2.0]})
     assert suppress(long)["value"].isna().tolist() == [True, False]
+
+
+def test_clicking_a_map_tile_drills_into_the_district(app_env):
+    at = _run()
+    at.session_state["overview-map-420100"] = {
+        "selection": {"points": [{"customdata": "420106", "x": 3, "y": -2}]}
+    }
+    at.run()
+    assert not at.exception
+    assert at.session_state["f_districts"] == ["420106"]
+    assert "武昌区" in at.title[0].value
