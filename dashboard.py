@@ -14,6 +14,7 @@ PAGES = [
     ("pages/activities.py", "page.activities", ":material/volunteer_activism:", "activities"),
     ("pages/outcomes.py", "page.outcomes", ":material/emoji_events:", "outcomes"),
     ("pages/data.py", "page.data", ":material/description:", "data"),
+    ("pages/import.py", "page.import", ":material/upload_file:", "import"),
 ]
 page = st.navigation(
     [

@@ -1,4 +1,5 @@
-"""Command line: python -m govdash demo | reconcile | snapshots list|verify.
+"""Command line: python -m govdash demo | reconcile | template | import | export | completeness |
+snapshots list|verify|diff|prune.
 
 Errors print a located English message and exit non-zero; never a traceback for expected problems.
 """
@@ -84,9 +85,109 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from govdash.importing.template import write_template
+    from govdash.query import connect, run_query
+    from govdash.snapshot import latest_good
+
+    snap, _ = latest_good(args.data_dir) if args.data_dir.exists() else (None, [])
+    divisions = run_query(connect(), "divisions", snap) if snap else None
+    path = write_template(args.out, divisions)
+    print(f"template written to {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from govdash.importing.run import import_files
+
+    as_of = None
+    if args.as_of:
+        try:
+            month = dt.datetime.strptime(args.as_of, "%Y-%m").date()
+        except ValueError:
+            print(f"error: --as-of {args.as_of!r} is not YYYY-MM", file=sys.stderr)
+            return 2
+        as_of = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1) - dt.timedelta(
+            days=1
+        )
+    bar, update = _progress_bar("import")
+    try:
+        report = import_files(
+            args.files,
+            root=args.data_dir,
+            as_of=as_of,
+            note=args.note,
+            dry_run=args.dry_run,
+            progress=update,
+            lock_timeout=args.wait,
+        )
+    finally:
+        bar.close()
+    for sheet in report.sheets:
+        where = f"{sheet.file}" + (f" [{sheet.sheet}]" if sheet.sheet else "")
+        status = "ok" if not sheet.errors else f"{len(sheet.errors)} error(s)"
+        print(
+            f"  {where}: {sheet.table or '?'} · {sheet.rows:,} rows · {sheet.totals} total rows "
+            f"· {status}"
+        )
+    for p in report.all_errors():
+        print(f"error: {p.text('en')}")
+    for p in report.all_warnings()[:50]:
+        print(f"warning: {p.text('en')}")
+    if not report.ok:
+        print(f"{len(report.all_errors())} problem(s); nothing was written")
+        return 1
+    if report.dry_run:
+        print("dry run: everything checks out; nothing was written")
+        return 0
+    print(
+        f"snapshot {report.snapshot.id} written; previous: "
+        f"{report.previous.id if report.previous else 'none'}"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from govdash.importing.export import export_snapshot
+
+    snap = _snapshot(args)
+    bar, update = _progress_bar("export")
+    try:
+        files = export_snapshot(snap, args.out, progress=update)
+    finally:
+        bar.close()
+    for f in files:
+        print(f"wrote {f}")
+    return 0
+
+
+def cmd_completeness(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from govdash.query import connect
+    from govdash.snapshot_admin import completeness
+
+    snap = _snapshot(args)
+    month = dt.datetime.strptime(args.month, "%Y-%m").date() if args.month else snap.as_of
+    month = month.replace(day=1)
+    frame = completeness(connect(), snap, month, month)
+    for r in frame.itertuples():
+        print(
+            f"  {r.month:%Y-%m} {r.district_code}  {r.reported:>5,d} of {r.communities:>5,d} "
+            f"communities reported  ({r.missing} missing)"
+        )
+    return 1 if frame["missing"].sum() else 0
+
+
 def cmd_snapshots(args: argparse.Namespace) -> int:
     from govdash.snapshot import scan_snapshots, verify_snapshot
 
+    if args.action == "diff":
+        return _diff(args)
+    if args.action == "prune":
+        return _prune(args)
     good, problems = scan_snapshots(args.data_dir)
     if args.action == "list":
         for s in good:
@@ -99,6 +200,53 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     for p in problems:
         print(f"invalid  {p.text('en')}")
     return 1 if problems and args.action == "verify" else 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from govdash.query import connect
+    from govdash.snapshot import open_snapshot
+    from govdash.snapshot_admin import metric_diff, table_diff
+
+    if len(args.ids) != 2:
+        print("error: diff needs two snapshot ids", file=sys.stderr)
+        return 2
+    a, b = (open_snapshot(i, args.data_dir) for i in args.ids)
+    print(f"{a.id} -> {b.id}")
+    for d in table_diff(a, b):
+        print(
+            f"  {d.table:15s} {d.rows_a:>10,d} -> {d.rows_b:>10,d}  +{d.added:,} -{d.removed:,} "
+            f"~{d.changed:,}"
+        )
+    changes = metric_diff(connect(), a, b)
+    first, end = changes.attrs["window"]
+    print(f"metrics by district that differ ({first:%Y-%m} to {end:%Y-%m}): {len(changes)}")
+    for r in changes.head(args.limit).itertuples():
+        print(
+            f"  {r.division_code} {r.metric:30s} {r.a:>14,.2f} -> {r.b:>14,.2f} ({r.delta:+,.2f})"
+        )
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from govdash.snapshot_admin import prune, prune_plan
+
+    if args.keep is None:
+        print(
+            "error: prune needs --keep N (how many of the newest snapshots to keep)",
+            file=sys.stderr,
+        )
+        return 2
+    plan = prune_plan(args.data_dir, args.keep)
+    for s in plan.keep:
+        print(f"keep     {s.id}")
+    for s in plan.delete:
+        print(f"{'delete' if args.yes else 'would delete'}  {s.id}")
+    if not args.yes:
+        print("nothing deleted; add --yes to delete the snapshots listed")
+        return 0
+    removed = prune(args.data_dir, args.keep)
+    print(f"deleted {len(removed)} snapshot(s)")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,9 +268,31 @@ def build_parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("reconcile", help="check every reported fact against a snapshot")
     rec.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
     rec.set_defaults(func=cmd_reconcile)
-    snaps = sub.add_parser("snapshots", help="list or verify snapshots")
-    snaps.add_argument("action", choices=["list", "verify"])
+    snaps = sub.add_parser("snapshots", help="list, verify, diff or prune snapshots")
+    snaps.add_argument("action", choices=["list", "verify", "diff", "prune"])
+    snaps.add_argument("ids", nargs="*", help="diff: the two snapshot ids A B")
+    snaps.add_argument("--limit", type=int, default=40, help="diff: metric rows to print")
+    snaps.add_argument("--keep", type=int, default=None, help="prune: newest snapshots to keep")
+    snaps.add_argument("--yes", action="store_true", help="prune: really delete")
     snaps.set_defaults(func=cmd_snapshots)
+    tpl = sub.add_parser("template", help="write the .xlsx import template")
+    tpl.add_argument("--out", type=Path, default=Path("govdash-template.xlsx"))
+    tpl.set_defaults(func=cmd_template)
+    imp = sub.add_parser("import", help="import .xlsx / .csv files into a new snapshot")
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--as-of", default=None, help="YYYY-MM: the month the data runs to")
+    imp.add_argument("--note", default="", help="a note stored with the snapshot")
+    imp.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    imp.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another import")
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="write a snapshot in the template's format")
+    exp.add_argument("--out", type=Path, default=Path("govdash-export"))
+    exp.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
+    exp.set_defaults(func=cmd_export)
+    comp = sub.add_parser("completeness", help="which communities reported for a month")
+    comp.add_argument("--month", default=None, help="YYYY-MM (default: the as-of month)")
+    comp.add_argument("--snapshot", default=None)
+    comp.set_defaults(func=cmd_completeness)
     return parser
 
 

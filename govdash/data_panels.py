@@ -4,6 +4,7 @@ languages, and downloads of the underlying tables."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -115,3 +116,128 @@ def dictionary_panel(ctx: ui.Context) -> None:
         mime="text/csv",
         key="dl-dictionary",
     )
+
+
+def completeness_panel(ctx: ui.Context) -> None:
+    """Which districts' communities reported each month: a missing report is never a zero."""
+    import plotly.graph_objects as go
+
+    from govdash.charts import _layout
+    from govdash.i18n import month_label
+
+    lang = ctx.lang
+    st.subheader(t("completeness.heading", lang))
+    months = ctx.options.months
+    start = months[max(0, len(months) - 12)]
+    frame = ui.fetch(ctx, "completeness", start, months[-1])
+    frame["share"] = 100 * frame["reported"] / frame["communities"]
+    names = dict(zip(ctx.divisions["code"], ctx.divisions[f"name_{lang}"], strict=True))
+    pivot = frame.pivot(index="district_code", columns="month", values="share")
+    fig = go.Figure(
+        go.Heatmap(
+            z=pivot.to_numpy(),
+            x=[month_label(m, lang) for m in pivot.columns],
+            y=[names.get(c, c) for c in pivot.index],
+            colorscale="Blues",
+            zmin=0,
+            zmax=100,
+            colorbar={"title": "%"},
+            hovertemplate="%{y} %{x}: %{z:.0f}%<extra></extra>",
+        )
+    )
+    title = ui.chart_title(
+        ctx,
+        t("completeness.what", lang),
+        t("unit.share", lang),
+        t("period.range", lang, start=month_label(start, lang), end=month_label(months[-1], lang)),
+        scope=ctx.name(
+            ctx.options.divisions.loc[ctx.options.divisions["level"] == "city", "code"].iloc[0]
+        ),
+    )
+    _layout(fig, title, 60 + 28 * len(pivot))
+    fig.update_yaxes(autorange="reversed")
+    ui.chart(ctx, fig, frame, key="completeness", queries=["completeness"])
+    latest = frame[frame["month"] == months[-1]]
+    missing = int(latest["missing"].sum())
+    if missing:
+        st.warning(
+            t("completeness.missing", lang, n=missing, month=month_label(months[-1], lang)),
+            icon=":material/warning:",
+        )
+        codes = ui.fetch(ctx, "missing_reports", ctx.selection, months[-1])
+        rows = [
+            {t("col.community", lang): ctx.name(c), t("col.where", lang): ctx.name(c[:6])}
+            for c in codes
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=240)
+    else:
+        st.caption(t("completeness.all", lang, month=month_label(months[-1], lang)))
+
+
+def snapshots_panel(ctx: ui.Context) -> None:
+    """Every good snapshot, a re-check of checksums, and what changed between two of them."""
+    from govdash.snapshot import scan_snapshots, verify_snapshot
+
+    lang = ctx.lang
+    st.subheader(t("snapshots.heading", lang))
+    good, problems = scan_snapshots(Path(ctx.root))
+    rows = [
+        {
+            t("data.id", lang): s.id,
+            t("data.as_of", lang): date_label(s.as_of, lang),
+            t("data.provenance", lang): label("provenances", s.provenance, lang),
+            t("data.created", lang): s.manifest.get("created_at", ""),
+        }
+        for s in good
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for p in problems:
+        st.warning(ui.md(p.text(lang)))
+    if st.button(t("snapshots.verify", lang), key="verify-all"):
+        with st.spinner(t("spinner.loading", lang)):
+            for s in good:
+                verify_snapshot(s.path, force=True)
+        st.success(t("snapshots.verified", lang, n=len(good)))
+    if len(good) < 2:
+        st.caption(t("snapshots.one", lang))
+        return
+    ids = [s.id for s in good]
+    left, right = st.columns(2)
+    a = left.selectbox(t("snapshots.a", lang), ids, index=1, key="diff-a")
+    b = right.selectbox(t("snapshots.b", lang), ids, index=0, key="diff-b")
+    if a == b:
+        return
+    with st.spinner(t("spinner.loading", lang)):
+        tables, metrics = ui.diff(ctx, a, b)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("col.table", lang): t(f"table.{d.table}", lang),
+                    t("snapshots.rows_a", lang): d.rows_a,
+                    t("snapshots.rows_b", lang): d.rows_b,
+                    t("snapshots.added", lang): d.added,
+                    t("snapshots.removed", lang): d.removed,
+                    t("snapshots.changed", lang): d.changed,
+                }
+                for d in tables
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if metrics.empty:
+        st.caption(t("snapshots.no_metric_change", lang))
+        return
+    catalog = load_catalog()
+    names = dict(zip(ctx.divisions["code"], ctx.divisions[f"name_{lang}"], strict=True))
+    shown = pd.DataFrame(
+        {
+            t("col.where", lang): metrics["division_code"].map(names),
+            t("col.metric", lang): [catalog[m].name(lang) for m in metrics["metric"]],
+            "A": metrics["a"],
+            "B": metrics["b"],
+            t("snapshots.delta", lang): metrics["delta"],
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=320)

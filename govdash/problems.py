@@ -13,12 +13,14 @@ class Problem:
     en: str
     zh: str
     where: str = ""
+    where_zh: str = ""  # the location in Chinese words ("第12行"), when it has words
 
     def text(self, lang: str = "en") -> str:
         message = self.zh if lang == "zh" else self.en
-        if not self.where:
+        where = (self.where_zh or self.where) if lang == "zh" else self.where
+        if not where:
             return message
-        return f"{self.where}：{message}" if lang == "zh" else f"{self.where}: {message}"
+        return f"{where}：{message}" if lang == "zh" else f"{where}: {message}"
 
 
 class GovdashError(Exception):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from govdash import analysis, explore, fmt, reconcile, sidebar
+from govdash import analysis, explore, fmt, reconcile, sidebar, snapshot_admin
 from govdash.analysis import Selection, Window
 from govdash.catalog import load_catalog
 from govdash.divisions import city_code
@@ -322,7 +322,27 @@ FETCHERS = {
         con, snap, divisions, code, end
     ),
     "facts": lambda con, snap, divisions: run_query(con, "reported_facts", snap),
+    "completeness": lambda con, snap, divisions, start, end: snapshot_admin.completeness(
+        con, snap, start, end
+    ),
+    "missing_reports": lambda con, snap, divisions, selection, month: (
+        snapshot_admin.missing_reports(con, snap, selection, month)
+    ),
 }
+
+
+@st.cache_data(max_entries=8, ttl=6 * 3600, show_spinner=False)
+def _diff(a: str, b: str, root: str):
+    snap_a, snap_b = open_snapshot(a, Path(root)), open_snapshot(b, Path(root))
+    return (
+        snapshot_admin.table_diff(snap_a, snap_b),
+        snapshot_admin.metric_diff(connection(), snap_a, snap_b),
+    )
+
+
+def diff(ctx: Context, a: str, b: str):
+    """Table and metric differences between two snapshots of the current folder (cached)."""
+    return _diff(a, b, ctx.root)
 
 
 def page_header(ctx: Context, title: str) -> None:

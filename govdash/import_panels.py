@@ -1,0 +1,204 @@
+"""数据导入 Import: locked behind OIDC login or an admin token; upload, preview, validation report,
+confirmation, and the new snapshot in use. Also the template download and explicit retention."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import streamlit as st
+
+from govdash import fmt, sidebar, ui
+from govdash.i18n import t
+
+TOKEN_ENV = "GOVDASH_ADMIN_TOKEN"
+UNLOCKED = "_import_unlocked"
+UPLOAD_KEY = "import_files"
+
+
+def _secrets() -> dict:
+    """st.secrets without a secrets.toml raises; no file simply means nothing is configured."""
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # noqa: BLE001 - Streamlit raises its own error type for a missing file
+        return {}
+
+
+def admin_token() -> str | None:
+    token = os.environ.get(TOKEN_ENV) or _secrets().get("govdash", {}).get("admin_token")
+    return token if isinstance(token, str) and token else None
+
+
+def unlocked(ctx: ui.Context) -> bool:
+    """OIDC (st.login) with an allow-list when [auth] is configured, else an admin token compared
+    in constant time, else locked with instructions."""
+    lang = ctx.lang
+    secrets = _secrets()
+    if "auth" in secrets:
+        if not st.user.is_logged_in:
+            st.info(t("import.login_needed", lang), icon=":material/lock:")
+            st.button(t("import.login", lang), on_click=st.login)
+            return False
+        allowed = secrets.get("govdash", {}).get("admins", [])
+        email = st.user.get("email")
+        if email not in allowed:
+            st.error(t("import.not_allowed", lang, user=ui.md(email or "?")))
+            st.button(t("import.logout", lang), on_click=st.logout)
+            return False
+        return True
+    token = admin_token()
+    if token is None:
+        st.warning(t("import.locked", lang), icon=":material/lock:")
+        st.code(t("import.how_to", lang), language="toml")
+        return False
+    if st.session_state.get(UNLOCKED):
+        return True
+    with st.form("unlock"):
+        typed = st.text_input(t("import.token", lang), type="password")
+        if st.form_submit_button(t("import.unlock", lang)):
+            if hmac.compare_digest(typed.encode("utf-8"), token.encode("utf-8")):
+                st.session_state[UNLOCKED] = True
+                st.rerun()
+            st.error(t("import.bad_token", lang))
+    return False
+
+
+def template_download(ctx: ui.Context) -> None:
+    from govdash.importing.template import write_template
+
+    def build() -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_template(Path(tmp) / "template.xlsx", ctx.divisions)
+            return path.read_bytes()
+
+    st.download_button(
+        t("import.template", ctx.lang),
+        data=build,
+        file_name="govdash-template.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="template-download",
+        icon=":material/download:",
+    )
+
+
+def _save(uploads, folder: Path) -> list[Path]:
+    paths = []
+    for upload in uploads:
+        name = Path(upload.name).name or "upload"
+        path = folder / name
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    return paths
+
+
+def run_import(ctx: ui.Context, paths: list[Path], dry_run: bool, note: str = ""):
+    from govdash.importing.run import import_files
+
+    bar = st.progress(0.0, text=t("import.progress", ctx.lang, step=""))
+
+    def update(fraction: float, step: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=t("import.progress", ctx.lang, step=step))
+
+    try:
+        return import_files(paths, root=Path(ctx.root), dry_run=dry_run, note=note, progress=update)
+    finally:
+        bar.empty()
+
+
+def report_panel(ctx: ui.Context, report) -> None:
+    lang = ctx.lang
+    for sheet in report.sheets:
+        where = sheet.file + (f" › {sheet.sheet}" if sheet.sheet else "")
+        table = t(f"table.{sheet.table}", lang) if sheet.table else "?"
+        with st.expander(
+            t(
+                "import.sheet",
+                lang,
+                where=ui.md(where),
+                table=table,
+                rows=fmt.number(sheet.rows, lang, compact=False),
+                errors=len(sheet.errors),
+            ),
+            expanded=bool(sheet.errors),
+            icon=":material/error:" if sheet.errors else ":material/check_circle:",
+        ):
+            if sheet.preview is not None and len(sheet.preview):
+                st.dataframe(sheet.preview, hide_index=True, width="stretch")
+            for p in sheet.errors:
+                st.error(ui.md(p.text(lang)))
+            for p in sheet.warnings[:50]:
+                st.warning(ui.md(p.text(lang)))
+    for p in report.errors:
+        st.error(ui.md(p.text(lang)))
+
+
+def confirm(ctx: ui.Context, folder: str, names: list[str], rows: dict) -> None:
+    """The confirmation dialog (its title follows the language, so it is built per call)."""
+    st.dialog(t("import.confirm_title", ctx.lang))(_confirm_body)(ctx, folder, names, rows)
+
+
+def _confirm_body(ctx: ui.Context, folder: str, names: list[str], rows: dict) -> None:
+    lang = ctx.lang
+    st.write(t("import.confirm_text", lang, files="、".join(ui.md(n) for n in names)))
+    for table, n in rows.items():
+        st.write(f"- {t(f'table.{table}', lang)}: {fmt.number(n, lang, compact=False)}")
+    note = st.text_input(t("import.note", lang))
+    if st.button(t("import.confirm", lang), type="primary"):
+        paths = [Path(folder) / n for n in names]
+        report = run_import(ctx, paths, dry_run=False, note=note)
+        if report.ok and report.snapshot is not None:
+            st.session_state["_import_done"] = report.snapshot.id
+            sidebar.set_view(replace(ctx.view, snapshot=report.snapshot.id))
+            st.rerun()
+        for p in report.all_errors():
+            st.error(ui.md(p.text(lang)))
+
+
+def upload_panel(ctx: ui.Context) -> None:
+    lang = ctx.lang
+    done = st.session_state.pop("_import_done", None)
+    if done:
+        st.success(t("import.done", lang, snapshot=done), icon=":material/check_circle:")
+    uploads = st.file_uploader(
+        t("import.upload", lang),
+        type=["xlsx", "xlsm", "csv", "xls"],
+        accept_multiple_files=True,
+        key=UPLOAD_KEY,
+        help=t("import.upload_help", lang),
+    )
+    if not uploads:
+        return
+    folder = st.session_state.setdefault("_import_folder", tempfile.mkdtemp(prefix="govdash-up-"))
+    for old in Path(folder).iterdir():
+        old.unlink()
+    paths = _save(uploads, Path(folder))
+    with st.spinner(t("import.checking", lang)):
+        report = run_import(ctx, paths, dry_run=True)
+    st.subheader(t("import.report", lang))
+    if report.ok:
+        st.success(t("import.valid", lang, n=len(report.sheets)))
+    else:
+        st.error(t("import.invalid", lang, n=len(report.all_errors())))
+    report_panel(ctx, report)
+    if report.ok and st.button(t("import.go", lang), type="primary", key="import-go"):
+        confirm(ctx, folder, [p.name for p in paths], report.rows)
+
+
+def retention_panel(ctx: ui.Context) -> None:
+    from govdash.snapshot_admin import prune, prune_plan
+
+    lang = ctx.lang
+    st.subheader(t("retention.heading", lang))
+    st.caption(t("retention.explain", lang))
+    keep = st.number_input(t("retention.keep", lang), min_value=1, value=5, step=1)
+    plan = prune_plan(Path(ctx.root), int(keep))
+    if not plan.delete:
+        st.caption(t("retention.nothing", lang))
+        return
+    st.write(t("retention.would", lang, ids="、".join(s.id for s in plan.delete)))
+    if st.button(t("retention.go", lang, n=len(plan.delete)), key="prune-go"):
+        removed = prune(Path(ctx.root), int(keep))
+        st.success(t("retention.done", lang, n=len(removed)))

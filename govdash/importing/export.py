@@ -1,0 +1,100 @@
+"""Write a snapshot in the import template's format: what a person would have filled in.
+
+Small tables go into one .xlsx (a sheet per table, Chinese headers over machine names); large ones
+into CSV files with the same two header rows, because a million rows is not a spreadsheet. Codes of
+vocabularies are written as their Chinese labels and booleans as 是/否, so importing the export
+exercises the same paths as a hand-filled template.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyarrow.parquet as pq
+from openpyxl.styles import Font
+
+from govdash.contract import TABLES, VOCABULARY_COLUMNS
+from govdash.importing.spec import load_spec
+from govdash.snapshot import Snapshot
+from govdash.vocab import load_vocabulary
+
+XLSX_ROWS = 60_000  # tables above this many rows are written as CSV
+
+
+def _humane(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Labels instead of codes, 是/否 instead of booleans, dates as ISO text, no NaN."""
+    out = frame.copy()
+    vocab = load_vocabulary()
+    for column in out.columns:
+        name = VOCABULARY_COLUMNS.get((table, column))
+        if name:
+            labels = {code: v["zh"] for code, v in vocab[name].items()}
+            out[column] = out[column].map(lambda c, labels=labels: labels.get(c, c))
+        elif out[column].dtype == bool or str(out[column].dtype) == "boolean":
+            out[column] = out[column].map(lambda b: None if pd.isna(b) else ("是" if b else "否"))
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    for column in out.columns:
+        if (
+            column == "month"
+            or column.endswith(("_date", "date"))
+            or column
+            in (
+                "founded",
+                "opened",
+                "as_of",
+                "period_start",
+                "pilot_start",
+            )
+        ):
+            out[column] = out[column].map(
+                lambda d: None if d is None or pd.isna(d) else pd.Timestamp(d).strftime("%Y-%m-%d")
+            )
+    return out.astype(object).where(out.notna(), None)
+
+
+def export_snapshot(
+    snapshot: Snapshot, out_dir: Path, progress: Callable[[float, str], None] | None = None
+) -> list[Path]:
+    """Write the snapshot's tables; returns the files written (one .xlsx and some .csv)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec = load_spec()
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    written: list[Path] = []
+    names = list(TABLES)
+    for i, name in enumerate(names):
+        if progress:
+            progress(i / len(names), name)
+        frame = _humane(name, pq.read_table(snapshot.table_path(name)).to_pandas())
+        sheet = spec[name]
+        headers = [c.zh for c in sheet.columns]
+        machine = [c.name for c in sheet.columns]
+        if len(frame) > XLSX_ROWS:
+            path = out_dir / f"{name}.csv"
+            with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(headers)
+                writer.writerow(machine)
+                writer.writerows(frame[machine].itertuples(index=False, name=None))
+            written.append(path)
+            continue
+        ws = book.create_sheet(sheet.title_zh)
+        ws.append(headers)
+        ws.append(machine)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for cell in ws[2]:
+            cell.font = Font(italic=True, color="888888")
+        for row in frame[machine].itertuples(index=False, name=None):
+            ws.append(list(row))
+    path = out_dir / f"{snapshot.id}.xlsx"
+    book.save(path)
+    written.insert(0, path)
+    if progress:
+        progress(1.0, "done")
+    return written

@@ -1,0 +1,268 @@
+"""Import files into a new snapshot: read, validate everything, then write atomically or not at all.
+
+The new snapshot is the previous one plus the imported rows (matched by each table's key), so a
+district's monthly report adds to what is there. Two imports at once are serialised by a lock on
+the snapshot folder; a killed import leaves only a hidden temporary folder, never a snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from govdash.catalog import load_catalog
+from govdash.contract import TABLES, validate_tables
+from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
+from govdash.importing.validate import Known, SheetResult, Vocabularies, validate_sheet
+from govdash.paths import default_snapshots_dir
+from govdash.problems import ContractError, GovdashError, Problem
+from govdash.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
+
+LOCK_FILE = ".import.lock"
+CHUNKED_BYTES = 20 * 1024 * 1024  # CSV files above this are read and checked in chunks
+STALE_TMP_SECONDS = 600
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did. `snapshot` is set only when a snapshot was written."""
+
+    sheets: list[SheetResult] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    previous: Snapshot | None = None
+    snapshot: Snapshot | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.all_errors()
+
+    def all_errors(self) -> list[Problem]:
+        return [p for s in self.sheets for p in s.errors] + self.errors
+
+    def all_warnings(self) -> list[Problem]:
+        return [p for s in self.sheets for p in s.warnings] + self.warnings
+
+
+class ImportLockError(GovdashError):
+    """Another import holds the snapshot folder."""
+
+
+@contextlib.contextmanager
+def import_lock(root: Path, timeout: float = 0.0) -> Iterator[None]:
+    """An exclusive lock on the snapshot folder; the kernel releases it if the process dies."""
+    path = root / LOCK_FILE
+    fh = open(path, "a+")  # noqa: SIM115 - held for the duration of the import
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "?"
+                    raise ImportLockError(
+                        Problem(
+                            "locked",
+                            f"another import is running (process {holder}); try again when it "
+                            "has finished",
+                            f"另一个导入正在进行（进程 {holder}），请待其完成后再试",
+                            str(root),
+                        )
+                    ) from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def _disk_error(exc: OSError, root: Path) -> GovdashError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        en, zh = "the disk is full; nothing was changed", "磁盘空间不足，未做任何更改"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        en, zh = (
+            "the data folder is read-only; nothing was changed",
+            "数据文件夹为只读，未做任何更改",
+        )
+    else:
+        en, zh = (
+            f"cannot write the snapshot ({exc.strerror}); nothing was changed",
+            (f"无法写入快照（{exc.strerror}），未做任何更改"),
+        )
+    return GovdashError(Problem("disk", en, zh, str(root)))
+
+
+def _sheets(paths: list[Path], progress: Progress | None) -> Iterator[RawSheet]:
+    total = len(paths)
+    for i, path in enumerate(paths):
+
+        def step(fraction: float, message: str, i: int = i) -> None:
+            if progress:
+                progress((i + min(max(fraction, 0.0), 1.0)) / total, message)
+
+        if path.suffix.lower() == ".csv" and path.exists() and path.stat().st_size > CHUNKED_BYTES:
+            yield from iter_csv(path, progress=step)
+        else:
+            yield from read_file(path, progress=step)
+
+
+def _previous_tables(snapshot: Snapshot | None) -> dict[str, pa.Table]:
+    if snapshot is None:
+        return {}
+    return {name: pq.read_table(snapshot.table_path(name)) for name in TABLES}
+
+
+def _merge(old: pa.Table | None, new: list[pa.Table], table: str) -> pa.Table:
+    """Rows of the new tables replace old rows with the same key; the rest of the old stay."""
+    spec = TABLES[table]
+    incoming = pa.concat_tables([t.cast(spec.schema) for t in new]) if new else None
+    if old is None:
+        return incoming
+    if incoming is None:
+        return old
+    key = list(spec.unique)
+    new_keys = incoming.select(key).to_pandas()
+    old_keys = old.select(key).to_pandas()
+    keep = ~old_keys.set_index(key).index.isin(new_keys.set_index(key).index)
+    return pa.concat_tables([old.filter(pa.array(keep)), incoming])
+
+
+def _clean_stale(root: Path) -> None:
+    """Temporary folders of killed writers are hidden; remove old ones (we hold the lock)."""
+    now = time.time()
+    for tmp in root.glob(".tmp-*"):
+        if tmp.is_dir() and now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def import_files(
+    paths: list[Path],
+    *,
+    root: Path | None = None,
+    as_of: dt.date | None = None,
+    note: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    lock_timeout: float = 0.0,
+) -> ImportReport:
+    """Validate every file, then (unless dry_run or anything is wrong) write the new snapshot."""
+    root = Path(root) if root else default_snapshots_dir()
+    ensure_root(root)
+    report = ImportReport(dry_run=dry_run)
+    with import_lock(root, lock_timeout):
+        _clean_stale(root)
+        previous, _ = latest_good(root)
+        report.previous = previous
+        old = _previous_tables(previous)
+        try:
+            sheets = list(_sheets([Path(p) for p in paths], progress))
+        except ImportFileError as exc:
+            report.errors.extend(exc.problems)
+            return report
+        new = _validate_all(sheets, old, as_of, report)
+        if report.all_errors():
+            return report
+        merged = {name: _merge(old.get(name), new.get(name, []), name) for name in TABLES}
+        missing = [name for name, table in merged.items() if table is None]
+        for name in missing:
+            report.errors.append(
+                Problem(
+                    "import",
+                    f"there is no previous snapshot, so the import must include table {name!r}",
+                    f"尚无已有快照，导入文件必须包含数据表“{name}”",
+                )
+            )
+        if missing:
+            return report
+        try:
+            validate_tables(merged, {m.id for m in load_catalog().by_source("outcomes")})
+        except ContractError as exc:
+            report.errors.extend(exc.problems)
+            return report
+        report.rows = {name: sum(t.num_rows for t in tables) for name, tables in new.items()}
+        if dry_run:
+            return report
+        stamp = as_of or _as_of(merged, previous)
+        try:
+            report.snapshot = write_snapshot(
+                merged,
+                as_of=stamp,
+                provenance="imported",
+                root=root,
+                note=note,
+                generator={
+                    "import": [Path(p).name for p in paths],
+                    "previous": previous.id if previous else None,
+                    "rows": report.rows,
+                },
+                validate=False,  # validated above, on the same tables
+            )
+        except OSError as exc:
+            report.errors.extend(_disk_error(exc, root).problems)
+    return report
+
+
+def _as_of(tables: dict[str, pa.Table], previous: Snapshot | None) -> dt.date:
+    """Without --as-of: the later of the previous as-of date and the last date in the data (the
+    last activity's day, or the first day of the last reported month)."""
+    candidates = [previous.as_of] if previous else []
+    for table, column in (("activities", "date"), ("headcounts", "month"), ("outcomes", "month")):
+        values = tables[table].column(column)
+        if len(values):  # a month counts by its first day: a July report does not mean 31 July
+            candidates.append(pd.Timestamp(pa.compute.max(values).as_py()).date())
+    return min(max(candidates), dt.date.today()) if candidates else dt.date.today()
+
+
+def _validate_all(
+    sheets: list[RawSheet],
+    old: dict[str, pa.Table],
+    as_of: dt.date | None,
+    report: ImportReport,
+) -> dict[str, list[pa.Table]]:
+    """Divisions first (other sheets are checked against them), then everything else."""
+    vocab = Vocabularies()
+    divisions = old["divisions"].to_pandas() if "divisions" in old else _empty_divisions()
+    last_month = as_of.replace(day=1) if as_of else None
+    new: dict[str, list[pa.Table]] = {}
+    ordered = sorted(sheets, key=lambda s: s.table != "divisions")
+    previous_stocks = old["headcounts"].to_pandas() if "headcounts" in old else None
+    for sheet in ordered:
+        known = Known(divisions, last_month, previous_stocks)
+        result = validate_sheet(sheet, known, vocab)
+        report.sheets.append(result)
+        if result.data is not None:
+            new.setdefault(sheet.table, []).append(result.data)
+            if sheet.table == "divisions":
+                incoming = result.data.to_pandas()
+                divisions = pd.concat(
+                    [divisions[~divisions["code"].isin(incoming["code"])], incoming],
+                    ignore_index=True,
+                )
+    return new
+
+
+def _empty_divisions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {name: pd.Series(dtype=object) for name in TABLES["divisions"].schema.names}
+    )

@@ -1,0 +1,722 @@
+"""Turn a sheet people filled in by hand into a contract table, or say exactly what is wrong.
+
+Every problem names the file, sheet, row and column, in Chinese and English, and all of them are
+reported at once. Nothing here writes anything: the import writes only when no sheet has an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from govdash.catalog import load_catalog
+from govdash.cn_numbers import NumberError, parse_number
+from govdash.contract import CODE_LENGTH, NON_NEGATIVE, QUALIFIERS, TABLES, VOCABULARY_COLUMNS
+from govdash.importing.readers import RawSheet
+from govdash.importing.spec import load_spec
+from govdash.problems import Problem
+from govdash.vocab import load_vocabulary
+
+TOTAL_WORDS = ("合计", "总计", "小计", "total", "sum")
+MONTH_COLUMNS = {("headcounts", "month"), ("outcomes", "month")}
+JUMP_FACTOR = 10  # a stock that grows or shrinks tenfold in a month is flagged for a second look
+HELPER_COLUMNS = {"街道": "street", "street": "street", "区": "district", "district": "district"}
+PREVIEW_ROWS = 5
+MAX_LISTED = 200  # problems listed per sheet before the rest are summarised
+
+
+@dataclass
+class SheetResult:
+    """One sheet checked: its typed rows (when there were no errors) and what was found."""
+
+    file: str
+    sheet: str | None
+    table: str | None
+    rows: int = 0
+    totals: int = 0
+    data: pa.Table | None = None
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    preview: pd.DataFrame | None = None  # the first rows as typed, for the import page
+
+
+@dataclass(frozen=True)
+class Known:
+    """What values are checked against: divisions (names and codes), the last month allowed, and
+    the previous snapshot's stocks for the jump check."""
+
+    divisions: pd.DataFrame
+    last_month: dt.date | None = None
+    previous_stocks: pd.DataFrame | None = None
+
+
+# ------------------------------------------------------------------------------------ locations
+def _where(sheet: RawSheet, row: int | None = None, column: str | None = None) -> tuple[str, str]:
+    spec = load_spec().get(sheet.table or "")
+    header = column
+    if spec and column:
+        col = next((c for c in spec.columns if c.name == column), None)
+        header_zh = f"{col.zh}（{column}）" if col else column
+        header_en = f"{col.en} ({column})" if col else column
+    else:
+        header_zh = header_en = header or ""
+    parts_en = [sheet.file] + ([sheet.sheet] if sheet.sheet else [])
+    parts_zh = list(parts_en)
+    if row is not None:
+        parts_en.append(f"row {row}")
+        parts_zh.append(f"第{row}行")
+    if column:
+        parts_en.append(header_en)
+        parts_zh.append(header_zh)
+    return " › ".join(parts_en), " › ".join(parts_zh)
+
+
+def problem(
+    sheet: RawSheet, en: str, zh: str, row: int | None = None, column: str | None = None
+) -> Problem:
+    where, where_zh = _where(sheet, row, column)
+    return Problem("import", en, zh, where, where_zh)
+
+
+# ------------------------------------------------------------------------------------ values
+def _norm(text: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+MONTH_FORMATS = ("%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月", "%Y%m")
+
+
+def parse_date(text: str, month: bool = False) -> dt.date:
+    """Dates as people type them; Excel serial numbers too. Months accept a day and drop it."""
+    raw = unicodedata.normalize("NFKC", text).strip()
+    raw = raw.split(" ")[0].split("T")[0]
+    for fmt in (MONTH_FORMATS + DATE_FORMATS) if month else DATE_FORMATS:
+        try:
+            day = dt.datetime.strptime(raw, fmt).date()
+            return day.replace(day=1) if month else day
+        except ValueError:
+            continue
+    if re.fullmatch(r"\d{5}(\.0+)?", raw) and 20000 <= float(raw) <= 80000:  # an Excel serial day
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(float(raw)))
+        return day.replace(day=1) if month else day
+    raise ValueError(raw)
+
+
+TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "t"}
+FALSE = {"否", "n", "no", "false", "0", "×", "✗", "f"}
+
+
+def parse_bool(text: str) -> bool:
+    value = _norm(text)
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ValueError(text)
+
+
+class Vocabularies:
+    """Codes and their Chinese and English labels (also the short form before a bracket)."""
+
+    def __init__(self) -> None:
+        self.lookup: dict[str, dict[str, str]] = {}
+        for name, entries in load_vocabulary().items():
+            table = {}
+            for code, labels in entries.items():
+                for text in (code, labels.get("zh", ""), labels.get("en", "")):
+                    if text:
+                        table[_norm(text)] = code
+                        short = re.split(r"[（(]", text)[0]
+                        table.setdefault(_norm(short), code)
+            self.lookup[name] = table
+        catalog = load_catalog()
+        outcomes = {}
+        for m in catalog.by_source("outcomes"):
+            for text in (m.id, m.label["zh"], m.label["en"]):
+                outcomes[_norm(text)] = m.id
+        self.lookup["outcome_metrics"] = outcomes
+        metrics = {}
+        for m in catalog.metrics.values():
+            for text in (m.id, m.label["zh"], m.label["en"]):
+                metrics[_norm(text)] = m.id
+        self.lookup["metrics"] = metrics
+        qualifiers = {_norm(q): q for q in QUALIFIERS}
+        qualifiers.update({"余": "more_than", "多": "more_than", "近": "nearly", "约": "about"})
+        qualifiers.update({"以上": "at_least", "精确": "exact", "": "exact"})
+        self.lookup["qualifiers"] = qualifiers
+
+    def code(self, vocabulary: str, text: str) -> str | None:
+        return self.lookup[vocabulary].get(_norm(text))
+
+    def labels(self, vocabulary: str, lang: str = "zh") -> list[str]:
+        if vocabulary in ("outcome_metrics", "metrics", "qualifiers"):
+            return sorted(set(self.lookup[vocabulary].values()))
+        return [e[lang] for e in load_vocabulary()[vocabulary].values()]
+
+
+class DivisionIndex:
+    """Find a division by code or name; suggest the closest names when nothing matches."""
+
+    SUFFIXES = ("社区居委会", "居委会", "社区", "街道办事处", "街道", "街", "区", "市", "村")
+
+    def __init__(self, divisions: pd.DataFrame) -> None:
+        self.divisions = divisions
+        self.level = dict(zip(divisions["code"], divisions["level"], strict=True))
+        self.parent = dict(zip(divisions["code"], divisions["parent_code"], strict=True))
+        self.names: dict[str, dict[str, set[str]]] = {}
+        for code, level, zh, en in zip(
+            divisions["code"],
+            divisions["level"],
+            divisions["name_zh"],
+            divisions["name_en"],
+            strict=True,
+        ):
+            for text in (zh, en):
+                if isinstance(text, str) and text:
+                    for key in {_norm(text), _norm(self._bare(text))}:
+                        self.names.setdefault(level, {}).setdefault(key, set()).add(code)
+
+    @classmethod
+    def _bare(cls, name: str) -> str:
+        for suffix in cls.SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return name[: -len(suffix)]
+        return name
+
+    def find(self, text: str, level: str) -> tuple[str | None, list[str]]:
+        """(code, []) when found; (None, candidates) when ambiguous; (None, suggestions) otherwise."""
+        raw = unicodedata.normalize("NFKC", text).strip()
+        levels = list(CODE_LENGTH) if level == "any" else [level]
+        code = raw[:-3] if raw.endswith(".0") else raw
+        if code in self.level and self.level[code] in levels:
+            return code, []
+        if code.isdigit():
+            return None, self.suggest(raw, levels)
+        found: set[str] = set()
+        for lv in levels:
+            found |= self.names.get(lv, {}).get(_norm(raw), set())
+            if not found:
+                found |= self.names.get(lv, {}).get(_norm(self._bare(raw)), set())
+        if len(found) == 1:
+            return found.pop(), []
+        if found:
+            return None, sorted(found)
+        return None, self.suggest(raw, levels)
+
+    def suggest(self, text: str, levels: list[str]) -> list[str]:
+        rows = self.divisions[self.divisions["level"].isin(levels)]
+        pool = [*rows["name_zh"].dropna(), *rows["code"]]
+        return difflib.get_close_matches(text, pool, n=3, cutoff=0.5)
+
+    def name(self, code: str) -> str:
+        row = self.divisions.loc[self.divisions["code"] == code, "name_zh"]
+        return str(row.iloc[0]) if len(row) else code
+
+
+# ------------------------------------------------------------------------------------ checks
+def total_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose first cells say 合计 / 总计 / 小计 (or total): a sum, not data."""
+    mask = pd.Series(False, index=frame.index)
+    for column in frame.columns[:3]:
+        head = frame[column].astype("string").str.strip().str[:6].str.lower()
+        mask |= head.str.startswith(TOTAL_WORDS).fillna(False).astype(bool)
+    return mask
+
+
+def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = None) -> SheetResult:
+    """Check one sheet; the typed table is returned only when the sheet has no error."""
+    vocab = vocab or Vocabularies()
+    result = SheetResult(sheet.file, sheet.sheet, sheet.table, rows=len(sheet.frame))
+    result.preview = sheet.frame.head(PREVIEW_ROWS)
+    if sheet.table is None or sheet.table not in TABLES:
+        result.errors.append(
+            problem(
+                sheet,
+                "cannot tell which table this sheet holds: name the sheet or file after a "
+                "template sheet, or use the template's headers",
+                "无法识别该表对应的数据表：请使用模板中的工作表名称或文件名，或使用模板的列标题",
+            )
+        )
+        return result
+    spec = TABLES[sheet.table]
+    frame = sheet.frame
+    missing = [c for c in spec.required if c not in frame.columns]
+    for column in missing:
+        result.errors.append(
+            problem(
+                sheet,
+                "required column is missing",
+                "缺少必填列",
+                column=column,
+            )
+        )
+    known_columns = set(spec.schema.names) | set(HELPER_COLUMNS)
+    for column in frame.columns:
+        if column not in known_columns:
+            result.warnings.append(
+                problem(sheet, f"unknown column {column!r} is ignored", f"未知列“{column}”已忽略")
+            )
+    if missing:
+        return result
+    is_total = total_rows(frame)
+    totals = frame[is_total]
+    body = frame[~is_total]
+    result.totals = len(totals)
+    checker = _SheetChecker(sheet, known, vocab, result)
+    typed = checker.convert(body)
+    if typed is None:
+        return result
+    checker.check_totals(totals, typed)
+    checker.check_unique(typed)
+    checker.check_range(typed)
+    if sheet.table == "divisions":
+        checker.check_hierarchy(typed)
+    if sheet.table == "headcounts":
+        checker.check_jumps(typed)
+    if not result.errors:
+        result.data = pa.Table.from_pandas(typed[list(spec.schema.names)], preserve_index=False)
+    return result
+
+
+class _SheetChecker:
+    """Converts and checks the cells of one sheet, collecting problems on the result."""
+
+    def __init__(self, sheet: RawSheet, known: Known, vocab: Vocabularies, result: SheetResult):
+        self.sheet, self.known, self.vocab, self.result = sheet, known, vocab, result
+        self.table = sheet.table
+        self.index = DivisionIndex(known.divisions)
+        self.columns = {c.name: c for c in load_spec()[self.table].columns}
+
+    def error(self, en: str, zh: str, row: int | None = None, column: str | None = None) -> None:
+        if self._sink is not None:  # checking a distinct value: rows are attached by the caller
+            self._sink.append(("error", en, zh, column))
+            return
+        errors = self.result.errors
+        if len(errors) < MAX_LISTED:
+            errors.append(problem(self.sheet, en, zh, row, column))
+        elif len(errors) == MAX_LISTED:
+            errors.append(
+                problem(
+                    self.sheet, "more problems not listed", "更多问题未逐条列出；请先修正以上问题"
+                )
+            )
+
+    def warn(self, en: str, zh: str, row: int | None = None, column: str | None = None) -> None:
+        if self._sink is not None:
+            self._sink.append(("warning", en, zh, column))
+        elif len(self.result.warnings) < MAX_LISTED:
+            self.result.warnings.append(problem(self.sheet, en, zh, row, column))
+
+    _sink: list | None = None
+
+    def row_number(self, position: int) -> int:
+        return self.sheet.first_row + position
+
+    def convert(self, body: pd.DataFrame) -> pd.DataFrame | None:
+        """Each column is converted value by distinct value (a million rows hold few distinct
+        dates, codes or counts), and problems are then reported on every row that has the value."""
+        spec = TABLES[self.table]
+        out = pd.DataFrame(index=body.index)
+        positions = np.searchsorted(
+            np.arange(len(self.sheet.frame)), self.sheet.frame.index.get_indexer(body.index)
+        )
+        rows = positions + self.sheet.first_row
+        helpers = [h for h in HELPER_COLUMNS if h in body.columns]
+        for field_ in spec.schema:
+            name = field_.name
+            raw = body[name] if name in body.columns else pd.Series(None, index=body.index)
+            column = self.columns.get(name)
+            per_row = (self.table == "reported_facts" and name == "value") or (
+                helpers and column is not None and column.division
+            )
+            if per_row:
+                out[name] = [
+                    self.cell(name, field_.type, text, int(row), body.loc[label])
+                    for (label, text), row in zip(raw.items(), rows, strict=True)
+                ]
+            else:
+                out[name] = self.column_values(name, field_.type, raw, rows)
+        return out if not self.result.errors else None
+
+    def column_values(self, name: str, typ: pa.DataType, raw: pd.Series, rows: np.ndarray):
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        values: list = [None] * len(uniques)
+        issues: dict[int, list] = {}
+        todo = range(len(uniques))
+        if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+            todo = self._plain_numbers(name, typ, uniques, values, issues)
+        for i in todo:
+            self._sink = []
+            try:
+                values[i] = self.cell(name, typ, uniques[i], None, None)
+            finally:
+                sink, self._sink = self._sink, None
+            if sink:
+                issues[i] = sink
+        for i, found in issues.items():
+            hit = rows[codes == i]
+            for kind, en, zh, column in found:
+                for row in hit[: MAX_LISTED if kind == "error" else 3]:
+                    (self.error if kind == "error" else self.warn)(en, zh, int(row), column)
+        blank = codes == -1
+        if blank.any() and name in TABLES[self.table].required:
+            for row in rows[blank][:MAX_LISTED]:
+                self.error("a value is required", "必填项为空", int(row), name)
+        mapped = np.empty(len(codes), dtype=object)
+        if len(uniques):
+            mapped[~blank] = np.array(values, dtype=object)[codes[~blank]]
+        mapped[blank] = None
+        return mapped
+
+    def _plain_numbers(self, name, typ, uniques, values, issues) -> list[int]:
+        """Distinct values that are plain numbers ("12", "-3", "7.5") are converted at once;
+        the rest (qualifiers, units, separators, typos) go through the full parser."""
+        numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy()
+        plain = ~np.isnan(numbers)
+        negative = plain & (numbers < 0) & (name in NON_NEGATIVE.get(self.table, ()))
+        integer = pa.types.is_integer(typ)
+        fractional = plain & integer & (np.floor(numbers) != numbers)
+        good = plain & ~negative & ~fractional
+        converted = numbers[good].astype("int64") if integer else numbers[good]
+        for i, value in zip(np.flatnonzero(good), converted.tolist(), strict=True):
+            values[i] = value
+        for i in np.flatnonzero(negative):
+            text = uniques[i]
+            issues[i] = [
+                (
+                    "error",
+                    f"{text!r} is negative; counts cannot be",
+                    f"“{text}”为负数；数量不能为负",
+                    name,
+                )
+            ]
+        for i in np.flatnonzero(fractional & ~negative):
+            text = uniques[i]
+            issues[i] = [("error", f"{text!r} is not a whole number", f"“{text}”不是整数", name)]
+        return np.flatnonzero(~plain).tolist()
+
+    # one cell -> typed value, or None with a problem recorded
+    def cell(self, name: str, typ: pa.DataType, text, row: int, record: pd.Series):
+        required = name in TABLES[self.table].required
+        if text is None or (isinstance(text, str) and not text.strip()):
+            if required:
+                self.error("a value is required", "必填项为空", row, name)
+            return None
+        text = str(text).strip()
+        vocabulary = VOCABULARY_COLUMNS.get((self.table, name))
+        if vocabulary:
+            code = self.vocab.code(vocabulary, text)
+            if code is None:
+                allowed = "、".join(self.vocab.labels(vocabulary))
+                self.error(
+                    f"unknown value {text!r}; allowed: {', '.join(self.vocab.labels(vocabulary, 'en'))}",
+                    f"无法识别的取值“{text}”；可选：{allowed}",
+                    row,
+                    name,
+                )
+            return code
+        column = self.columns.get(name)
+        if column is not None and column.division:
+            return self.division(text, column.division, row, name, record)
+        if (self.table, name) == ("outcomes", "metric"):
+            return self.lookup("outcome_metrics", text, row, name)
+        if (self.table, name) == ("reported_facts", "metric"):
+            return self.lookup("metrics", text, row, name)
+        if (self.table, name) == ("reported_facts", "qualifier"):
+            return self.lookup("qualifiers", text, row, name)
+        if name == "parent_code" and self.table == "divisions":
+            return text[:-2] if text.endswith(".0") else text
+        if pa.types.is_date32(typ):
+            try:
+                return parse_date(text, month=(self.table, name) in MONTH_COLUMNS)
+            except ValueError:
+                self.error(
+                    f"{text!r} is not a date (write 2025-06-01 or 2025-06)",
+                    f"“{text}”不是有效日期（请写成 2025-06-01 或 2025-06）",
+                    row,
+                    name,
+                )
+                return None
+        if pa.types.is_boolean(typ):
+            try:
+                return parse_bool(text)
+            except ValueError:
+                self.error(f"{text!r} is not yes/no", f"“{text}”不是“是/否”", row, name)
+                return None
+        if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+            return self.number(text, typ, row, name)
+        if name in ("activity_id",):
+            return text
+        return text[:-2] if name.endswith("_id") and text.endswith(".0") else text
+
+    def lookup(self, vocabulary: str, text: str, row: int, name: str) -> str | None:
+        code = self.vocab.code(vocabulary, text)
+        if code is None:
+            close = difflib.get_close_matches(text, self.vocab.labels(vocabulary), n=3)
+            hint_en = f"; did you mean {', '.join(close)}?" if close else ""
+            hint_zh = f"；是否为：{'、'.join(close)}？" if close else ""
+            self.error(
+                f"unknown value {text!r}{hint_en}", f"无法识别的取值“{text}”{hint_zh}", row, name
+            )
+        return code
+
+    def division(self, text: str, level: str, row: int, name: str, record: pd.Series):
+        code, candidates = self.index.find(text, level)
+        if code is None:
+            if candidates and all(c in self.index.level for c in candidates):
+                listed = "、".join(f"{self.index.name(c)}（{c}）" for c in candidates)
+                self.error(
+                    f"{text!r} matches several divisions: {', '.join(candidates)}; use the code",
+                    f"“{text}”对应多个区划：{listed}；请填写区划代码",
+                    row,
+                    name,
+                )
+            else:
+                hint_en = f"; closest: {', '.join(candidates)}" if candidates else ""
+                hint_zh = f"；最接近的是：{'、'.join(candidates)}" if candidates else ""
+                self.error(
+                    f"unknown division {text!r}{hint_en}",
+                    f"未知区划“{text}”{hint_zh}",
+                    row,
+                    name,
+                )
+            return None
+        for header, level_name in HELPER_COLUMNS.items() if record is not None else ():
+            parent_text = record.get(header) if header in record.index else None
+            if not isinstance(parent_text, str) or not parent_text.strip():
+                continue
+            parent, _ = self.index.find(parent_text, level_name)
+            if parent is not None and not code.startswith(parent):
+                self.error(
+                    f"{text!r} ({code}) is not in {level_name} {parent_text!r} ({parent})",
+                    f"“{text}”（{code}）不属于“{parent_text}”（{parent}）",
+                    row,
+                    name,
+                )
+        return code
+
+    def number(self, text: str, typ: pa.DataType, row: int, name: str):
+        try:
+            parsed = parse_number(text)
+        except NumberError as exc:
+            self.error(exc.problem.en, exc.problem.zh, row, name)
+            return None
+        value = parsed.value
+        if value is None:
+            if name in TABLES[self.table].required:
+                self.error("a value is required", "必填项为空", row, name)
+            return None
+        if name in NON_NEGATIVE.get(self.table, ()) and value < 0:
+            self.error(
+                f"{text!r} is negative; counts cannot be",
+                f"“{text}”为负数；数量不能为负",
+                row,
+                name,
+            )
+            return None
+        if pa.types.is_integer(typ) and value != int(value):
+            self.error(f"{text!r} is not a whole number", f"“{text}”不是整数", row, name)
+            return None
+        if parsed.qualifier != "exact" and self.table != "reported_facts":
+            self.warn(
+                f"{text!r} is stored as {value:g} ({parsed.qualifier.replace('_', ' ')})",
+                f"“{text}”按 {value:g} 记录（{QUALIFIER_ZH[parsed.qualifier]}）",
+                row,
+                name,
+            )
+        if self.table == "reported_facts" and name == "value":
+            self.qualifiers[row] = parsed.qualifier
+        return int(value) if pa.types.is_integer(typ) else float(value)
+
+    @property
+    def qualifiers(self) -> dict[int, str]:
+        if not hasattr(self, "_qualifiers"):
+            self._qualifiers: dict[int, str] = {}
+        return self._qualifiers
+
+    # ------------------------------------------------------------------ whole-sheet checks
+    def check_unique(self, typed: pd.DataFrame) -> None:
+        keys = list(TABLES[self.table].unique)
+        if not keys:
+            return
+        dup = typed.duplicated(subset=keys, keep=False)
+        positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
+        groups: dict[tuple, list[int]] = {}
+        for label in typed.index[dup]:
+            key = tuple(typed.loc[label, keys])
+            groups.setdefault(key, []).append(self.row_number(positions[label]))
+        for key, rows in groups.items():
+            shown = ", ".join(str(k) for k in key)
+            rows_text = "、".join(str(r) for r in rows)
+            self.error(
+                f"duplicate rows for {shown}: rows {', '.join(map(str, rows))}",
+                f"重复的行（{shown}）：第{rows_text}行",
+                rows[1],
+                keys[0],
+            )
+        if self.table == "reported_facts" and self.qualifiers:
+            self.merge_fact_qualifiers(typed)
+
+    def merge_fact_qualifiers(self, typed: pd.DataFrame) -> None:
+        """A qualifier typed in the number ("530余") fills an empty qualifier column."""
+        positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
+        for label in typed.index:
+            row = self.row_number(positions[label])
+            typed_q = self.qualifiers.get(row, "exact")
+            given = typed.at[label, "qualifier"]
+            if given in (None, "exact") or pd.isna(given):
+                typed.at[label, "qualifier"] = typed_q
+            elif typed_q != "exact" and typed_q != given:
+                self.error(
+                    f"the number says {typed_q} but the qualifier column says {given}",
+                    f"数值中的限定词（{QUALIFIER_ZH[typed_q]}）与限定词列（{QUALIFIER_ZH[given]}）不一致",
+                    row,
+                    "qualifier",
+                )
+
+    def check_totals(self, totals: pd.DataFrame, typed: pd.DataFrame) -> None:
+        """A 合计 row is not data: it is checked against the sum of the rows it totals."""
+        if totals.empty:
+            return
+        numeric = [
+            f.name
+            for f in TABLES[self.table].schema
+            if (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))
+            and f.name in totals.columns
+        ]
+        positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
+        month_column = "month" if "month" in typed.columns else None
+        for label, total in totals.iterrows():
+            row = self.row_number(positions[label])
+            scope = typed
+            if month_column and isinstance(total.get(month_column), str):
+                try:
+                    month = parse_date(total[month_column], month=True)
+                    scope = typed[typed[month_column] == month]
+                except ValueError:
+                    pass
+            for name in numeric:
+                text = total.get(name)
+                if text is None or (isinstance(text, str) and not text.strip()):
+                    continue
+                try:
+                    stated = parse_number(text).value
+                except NumberError:
+                    continue
+                actual = pd.to_numeric(scope[name], errors="coerce").sum()
+                if stated is not None and abs(stated - actual) > 1e-6 * max(1.0, abs(actual)):
+                    self.error(
+                        f"the total row says {stated:g} but the rows add up to {actual:g}",
+                        f"合计行为 {stated:g}，但各行相加为 {actual:g}",
+                        row,
+                        name,
+                    )
+        self.result.warnings.append(
+            problem(
+                self.sheet,
+                f"{len(totals)} total row(s) recognised, checked and not imported as data",
+                f"识别到{len(totals)}个合计行：已核对，不作为数据导入",
+            )
+        )
+
+    def check_hierarchy(self, typed: pd.DataFrame) -> None:
+        """Streets under districts, communities under streets, by parent and by code prefix."""
+        codes = dict(zip(typed["code"], typed["level"], strict=True))
+        existing = self.index.level
+        positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
+        expected_parent = {"district": "city", "street": "district", "community": "street"}
+        for label, rec in typed.iterrows():
+            row = self.row_number(positions[label])
+            code, level, parent = rec["code"], rec["level"], rec["parent_code"]
+            if level is None or code is None:
+                continue
+            if len(str(code)) != CODE_LENGTH[level] or not str(code).isdigit():
+                self.error(
+                    f"{code!r} is not a {level} code ({CODE_LENGTH[level]} digits)",
+                    f"“{code}”不是{CODE_LENGTH[level]}位的{LEVEL_ZH[level]}代码",
+                    row,
+                    "code",
+                )
+                continue
+            if level == "city":
+                continue
+            parent_level = codes.get(parent) or existing.get(parent)
+            if parent_level is None:
+                self.error(
+                    f"parent {parent!r} is not a known division",
+                    f"上级区划“{parent}”不存在",
+                    row,
+                    "parent_code",
+                )
+            elif parent_level != expected_parent[level] or (
+                level != "district" and not str(code).startswith(str(parent))
+            ):
+                self.error(
+                    f"a {level} cannot be under {parent!r} ({parent_level})",
+                    f"{LEVEL_ZH[level]}不能隶属于“{parent}”（{LEVEL_ZH[parent_level]}）",
+                    row,
+                    "parent_code",
+                )
+
+    def check_jumps(self, typed: pd.DataFrame) -> None:
+        """Warn (not fail) when a community's stock changes tenfold from one month to the next."""
+        frames = [typed]
+        if self.known.previous_stocks is not None and len(self.known.previous_stocks):
+            frames.insert(0, self.known.previous_stocks)
+        data = pd.concat(frames, ignore_index=True)
+        data = data.drop_duplicates(["community_code", "month"], keep="last")
+        data = data.sort_values(["community_code", "month"])
+        new_keys = set(zip(typed["community_code"], typed["month"], strict=True))
+        for column in ("social_workers", "registered_volunteers", "volunteer_backbones"):
+            values = pd.to_numeric(data[column], errors="coerce")
+            before = values.groupby(data["community_code"]).shift(1)
+            ratio = values / before.where(before > 0)
+            jumps = data[(ratio >= JUMP_FACTOR) | (ratio <= 1 / JUMP_FACTOR)]
+            for _, rec in jumps.iterrows():
+                if (rec["community_code"], rec["month"]) not in new_keys:
+                    continue
+                self.result.warnings.append(
+                    problem(
+                        self.sheet,
+                        f"{rec['community_code']} {rec['month']:%Y-%m}: {column} changed more "
+                        f"than {JUMP_FACTOR}-fold from the month before; please check",
+                        f"{self.index.name(rec['community_code'])} {rec['month']:%Y-%m}："
+                        f"较上月变化超过{JUMP_FACTOR}倍，请核实",
+                        column=column,
+                    )
+                )
+
+    def check_range(self, typed: pd.DataFrame) -> None:
+        """Months and dates after the snapshot's as-of month cannot be in it."""
+        column = {"headcounts": "month", "outcomes": "month", "activities": "date"}.get(self.table)
+        last = self.known.last_month
+        if column is None or last is None:
+            return
+        end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+        positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
+        for label in typed.index[typed[column].map(lambda d: d is not None and d > end)]:
+            self.error(
+                f"{typed.at[label, column]:%Y-%m-%d} is after the snapshot's as-of month "
+                f"{last:%Y-%m}",
+                f"{typed.at[label, column]:%Y-%m-%d} 晚于快照截至月份 {last:%Y-%m}",
+                self.row_number(positions[label]),
+                column,
+            )
+
+
+QUALIFIER_ZH = {
+    "exact": "精确",
+    "more_than": "余（多于）",
+    "nearly": "近（略少于）",
+    "about": "约",
+    "at_least": "以上（不少于）",
+}
+LEVEL_ZH = {"city": "市", "district": "区", "street": "街道", "community": "社区"}

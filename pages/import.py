@@ -1,0 +1,15 @@
+"""数据导入 Import: upload district reports (.xlsx / .csv), check them, and publish a new snapshot."""
+
+import streamlit as st
+
+from govdash import import_panels as panels
+from govdash import ui
+from govdash.i18n import t
+
+ctx = ui.context()
+ui.page_header(ctx, t("import.heading", ctx.lang))
+st.caption(t("import.intro", ctx.lang))
+panels.template_download(ctx)
+if panels.unlocked(ctx):
+    panels.upload_panel(ctx)
+    panels.retention_panel(ctx)
