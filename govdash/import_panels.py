@@ -56,13 +56,14 @@ def unlocked(ctx: ui.Context) -> bool:
         return False
     if st.session_state.get(UNLOCKED):
         return True
-    with st.form("unlock"):
-        typed = st.text_input(t("import.token", lang), type="password")
-        if st.form_submit_button(t("import.unlock", lang)):
-            if hmac.compare_digest(typed.encode("utf-8"), token.encode("utf-8")):
-                st.session_state[UNLOCKED] = True
-                st.rerun()
-            st.error(t("import.bad_token", lang))
+    typed = st.text_input(t("import.token", lang), type="password", key="import-token")
+    if st.button(t("import.unlock", lang), key="import-unlock") or typed:
+        # Constant-time comparison: the time taken says nothing about how much of it was right.
+        if hmac.compare_digest(typed.encode("utf-8"), token.encode("utf-8")):
+            st.session_state[UNLOCKED] = True
+            st.session_state.pop("import-token", None)
+            st.rerun()
+        st.error(t("import.bad_token", lang))
     return False
 
 

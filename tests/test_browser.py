@@ -36,7 +36,7 @@ ARGS = [
     "--no-first-run",
     "--disable-extensions",
 ]
-PAGES = ["", "districts", "community", "activities", "outcomes", "data"]
+PAGES = ["", "districts", "community", "activities", "outcomes", "data", "import"]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -209,7 +209,7 @@ def _shot(tab, name: str) -> None:
 def test_every_page_loads_offline_and_is_screenshotted(server, page, path, lang):
     page.goto(f"{server}/{path}?lang={lang}")
     _settled(page)
-    if path != "data":
+    if path not in ("data", "import"):
         page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     title = page.locator("h1").first.inner_text()
     assert bool(HAN.search(title)) == (lang == "中文")
@@ -310,3 +310,48 @@ def test_boundary_file_draws_an_offline_choropleth(hostile_server, page):
     assert page.locator(".choroplethlayer path").count() >= 5
     page.locator(".choroplethlayer").first.scroll_into_view_if_needed()
     _shot(page, "map-choropleth")
+
+
+@pytest.fixture(scope="module")
+def import_server(snapshot, tmp_path_factory):
+    """A server whose import page is unlocked by a token, over a copy of the demo snapshot."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("import-root")
+    shutil.copytree(snapshot.path, root / snapshot.id)
+    proc, url = _start(
+        {
+            "GOVDASH_SNAPSHOTS_DIR": str(root),
+            "GOVDASH_BOUNDARIES": "",
+            "GOVDASH_ADMIN_TOKEN": "browser-test-token",
+        }
+    )
+    yield url, root
+    _stop(proc)
+
+
+def test_the_page_imports_the_demo_export_into_the_same_data(
+    import_server, page, snapshot, tmp_path
+):
+    from govdash.importing.export import export_snapshot
+    from govdash.snapshot import latest_good
+
+    url, root = import_server
+    files = export_snapshot(snapshot, tmp_path / "export")
+    page.goto(f"{url}/import")
+    _settled(page)
+    page.get_by_label("管理员口令").fill("browser-test-token")
+    page.get_by_role("button", name="解锁").click()
+    page.wait_for_selector('[data-testid="stFileUploaderDropzoneInput"]', state="attached", timeout=60_000)
+    page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', [str(f) for f in files])
+    page.get_by_text("全部通过检查").wait_for(timeout=180_000)
+    _shot(page, "import-report")
+    page.get_by_role("button", name="导入并生成新快照").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="确认导入").click()
+    page.get_by_text("导入完成").wait_for(timeout=180_000)
+    _settled(page)
+    new, _ = latest_good(root)
+    assert new.provenance == "imported" and new.id != snapshot.id
+    assert new.id.split("-")[-1] == snapshot.id.split("-")[-1], "the same tables, byte for byte"
+    assert f"snapshot={new.id}" in page.url or new.id in page.locator("body").inner_text()

@@ -272,8 +272,6 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
     result.totals = len(totals)
     checker = _SheetChecker(sheet, known, vocab, result)
     typed = checker.convert(body)
-    if typed is None:
-        return result
     checker.check_totals(totals, typed)
     checker.check_unique(typed)
     checker.check_range(typed)
@@ -333,6 +331,9 @@ class _SheetChecker:
         for field_ in spec.schema:
             name = field_.name
             raw = body[name] if name in body.columns else pd.Series(None, index=body.index)
+            if (self.table, name) == ("reported_facts", "qualifier"):
+                # Blank means none was written; one typed in the number ("530余") fills it later.
+                raw = raw.where(raw.notna() & (raw.astype("string").str.strip() != ""), "exact")
             column = self.columns.get(name)
             per_row = (self.table == "reported_facts" and name == "value") or (
                 helpers and column is not None and column.division
@@ -344,7 +345,7 @@ class _SheetChecker:
                 ]
             else:
                 out[name] = self.column_values(name, field_.type, raw, rows)
-        return out if not self.result.errors else None
+        return out  # with None where a cell was wrong, so whole-sheet checks still run
 
     def column_values(self, name: str, typ: pa.DataType, raw: pd.Series, rows: np.ndarray):
         codes, uniques = pd.factorize(raw, use_na_sentinel=True)

@@ -1,0 +1,139 @@
+"""Snapshot management and the import page: template, diff, explicit retention, completeness,
+and the lock on the page (admin token compared in constant time, or nothing without config)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from govdash.cli import main
+from govdash.contract import TABLES
+from govdash.query import connect
+from govdash.snapshot import scan_snapshots, write_snapshot
+from govdash.snapshot_admin import completeness, metric_diff, prune_plan, table_diff
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = str(ROOT / "dashboard.py")
+JULY = dt.date(2025, 7, 1)
+
+
+@pytest.fixture()
+def two(snapshot, tmp_path):
+    """The demo and a revision of it: 30 July reports of 武昌区 missing, one figure corrected."""
+    tables = {name: pq.read_table(snapshot.table_path(name)) for name in TABLES}
+    older = write_snapshot(tables, as_of=snapshot.as_of, provenance="demo", root=tmp_path)
+    head = tables["headcounts"]
+    wuchang_july = pc.and_(
+        pc.equal(head["month"], pa.scalar(JULY, pa.date32())),
+        pc.starts_with(head["community_code"], "420106"),
+    )
+    drop = pc.and_(
+        wuchang_july,
+        pc.less(pc.cast(pc.utf8_slice_codeunits(head["community_code"], 9, 12), pa.int32()), 31),
+    )
+    revised = dict(tables)
+    revised["headcounts"] = head.filter(pc.invert(drop))
+    facts = tables["reported_facts"].to_pandas()
+    revised["reported_facts"] = pa.Table.from_pandas(facts, preserve_index=False)
+    newer = write_snapshot(revised, as_of=snapshot.as_of, provenance="imported", root=tmp_path)
+    return tmp_path, older, newer, int(pc.sum(pc.cast(drop, pa.int64())).as_py())
+
+
+def test_template_cli_writes_every_sheet_with_headers_and_drop_downs(snapshot, tmp_path, capsys):
+    out = tmp_path / "模板.xlsx"
+    code = main(["--data-dir", str(snapshot.path.parent), "template", "--out", str(out)])
+    assert code == 0 and out.exists()
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[:2] == ["说明", "行政区划"]
+    sheet = book["服务活动"]
+    assert sheet["A1"].value == "活动编号" and sheet["A2"].value == "activity_id"
+    assert sheet.data_validations.dataValidation, "category and division drop-downs"
+
+
+def test_diff_lists_changed_tables_and_district_figures(two, capsys):
+    root, older, newer, dropped = two
+    tables = {d.table: d for d in table_diff(older, newer)}
+    assert tables["headcounts"].removed == dropped and tables["headcounts"].added == 0
+    assert tables["activities"].removed == tables["activities"].changed == 0
+    changes = metric_diff(connect(), older, newer)
+    wuchang = changes[changes["division_code"] == "420106"]
+    assert "registered_volunteers" in set(wuchang["metric"])
+    assert set(changes["division_code"]) == {"420106"}, "only the district that changed"
+    code = main(["--data-dir", str(root), "snapshots", "diff", older.id, newer.id])
+    printed = capsys.readouterr().out
+    assert code == 0 and f"-{dropped:,}" in printed and "420106" in printed
+
+
+def test_prune_deletes_only_when_asked_and_keeps_the_newest(two, capsys):
+    root, older, newer, _ = two
+    assert main(["--data-dir", str(root), "snapshots", "prune"]) == 2
+    assert main(["--data-dir", str(root), "snapshots", "prune", "--keep", "1"]) == 0
+    assert "would delete" in capsys.readouterr().out
+    assert len(scan_snapshots(root)[0]) == 2
+    assert prune_plan(root, 0).keep == [newer], "keep 0 still keeps the newest"
+    assert main(["--data-dir", str(root), "snapshots", "prune", "--keep", "1", "--yes"]) == 0
+    assert [s.id for s in scan_snapshots(root)[0]] == [newer.id]
+    assert not list(root.glob(".trash-*"))
+
+
+def test_completeness_counts_missing_reports_never_zero(two, capsys):
+    root, older, newer, dropped = two
+    frame = completeness(connect(), newer, JULY, JULY)
+    wuchang = frame[frame["district_code"] == "420106"].iloc[0]
+    assert wuchang["missing"] == dropped and wuchang["reported"] == wuchang["communities"] - dropped
+    assert frame[frame["district_code"] != "420106"]["missing"].sum() == 0
+    assert main(["--data-dir", str(root), "completeness", "--snapshot", newer.id]) == 1
+    assert f"({dropped} missing)" in capsys.readouterr().out
+
+
+def test_data_page_shows_missing_reports_and_the_snapshot_diff(two, monkeypatch):
+    root, older, newer, dropped = two
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
+    at = AppTest.from_file(DASHBOARD, default_timeout=180).run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert any(f"有{dropped}个社区尚未提交月报" in w.value for w in at.warning)
+    assert any(e.label == "查看SQL" for e in at.expander)
+    diff = [df.value for df in at.dataframe if "新增" in df.value.columns]
+    assert diff and diff[0].set_index("数据表").loc["月度人员与队伍", "删除"] == dropped
+
+
+def _import_page(monkeypatch, token: str | None) -> AppTest:
+    monkeypatch.delenv("GOVDASH_ADMIN_TOKEN", raising=False)
+    if token:
+        monkeypatch.setenv("GOVDASH_ADMIN_TOKEN", token)
+    at = AppTest.from_file(DASHBOARD, default_timeout=180).run()
+    return at.switch_page("pages/import.py").run()
+
+
+def test_import_page_is_locked_without_configuration(snapshot, monkeypatch):
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = _import_page(monkeypatch, None)
+    assert not at.exception
+    assert any("数据导入已锁定" in w.value for w in at.warning)
+    assert "admin_token" in at.code[0].value and "[auth]" in at.code[0].value
+    assert not at.get("file_uploader")
+    assert any(b.label == "下载填报模板（XLSX）" for b in at.get("download_button"))
+
+
+def test_import_page_unlocks_only_with_the_right_token(snapshot, monkeypatch):
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = _import_page(monkeypatch, "s3cret-token")
+
+    def unlock(token: str) -> None:
+        at.text_input[0].input(token)
+        next(b for b in at.button if b.label == "解锁").click().run()
+
+    unlock("wrong")
+    assert any("口令不正确" in e.value for e in at.error)
+    assert not at.get("file_uploader")
+    unlock("s3cret-token")
+    assert not at.exception
+    assert at.get("file_uploader"), "unlocked: the upload is offered"

@@ -1,0 +1,377 @@
+"""Import end to end on real files: round trip, every validation case, and the faults that must
+never damage what is already there (kill, lock, disk errors, bad files, a 50 MB CSV)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import errno
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from govdash.importing.export import export_snapshot
+from govdash.importing.run import ImportLockError, import_files, import_lock
+from govdash.query import connect
+from govdash.reconcile import reconcile
+from govdash.snapshot import latest_good, scan_snapshots
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADCOUNTS = ["月份", "社区", "专业社工", "社区工作者", "注册志愿者", "志愿者骨干", "志愿服务队",
+              "新就业群体志愿服务队", "移动网格员"]  # fmt: skip
+ZJW = "420106001001"  # 张家湾社区, under 水果湖街道 (420106001)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding="utf-8") -> Path:
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def july(code: str = ZJW, **override) -> list:
+    values = {
+        "month": "2025-07",
+        "community": code,
+        "sw": "3",
+        "cw": "12",
+        "vol": "260",
+        "bb": "40",
+        "teams": "6",
+        "net": "1",
+        "grid": "5",
+    }
+    values.update(override)
+    return list(values.values())
+
+
+@pytest.fixture()
+def root(snapshot_copy) -> Path:
+    folder, _ = snapshot_copy
+    return folder
+
+
+def _texts(report, lang="zh") -> list[str]:
+    return [p.text(lang) for p in report.all_errors()]
+
+
+# ------------------------------------------------------------------------------ round trip
+@pytest.fixture(scope="module")
+def exported(snapshot, tmp_path_factory) -> list[Path]:
+    return export_snapshot(snapshot, tmp_path_factory.mktemp("export"))
+
+
+def test_the_demo_export_imports_into_an_identical_snapshot(snapshot, exported, tmp_path):
+    empty = tmp_path / "fresh"
+    empty.mkdir()
+    report = import_files(exported, root=empty)
+    assert report.ok, _texts(report, "en")[:5]
+    new = report.snapshot
+    # Same tables, byte for byte: the content hash in the id is the original's.
+    assert new.id.split("-")[-1] == snapshot.id.split("-")[-1]
+    assert new.as_of == snapshot.as_of and new.provenance == "imported"
+    for table in ("headcounts", "activities", "outcomes"):
+        assert pq.read_table(new.table_path(table)).equals(
+            pq.read_table(snapshot.table_path(table))
+        )
+    con = connect()
+    before, after = reconcile(con, snapshot), reconcile(con, new)
+    assert list(after["status"]) == ["match"] * len(after)
+    assert list(after["value_computed"]) == list(before["value_computed"])
+
+
+# ------------------------------------------------------------------------------ validation
+def test_unknown_division_is_located_and_the_closest_name_suggested(root, tmp_path):
+    path = write_csv(tmp_path / "月报.csv", HEADCOUNTS, [july(), july("张家弯社区")])
+    report = import_files([path], root=root, dry_run=True)
+    (text,) = _texts(report)
+    assert "月报.csv" in text and "第3行" in text and "社区（community_code）" in text
+    assert "未知区划“张家弯社区”" in text and "张家湾社区" in text
+    assert "row 3" in report.all_errors()[0].text("en")
+
+
+def test_a_community_under_the_wrong_street_or_parent_is_refused(root, tmp_path):
+    rows = [july("420106001002"), july("张家湾社区")]
+    rows[1].append("杨园街道")
+    rows[0].append("水果湖街道")
+    path = write_csv(tmp_path / "h.csv", [*HEADCOUNTS, "街道"], rows)
+    report = import_files([path], root=root, dry_run=True)
+    assert len(report.all_errors()) == 1 and "不属于“杨园街道”" in _texts(report)[0]
+    divisions = write_csv(
+        tmp_path / "行政区划.csv",
+        [
+            "区划代码",
+            "层级",
+            "名称",
+            "英文名称",
+            "上级区划代码",
+            "常住人口",
+            "是否试点",
+            "试点启动日期",
+        ],
+        [["420106001099", "社区", "新社区", "New", "420106", "100", "否", ""]],
+    )
+    report = import_files([divisions], root=root, dry_run=True)
+    assert any("社区不能隶属于“420106”（区）" in t for t in _texts(report))
+
+
+def test_duplicates_negatives_and_words_in_counts_are_all_reported_at_once(root, tmp_path):
+    rows = [july(), july(), july("420106001002", sw="-3"), july("420106001003", vol="很多")]
+    path = write_csv(tmp_path / "h.csv", HEADCOUNTS, rows)
+    report = import_files([path], root=root, dry_run=True)
+    texts = _texts(report)
+    assert len(texts) == 3, texts
+    assert any("重复的行" in t and "第2、3行" in t for t in texts)
+    assert any("第4行" in t and "专业社工" in t and "为负数" in t for t in texts)
+    assert any("第5行" in t and "注册志愿者" in t and "很多" in t for t in texts)
+
+
+def test_a_month_after_the_snapshot_and_a_missing_column_are_refused(root, tmp_path):
+    late = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july(month="2025-08")])
+    report = import_files([late], root=root, dry_run=True, as_of=dt.date(2025, 7, 31))
+    assert any("晚于快照截至月份 2025-07" in t for t in _texts(report))
+    no_community = write_csv(
+        tmp_path / "h2.csv", [h for h in HEADCOUNTS if h != "社区"], [july()[:1] + july()[2:]]
+    )
+    report = import_files([no_community], root=root, dry_run=True)
+    assert any("缺少必填列" in t and "community_code" in t for t in _texts(report))
+
+
+def test_a_total_row_is_checked_and_not_imported(root, tmp_path):
+    rows = [july(), july("420106001002", sw="2", vol="100")]
+    good = write_csv(tmp_path / "h.csv", HEADCOUNTS, [*rows, ["2025-07", "合计", "5", "24", "360"]])
+    report = import_files([good], root=root, dry_run=True)
+    assert report.ok, _texts(report)
+    assert report.rows["headcounts"] == 2
+    assert any("识别到1个合计行" in w.text("zh") for w in report.all_warnings())
+    bad = write_csv(tmp_path / "h2.csv", HEADCOUNTS, [*rows, ["2025-07", "合计", "5", "24", "999"]])
+    report = import_files([bad], root=root, dry_run=True)
+    assert any("合计行为 999，但各行相加为 360" in t for t in _texts(report))
+
+
+def test_a_tenfold_jump_in_a_stock_is_a_warning_not_an_error(root, tmp_path, snapshot):
+    june = pq.read_table(snapshot.table_path("headcounts")).to_pandas()
+    before = int(
+        june.loc[june["community_code"] == ZJW]
+        .sort_values("month")["registered_volunteers"]
+        .iloc[-2]
+    )
+    path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july(vol=str(before * 12))])
+    report = import_files([path], root=root, dry_run=True)
+    assert report.ok
+    assert any("变化超过10倍" in w.text("zh") for w in report.all_warnings())
+
+
+def test_qualifiers_are_kept_beside_the_value(root, tmp_path):
+    path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july(bb="40余")])
+    report = import_files([path], root=root, dry_run=True)
+    assert report.ok
+    assert any("“40余”按 40 记录（余（多于））" in w.text("zh") for w in report.all_warnings())
+    facts = write_csv(
+        tmp_path / "报道数字.csv",
+        [
+            "编号",
+            "范围",
+            "范围名称",
+            "指标",
+            "筛选条件",
+            "数值",
+            "限定词",
+            "单位",
+            "截至日期",
+            "起始日期",
+            "容差",
+            "原文",
+            "来源文件",
+            "来源位置",
+            "说明",
+        ],  # fmt: skip
+        [
+            [
+                "F99",
+                "武昌区",
+                "武昌区",
+                "志愿服务队",
+                "",
+                "530余",
+                "",
+                "支",
+                "2025-07-18",
+                "",
+                "",
+                "已组建530余支志愿服务队",
+                "新华网",
+                "",
+                "",
+            ]
+        ],  # fmt: skip
+    )
+    report = import_files([facts], root=root)
+    assert report.ok, _texts(report)
+    stored = pq.read_table(report.snapshot.table_path("reported_facts")).to_pandas()
+    row = stored.set_index("fact_id").loc["F99"]
+    assert (row["value"], row["qualifier"], row["metric"]) == (
+        530.0,
+        "more_than",
+        "volunteer_teams",
+    )
+
+
+def test_gbk_csv_with_a_new_month_adds_to_the_previous_snapshot(root, tmp_path, snapshot):
+    path = write_csv(
+        tmp_path / "八月.csv",
+        HEADCOUNTS,
+        [july(month="2025-08"), july("420106001002", month="2025-08")],
+        encoding="gbk",
+    )
+    report = import_files([path], root=root, as_of=dt.date(2025, 8, 31), note="8月月报")
+    assert report.ok, _texts(report)
+    new = report.snapshot
+    assert new.row_counts["headcounts"] == snapshot.row_counts["headcounts"] + 2
+    assert new.row_counts["activities"] == snapshot.row_counts["activities"]
+    assert latest_good(root)[0].id == new.id and new.manifest["note"] == "8月月报"
+    assert (root / snapshot.id).exists(), "the previous snapshot stays"
+    again = write_csv(tmp_path / "fix.csv", HEADCOUNTS, [july(month="2025-08", vol="300")])
+    fixed = import_files([again], root=root, as_of=dt.date(2025, 8, 31)).snapshot
+    table = pq.read_table(fixed.table_path("headcounts")).to_pandas()
+    assert len(table) == new.row_counts["headcounts"]  # replaced by key, not appended
+    row = table[(table["community_code"] == ZJW) & (table["month"] == dt.date(2025, 8, 1))]
+    assert row["registered_volunteers"].tolist() == [300]
+
+
+# ------------------------------------------------------------------------------ faults
+def _state(root: Path) -> tuple[set[str], list[str]]:
+    good, _ = scan_snapshots(root)
+    visible = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return {s.id for s in good}, visible
+
+
+def test_a_second_import_waits_for_the_lock_or_says_why(root, tmp_path):
+    path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july()])
+    with import_lock(root), pytest.raises(ImportLockError) as caught:
+        import_files([path], root=root, dry_run=True, lock_timeout=0)
+    assert "另一个导入正在进行" in caught.value.text("zh")
+    release = threading.Event()
+
+    def hold():
+        with import_lock(root):
+            release.wait(1.0)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.2)
+    report = import_files([path], root=root, dry_run=True, lock_timeout=10)
+    holder.join()
+    assert report.ok
+
+
+@pytest.mark.parametrize(
+    "where, err, words",
+    [
+        ("govdash.snapshot.write_parquet", errno.ENOSPC, "磁盘空间不足"),
+        ("govdash.snapshot.tempfile.mkdtemp", errno.EROFS, "数据文件夹为只读"),
+    ],
+)
+def test_a_full_disk_or_read_only_folder_changes_nothing(
+    root, tmp_path, monkeypatch, where, err, words
+):
+    before = _state(root)
+    path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july(vol="261")])
+
+    def fail(*args, **kwargs):
+        raise OSError(err, os.strerror(err))
+
+    monkeypatch.setattr(where, fail)
+    report = import_files([path], root=root)
+    assert not report.ok and report.snapshot is None
+    assert any(words in t for t in _texts(report))
+    assert _state(root) == before
+    assert not list(root.glob(".tmp-*")), "no temporary folder is left behind"
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512),
+        ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64 + "EncryptedPackage".encode("utf-16-le")),
+        ("empty.xlsx", b""),
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\0" * 100),
+    ],
+)  # fmt: skip
+def test_bad_files_are_reported_never_raised(root, tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = _state(root)
+    report = import_files([path], root=root)
+    assert not report.ok and report.snapshot is None
+    (text,) = _texts(report)
+    assert name in text and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    assert _state(root) == before
+
+
+def _activities_csv(path: Path, snapshot, rows: int, start_id: int = 10_000_000) -> Path:
+    """New activities for existing communities and teams, as a district would send them."""
+    teams = pq.read_table(snapshot.table_path("teams")).to_pandas()[["team_id", "community_code"]]
+    pairs = list(teams.itertuples(index=False, name=None))
+    header = ["活动编号", "日期", "社区", "队伍编号", "活动类别", "服务对象", "志愿者人次",
+              "社工人次", "服务时长（小时）", "服务人次", "是否需求响应", "响应时间（小时）"]  # fmt: skip
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for i in range(rows):
+            team, community = pairs[i % len(pairs)]
+            writer.writerow(
+                [start_id + i, f"2025-07-{1 + i % 17:02d}", community, team, "为老服务",
+                 "一老（老年人）", 3 + i % 5, i % 2, 2.5 + i % 7, 10 + i % 40,
+                 "是" if i % 3 == 0 else "否", 12 + i % 30 if i % 3 == 0 else ""]
+            )  # fmt: skip
+    return path
+
+
+def test_a_killed_import_leaves_no_partial_snapshot(root, tmp_path, snapshot):
+    path = _activities_csv(tmp_path / "activities.csv", snapshot, 150_000)
+    before = _state(root)
+    command = [sys.executable, "-m", "govdash", "--data-dir", str(root), "import", str(path)]
+    for delay in (0.5, 1.5, 3.0, 4.5):
+        proc = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        good, visible = _state(root)
+        # Either the kill came before the rename (nothing new) or after it (a complete snapshot).
+        assert before[0] <= good and set(visible) == good, (delay, visible)
+        assert latest_good(root)[0] is not None
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr  # the lock died with the killed process
+    assert (
+        latest_good(root)[0].row_counts["activities"] == snapshot.row_counts["activities"] + 150_000
+    )
+
+
+def test_a_50_mb_csv_imports_with_bounded_memory_and_progress(root, tmp_path, snapshot):
+    path = _activities_csv(tmp_path / "activities.csv", snapshot, 560_000)
+    size = path.stat().st_size
+    assert size > 50 * 1024 * 1024
+    command = [sys.executable, "-m", "govdash", "--data-dir", str(root), "import", str(path)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "100%" in done.stderr  # the progress bar ran to the end
+    assert max(peak_kb, before) < 1_200_000, f"peak {peak_kb / 1024:.0f} MB"
+    assert (
+        latest_good(root)[0].row_counts["activities"] == snapshot.row_counts["activities"] + 560_000
+    )
+    shutil.rmtree(tmp_path, ignore_errors=True)
