@@ -32,6 +32,14 @@ STOCK_COLUMNS = (
 )
 
 QUALIFIERS = ("exact", "more_than", "nearly", "about", "at_least")
+# Tables a snapshot may leave out. value_qualifiers holds the 余/近/约 typed beside imported
+# counts ("40余"): the count is stored as 40 in its own table and the qualifier here, by row key.
+OPTIONAL_TABLES = frozenset({"value_qualifiers"})
+
+
+def row_key(values: list) -> str:
+    """A row's unique key as text ("2025-07-01|420106001001"), to point at it from another table."""
+    return "|".join(v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,13 @@ TABLES: dict[str, TableSpec] = {
             sort_by=("metric", "month", "division_code"),
             required=("month", "division_code", "metric", "value"),
             unique=("month", "division_code", "programme_id", "metric"),
+        ),
+        TableSpec(
+            "value_qualifiers",
+            _schema(("table", S), ("row_key", S), ("column", S), ("qualifier", S)),
+            sort_by=("table", "row_key", "column"),
+            required=("table", "row_key", "column", "qualifier"),
+            unique=("table", "row_key", "column"),
         ),
         TableSpec(
             "reported_facts",
@@ -434,7 +449,7 @@ def check_references(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> 
 def validate_tables(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> None:
     """Raise ContractError listing every problem at once; called before any snapshot is written."""
     problems: list[Problem] = []
-    missing = [name for name in TABLES if name not in tables]
+    missing = [name for name in TABLES if name not in tables and name not in OPTIONAL_TABLES]
     for name in missing:
         problems.append(Problem("contract", f"table {name!r} is missing", f"缺少数据表 {name!r}"))
     for name, table in tables.items():

@@ -64,6 +64,8 @@ def tables_panel(ctx: ui.Context) -> None:
     st.subheader(t("data.tables", lang))
     st.caption(t("data.tables_note", lang, limit=fmt.number(XLSX_LIMIT, lang, compact=False)))
     for name in TABLES:
+        if not snap.has_table(name):
+            continue
         rows = snap.row_counts.get(name, 0)
         a, b, c = st.columns([3, 1, 1])
         a.markdown(

@@ -147,3 +147,18 @@ def programmes_for(con, snapshot, divisions: pd.DataFrame, code: str) -> pd.Data
 
 def resources_for(con, snapshot, divisions: pd.DataFrame, code: str, end: dt.date) -> pd.DataFrame:
     return run_query(con, "resources_for_division", snapshot, end=end, **_family(divisions, code))
+
+
+def qualifiers(con, snapshot, selection: Selection, month: dt.date) -> pd.DataFrame:
+    """Qualified values in the selection for a month: columns source, metric_column,
+    division_code, qualifier. Empty when the snapshot holds no qualifiers."""
+    columns = ["source", "metric_column", "division_code", "qualifier"]
+    if not snapshot.has_table("value_qualifiers"):
+        return pd.DataFrame(columns=columns)
+    parts = []
+    for table in ("headcounts", "outcomes"):
+        frame = run_query(
+            con, "qualifiers_in_scope", snapshot, table=table, month=month, **prefixes(selection)
+        )
+        parts.append(frame.assign(source=table))
+    return pd.concat(parts, ignore_index=True)[columns]

@@ -59,10 +59,12 @@ def metric_cards(
     for mid in metric_ids:
         f = (filters or {}).get(mid, ctx.filters)
         cards += ui.fetch(ctx, "kpis", ctx.selection, ctx.window, [mid], filters=f)
+    qualified = ui.fetch(ctx, "qualifiers", ctx.selection, ctx.window.end)
     for first in range(0, len(cards), columns):
         for col, kpi in zip(st.columns(columns), cards[first : first + columns], strict=False):
             with col:
-                ui.kpi_card(ctx, kpi, is_flow_based(kpi.metric.id, catalog))
+                flow = is_flow_based(kpi.metric.id, catalog)
+                ui.kpi_card(ctx, kpi, flow, None if flow else qualified)
 
 
 def employment_panel(ctx: ui.Context) -> None:

@@ -68,11 +68,13 @@ def kpi_panel(ctx: ui.Context, metric_ids: list[str]) -> None:
             flow=ui.period_label(ctx, flow=True),
         )
     )
+    qualified = ui.fetch(ctx, "qualifiers", ctx.selection, ctx.window.end)
     for first in range(0, len(kpis), PER_ROW):
         row = kpis[first : first + PER_ROW]
         for col, kpi in zip(st.columns(PER_ROW), row, strict=False):
             with col:
-                ui.kpi_card(ctx, kpi, is_flow_based(kpi.metric.id, catalog))
+                flow = is_flow_based(kpi.metric.id, catalog)
+                ui.kpi_card(ctx, kpi, flow, None if flow else qualified)
 
 
 def trend_window(ctx: ui.Context, flow: bool) -> tuple:

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from govdash.catalog import load_catalog
 from govdash.contract import (
+    OPTIONAL_TABLES,
     SAFE_ID,
     SCHEMA_VERSION,
     SUPPORTED_SCHEMA_VERSIONS,
@@ -64,6 +65,10 @@ class Snapshot:
     @property
     def row_counts(self) -> dict[str, int]:
         return {name: entry["rows"] for name, entry in self.manifest["tables"].items()}
+
+    def has_table(self, table: str) -> bool:
+        """Optional tables (value_qualifiers) may be absent from a snapshot."""
+        return table in self.manifest["tables"]
 
     def table_path(self, table: str) -> Path:
         if table not in TABLES:
@@ -251,6 +256,8 @@ def verify_snapshot(folder: Path, *, force: bool = False) -> dict:
         return _VERIFIED[key]
     for name in TABLES:
         entry = manifest["tables"].get(name)
+        if entry is None and name in OPTIONAL_TABLES:
+            continue
         if entry is None:
             raise SnapshotError(
                 _problem(

@@ -36,6 +36,12 @@ def table_diff(a: Snapshot, b: Snapshot) -> list[TableDiff]:
     """Rows added, removed and changed per table, matched by each table's key."""
     out = []
     for name, spec in TABLES.items():
+        if not (a.has_table(name) and b.has_table(name)):
+            if a.has_table(name) or b.has_table(name):
+                rows_a = a.row_counts.get(name, 0)
+                rows_b = b.row_counts.get(name, 0)
+                out.append(TableDiff(name, rows_a, rows_b, rows_b, rows_a, 0))
+            continue
         key = list(spec.unique)
         left = pq.read_table(a.table_path(name)).to_pandas()
         right = pq.read_table(b.table_path(name)).to_pandas()

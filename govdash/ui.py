@@ -317,6 +317,7 @@ FETCHERS = {
     "top_teams": _no_divisions(explore.top_teams),
     "response_histogram": _no_divisions(explore.response_histogram),
     "teams_by_type": _no_divisions(explore.teams_by_type),
+    "qualifiers": _no_divisions(explore.qualifiers),
     "programmes_for": explore.programmes_for,
     "resources_for": lambda con, snap, divisions, code, end: explore.resources_for(
         con, snap, divisions, code, end
@@ -400,7 +401,11 @@ def empty(ctx: Context, key: str = "empty.no_data") -> None:
     st.info(t(key, ctx.lang), icon=":material/search:")
 
 
-def kpi_card(ctx: Context, kpi: analysis.Kpi, flow: bool) -> None:
+def kpi_card(
+    ctx: Context, kpi: analysis.Kpi, flow: bool, qualified: pd.DataFrame | None = None
+) -> None:
+    """One KPI. `qualified` lists the values behind it that were typed with 余/近/约: a single
+    one is shown in the value ("40余名"), several are counted under the card."""
     m = kpi.metric
     unit = m.unit_label(ctx.lang)
     lang = ctx.lang
@@ -409,6 +414,15 @@ def kpi_card(ctx: Context, kpi: analysis.Kpi, flow: bool) -> None:
     previous = kpi.window.previous()
     prev_text = period_label_for(previous, flow, lang)
     value = fmt.metric_value(kpi.value, unit, m.kind, lang)
+    mine = (
+        qualified[qualified["metric_column"] == m.column]
+        if qualified is not None and m.column and len(qualified)
+        else None
+    )
+    if mine is not None and len(mine) == 1 and ctx.selection.level == "community":
+        value = fmt.qualified(
+            kpi.value, mine["qualifier"].iloc[0], lang, unit if lang == "zh" else ""
+        )
     delta = fmt.signed_delta(kpi.delta, unit, m.kind, lang, pp=pp)
     if suppressed(m, kpi.value):
         # Small counts of vulnerable people could identify them: show "<5" and no changes.
@@ -426,6 +440,8 @@ def kpi_card(ctx: Context, kpi: analysis.Kpi, flow: bool) -> None:
         ),
         border=True,
     )
+    if mine is not None and len(mine) and ctx.selection.level != "community":
+        st.caption(t("kpi.qualified", lang, n=len(mine)))
     if since is not None and kpi.pilot_window is not None:
         st.caption(
             t(

@@ -375,3 +375,43 @@ def test_a_50_mb_csv_imports_with_bounded_memory_and_progress(root, tmp_path, sn
         latest_good(root)[0].row_counts["activities"] == snapshot.row_counts["activities"] + 560_000
     )
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_qualifier_typed_beside_a_count_is_stored_and_shown(root, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july(vol="260余")])
+    report = import_files([path], root=root)
+    assert report.ok, _texts(report)
+    stored = pq.read_table(report.snapshot.table_path("value_qualifiers")).to_pylist()
+    assert stored == [
+        {"table": "headcounts", "row_key": f"2025-07-01|{ZJW}", "column": "registered_volunteers",
+         "qualifier": "more_than"}
+    ]  # fmt: skip
+    head = pq.read_table(report.snapshot.table_path("headcounts")).to_pandas()
+    assert head.loc[head["community_code"] == ZJW, "registered_volunteers"].iloc[-1] == 260
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
+    dashboard = str(ROOT / "dashboard.py")
+    at = AppTest.from_file(dashboard, default_timeout=180)
+    for key, value in {"district": "420106", "street": "420106001", "community": ZJW}.items():
+        at.query_params[key] = value
+    at.run()
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["注册志愿者"] == "260余名"
+    city = AppTest.from_file(dashboard, default_timeout=180).run()
+    assert any("其中1个填报值带“余、近、约”" in c.value for c in city.caption)
+    # Exported again, the count is written the way it was typed, so a re-import keeps it.
+    files = export_snapshot(report.snapshot, tmp_path / "again")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    back = import_files(files, root=fresh)
+    assert back.ok and back.snapshot.id.split("-")[-1] == report.snapshot.id.split("-")[-1]
+
+
+def test_re_importing_a_row_without_the_qualifier_clears_it(root, tmp_path):
+    first = import_files(
+        [write_csv(tmp_path / "a.csv", HEADCOUNTS, [july(vol="260余")])], root=root
+    )
+    assert first.snapshot.has_table("value_qualifiers")
+    second = import_files([write_csv(tmp_path / "b.csv", HEADCOUNTS, [july(vol="262")])], root=root)
+    assert second.ok and not second.snapshot.has_table("value_qualifiers")

@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 from openpyxl.styles import Font
 
-from govdash.contract import TABLES, VOCABULARY_COLUMNS
+from govdash.cn_numbers import format_number
+from govdash.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
 from govdash.importing.spec import load_spec
 from govdash.snapshot import Snapshot
 from govdash.vocab import load_vocabulary
@@ -57,6 +58,22 @@ def _humane(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
+def _requalify(table: str, frame: pd.DataFrame, qualifiers: pd.DataFrame) -> None:
+    """Write a qualified count back the way it was typed ("40余"), so a re-import keeps it."""
+    mine = qualifiers[qualifiers["table"] == table]
+    if mine.empty:
+        return
+    keys = list(TABLES[table].unique)
+    spec_keys = frame[keys].astype(str).agg("|".join, axis=1)
+    position = {key: i for i, key in enumerate(spec_keys)}
+    for rec in mine.itertuples(index=False):
+        i = position.get(rec.row_key)
+        if i is not None:
+            frame.iat[i, frame.columns.get_loc(rec.column)] = format_number(
+                float(frame.iat[i, frame.columns.get_loc(rec.column)]), rec.qualifier
+            )
+
+
 def export_snapshot(
     snapshot: Snapshot, out_dir: Path, progress: Callable[[float, str], None] | None = None
 ) -> list[Path]:
@@ -66,11 +83,18 @@ def export_snapshot(
     book = openpyxl.Workbook()
     book.remove(book.active)
     written: list[Path] = []
-    names = list(TABLES)
+    names = [n for n in TABLES if n not in OPTIONAL_TABLES]
+    qualifiers = (
+        pq.read_table(snapshot.table_path("value_qualifiers")).to_pandas()
+        if snapshot.has_table("value_qualifiers")
+        else None
+    )
     for i, name in enumerate(names):
         if progress:
             progress(i / len(names), name)
         frame = _humane(name, pq.read_table(snapshot.table_path(name)).to_pandas())
+        if qualifiers is not None:
+            _requalify(name, frame, qualifiers)
         sheet = spec[name]
         headers = [c.zh for c in sheet.columns]
         machine = [c.name for c in sheet.columns]

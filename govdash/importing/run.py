@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govdash.catalog import load_catalog
-from govdash.contract import TABLES, validate_tables
+from govdash.contract import OPTIONAL_TABLES, TABLES, row_key, validate_tables
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
 from govdash.importing.validate import Known, SheetResult, Vocabularies, validate_sheet
 from govdash.paths import default_snapshots_dir
@@ -130,7 +130,37 @@ def _sheets(paths: list[Path], progress: Progress | None) -> Iterator[RawSheet]:
 def _previous_tables(snapshot: Snapshot | None) -> dict[str, pa.Table]:
     if snapshot is None:
         return {}
-    return {name: pq.read_table(snapshot.table_path(name)) for name in TABLES}
+    return {
+        name: pq.read_table(snapshot.table_path(name))
+        for name in TABLES
+        if snapshot.has_table(name)
+    }
+
+
+def _merge_qualifiers(
+    old: pa.Table | None, new: dict[str, list[pa.Table]], qualifiers: list[pa.Table]
+) -> pa.Table | None:
+    """Qualifiers of re-imported rows go (the new cell says what holds now); the new ones come in."""
+    spec = TABLES["value_qualifiers"]
+    parts = []
+    if old is not None and old.num_rows:
+        kept = old.to_pandas()
+        for table, tables in new.items():
+            if table == "value_qualifiers" or not (kept["table"] == table).any():
+                continue
+            keys = list(TABLES[table].unique)
+            renewed = {
+                row_key(list(values))
+                for t in tables
+                for values in t.select(keys).to_pandas().itertuples(index=False, name=None)
+            }
+            kept = kept[~((kept["table"] == table) & kept["row_key"].isin(renewed))]
+        parts.append(pa.Table.from_pandas(kept, preserve_index=False).cast(spec.schema))
+    parts += [q.cast(spec.schema) for q in qualifiers]
+    if not parts:
+        return None
+    merged = pa.concat_tables(parts)
+    return merged if merged.num_rows else None
 
 
 def _merge(old: pa.Table | None, new: list[pa.Table], table: str) -> pa.Table:
@@ -183,7 +213,14 @@ def import_files(
         new = _validate_all(sheets, old, as_of, report)
         if report.all_errors():
             return report
-        merged = {name: _merge(old.get(name), new.get(name, []), name) for name in TABLES}
+        merged = {
+            name: _merge(old.get(name), new.get(name, []), name)
+            for name in TABLES
+            if name not in OPTIONAL_TABLES
+        }
+        qualifiers = _merge_qualifiers(
+            old.get("value_qualifiers"), new, [s.qualifiers for s in report.sheets if s.qualifiers]
+        )
         missing = [name for name, table in merged.items() if table is None]
         for name in missing:
             report.errors.append(
@@ -195,6 +232,8 @@ def import_files(
             )
         if missing:
             return report
+        if qualifiers is not None:
+            merged["value_qualifiers"] = qualifiers
         try:
             validate_tables(merged, {m.id for m in load_catalog().by_source("outcomes")})
         except ContractError as exc:

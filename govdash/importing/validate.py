@@ -18,7 +18,14 @@ import pyarrow as pa
 
 from govdash.catalog import load_catalog
 from govdash.cn_numbers import NumberError, parse_number
-from govdash.contract import CODE_LENGTH, NON_NEGATIVE, QUALIFIERS, TABLES, VOCABULARY_COLUMNS
+from govdash.contract import (
+    CODE_LENGTH,
+    NON_NEGATIVE,
+    QUALIFIERS,
+    TABLES,
+    VOCABULARY_COLUMNS,
+    row_key,
+)
 from govdash.importing.readers import RawSheet
 from govdash.importing.spec import load_spec
 from govdash.problems import Problem
@@ -45,6 +52,7 @@ class SheetResult:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     preview: pd.DataFrame | None = None  # the first rows as typed, for the import page
+    qualifiers: pa.Table | None = None  # 余/近/约 typed beside counts, as value_qualifiers rows
 
 
 @dataclass(frozen=True)
@@ -281,6 +289,7 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
         checker.check_jumps(typed)
     if not result.errors:
         result.data = pa.Table.from_pandas(typed[list(spec.schema.names)], preserve_index=False)
+        result.qualifiers = checker.qualifier_rows(typed)
     return result
 
 
@@ -314,6 +323,26 @@ class _SheetChecker:
             self.result.warnings.append(problem(self.sheet, en, zh, row, column))
 
     _sink: list | None = None
+    _qualifier: str | None = None
+
+    @property
+    def qualified(self) -> dict[str, np.ndarray]:
+        """Per column, the qualifier typed in each row's cell (None where there was none)."""
+        if not hasattr(self, "_qualified"):
+            self._qualified: dict[str, np.ndarray] = {}
+        return self._qualified
+
+    def qualifier_rows(self, typed: pd.DataFrame) -> pa.Table | None:
+        if not self.qualified:
+            return None
+        keys = list(TABLES[self.table].unique)
+        rows = []
+        for column, per_row in self.qualified.items():
+            for position in np.flatnonzero(per_row != None):  # noqa: E711 - element-wise
+                key = row_key(list(typed.iloc[position][keys]))
+                rows.append((self.table, key, column, per_row[position]))
+        names = TABLES["value_qualifiers"].schema.names
+        return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows])
 
     def row_number(self, position: int) -> int:
         return self.sheet.first_row + position
@@ -354,14 +383,22 @@ class _SheetChecker:
         todo = range(len(uniques))
         if pa.types.is_integer(typ) or pa.types.is_floating(typ):
             todo = self._plain_numbers(name, typ, uniques, values, issues)
+        qualifiers: dict[int, str] = {}
         for i in todo:
-            self._sink = []
+            self._sink, self._qualifier = [], None
             try:
                 values[i] = self.cell(name, typ, uniques[i], None, None)
             finally:
                 sink, self._sink = self._sink, None
             if sink:
                 issues[i] = sink
+            if self._qualifier:
+                qualifiers[i] = self._qualifier
+        if qualifiers:
+            lookup = np.array([qualifiers.get(i) for i in range(len(uniques))], dtype=object)
+            per_row = np.full(len(codes), None, dtype=object)
+            per_row[codes >= 0] = lookup[codes[codes >= 0]]
+            self.qualified[name] = per_row
         for i, found in issues.items():
             hit = rows[codes == i]
             for kind, en, zh, column in found:
@@ -527,6 +564,7 @@ class _SheetChecker:
             self.error(f"{text!r} is not a whole number", f"“{text}”不是整数", row, name)
             return None
         if parsed.qualifier != "exact" and self.table != "reported_facts":
+            self._qualifier = parsed.qualifier
             self.warn(
                 f"{text!r} is stored as {value:g} ({parsed.qualifier.replace('_', ' ')})",
                 f"“{text}”按 {value:g} 记录（{QUALIFIER_ZH[parsed.qualifier]}）",
