@@ -415,3 +415,32 @@ def test_re_importing_a_row_without_the_qualifier_clears_it(root, tmp_path):
     assert first.snapshot.has_table("value_qualifiers")
     second = import_files([write_csv(tmp_path / "b.csv", HEADCOUNTS, [july(vol="262")])], root=root)
     assert second.ok and not second.snapshot.has_table("value_qualifiers")
+
+
+def test_an_official_division_table_renames_divisions_everywhere(root, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    official = write_csv(
+        tmp_path / "统计用区划代码.csv",
+        ["区划代码", "名称", "上级区划代码"],
+        [["420106003", "中华路街道", "420106"], ["420106003001", "新华社区", "420106003"]],
+    )
+    report = import_files([official], root=root, note="统计用区划代码")
+    assert report.ok, _texts(report)
+    divisions = pq.read_table(report.snapshot.table_path("divisions")).to_pandas().set_index("code")
+    assert divisions.loc["420106003", "name_zh"] == "中华路街道"
+    assert divisions.loc["420106003", "level"] == "street"  # kept from the division it replaces
+    assert divisions.loc["420106003001", "name_zh"] == "新华社区"
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.query_params["district"] = "420106"
+    at.run()
+    labels = " ".join(str(el.proto.spec) for el in at.get("plotly_chart"))
+    assert "中华路街道" in labels, "the ranking of 武昌区's streets uses the official name"
+    wrong = write_csv(
+        tmp_path / "错误区划.csv",
+        ["区划代码", "名称", "上级区划代码"],
+        [["420106003", "中华路街道", "420103"]],
+    )
+    report = import_files([wrong], root=root, dry_run=True)
+    assert any("上级区划" in t or "不能隶属于" in t for t in _texts(report)), _texts(report)

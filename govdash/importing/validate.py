@@ -256,6 +256,9 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
         return result
     spec = TABLES[sheet.table]
     frame = sheet.frame
+    if sheet.table == "divisions" and "code" in frame.columns:
+        frame = complete_divisions(frame, known.divisions)
+        sheet = RawSheet(sheet.file, sheet.sheet, sheet.table, frame, sheet.first_row)
     missing = [c for c in spec.required if c not in frame.columns]
     for column in missing:
         result.errors.append(
@@ -291,6 +294,50 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
         result.data = pa.Table.from_pandas(typed[list(spec.schema.names)], preserve_index=False)
         result.qualifiers = checker.qualifier_rows(typed)
     return result
+
+
+def complete_divisions(frame: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """An official division table often has only code, name and parent. Columns it leaves out
+    are taken from the division already known by that code; a new code's level follows from its
+    length, its English name defaults to the Chinese one and it is not a pilot site."""
+    by_code = previous.set_index("code") if len(previous) else None
+    out = frame.copy()
+    codes = out["code"].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    length_level = {9: "street", 12: "community"}
+
+    def known(column: str) -> pd.Series:
+        if by_code is None or column not in by_code.columns:
+            return pd.Series(None, index=out.index, dtype=object)
+        values = codes.map(by_code[column].to_dict())
+        return values.map(lambda v: None if v is None or pd.isna(v) else _as_text(v))
+
+    for column in ("level", "name_zh", "name_en", "parent_code", "population", "is_pilot",
+                   "pilot_start"):  # fmt: skip
+        if column in out.columns:
+            blank = out[column].isna() | (out[column].astype("string").str.strip() == "")
+            out.loc[blank, column] = known(column)[blank]
+        else:
+            out[column] = known(column)
+    level = out["level"].isna()
+    out.loc[level, "level"] = codes[level].str.len().map(length_level)
+    out["name_en"] = out["name_en"].where(out["name_en"].notna(), out["name_zh"])
+    out["is_pilot"] = out["is_pilot"].where(out["is_pilot"].notna(), "否")
+    return out[
+        [c for c in TABLES["divisions"].schema.names]
+        + [c for c in frame.columns if c not in TABLES["divisions"].schema.names]
+    ]
+
+
+def _as_text(value) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if hasattr(value, "date") and callable(value.date):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 class _SheetChecker:
