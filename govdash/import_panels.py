@@ -56,8 +56,9 @@ def unlocked(ctx: ui.Context) -> bool:
         return False
     if st.session_state.get(UNLOCKED):
         return True
-    typed = st.text_input(t("import.token", lang), type="password", key="import-token")
-    if st.button(t("import.unlock", lang), key="import-unlock") or typed:
+    box = st.columns([1, 2])[0]
+    typed = box.text_input(t("import.token", lang), type="password", key="import-token")
+    if box.button(t("import.unlock", lang), key="import-unlock") or typed:
         # Constant-time comparison: the time taken says nothing about how much of it was right.
         if hmac.compare_digest(typed.encode("utf-8"), token.encode("utf-8")):
             st.session_state[UNLOCKED] = True
