@@ -38,7 +38,7 @@ def unlocked(ctx: ui.Context) -> bool:
     lang = ctx.lang
     secrets = _secrets()
     if "auth" in secrets:
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):  # a mapping; absent until a login
             st.info(t("import.login_needed", lang), icon=":material/lock:")
             st.button(t("import.login", lang), on_click=st.login)
             return False

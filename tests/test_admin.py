@@ -137,3 +137,23 @@ def test_import_page_unlocks_only_with_the_right_token(snapshot, monkeypatch):
     unlock("s3cret-token")
     assert not at.exception
     assert at.get("file_uploader"), "unlocked: the upload is offered"
+
+
+def test_with_oidc_configured_the_page_asks_for_login_and_offers_no_upload(snapshot, monkeypatch):
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    monkeypatch.setenv("GOVDASH_ADMIN_TOKEN", "ignored-when-oidc-is-configured")
+    at = AppTest.from_file(DASHBOARD, default_timeout=180)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-secret",
+        "client_id": "govdash",
+        "client_secret": "x",
+        "server_metadata_url": "https://idp.invalid/.well-known/openid-configuration",
+    }
+    at.secrets["govdash"] = {"admins": ["official@example.org"]}
+    at.run()
+    at.switch_page("pages/import.py").run()
+    assert not at.exception
+    assert any("请先登录" in i.value for i in at.info)
+    assert any(b.label == "登录" for b in at.button)
+    assert not at.get("file_uploader") and not at.text_input
