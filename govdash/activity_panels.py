@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from govdash import charts, explore, fmt, ui
-from govdash.analysis import Selection, Window, month_end
+from govdash.analysis import Window, month_end
 from govdash.i18n import month_label, t
 from govdash.panels import colours, names, queries_for, ranking_selection, trend_window
 from govdash.vocab import label, load_vocabulary
@@ -155,7 +155,6 @@ def before_after_panel(ctx: ui.Context) -> None:
         t("activities.before_after", lang),
         t("unit.hours", lang),
         t("activities.before_after_period", lang, end=month_label(window.flow_end, lang)),
-        scope=ui.scope_label(ctx) if isinstance(sel, Selection) else None,
     )
     fig = charts.dumbbell_figure(
         data, title, t("phase.baseline", lang), t("phase.pilot", lang), t("unit.hours", lang)

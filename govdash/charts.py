@@ -112,38 +112,6 @@ def highlight(fig: go.Figure, start, end, label: str = "") -> go.Figure:
     return fig
 
 
-def multi_trend_figure(
-    long: pd.DataFrame,
-    title: str,
-    colours: dict[str, str],
-    names: dict[str, str],
-    y_label: str,
-    *,
-    height: int = 380,
-    y_format: str = ",d",
-) -> go.Figure:
-    """One line per division (columns month, division_code, value), each in its district colour."""
-    fig = go.Figure()
-    for code, part in long.groupby("division_code", sort=True):
-        fig.add_trace(
-            go.Scatter(
-                x=pd.to_datetime(part["month"]),
-                y=part["value"],
-                name=esc(names.get(code, code)),
-                mode="lines+markers",
-                marker={"size": 4},
-                line={"color": colours.get(code, PALETTE[0]), "width": 2},
-                customdata=[code] * len(part),
-                hovertemplate="%{fullData.name} %{x|%Y-%m}: %{y:,.1f}<extra></extra>",
-            )
-        )
-    fig.update_xaxes(tickformat="%Y-%m")
-    fig.update_yaxes(title_text=y_label, rangemode="tozero", tickformat=y_format)
-    _layout(fig, title, height)
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15})
-    return fig
-
-
 def small_multiples_figure(
     long: pd.DataFrame,
     title: str,
@@ -322,4 +290,25 @@ def dumbbell_figure(
     fig.update_yaxes(type="category", automargin=True, autorange="reversed")
     _layout(fig, title, max(320, 30 * len(data) + 120))
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.12})
+    return fig
+
+
+def share_heatmap_figure(
+    frame: pd.DataFrame, title: str, x_labels: list[str], y_labels: list[str]
+) -> go.Figure:
+    """A percentage matrix (rows by columns, 0–100) such as reporting completeness."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=frame.to_numpy(),
+            x=x_labels,
+            y=[esc(y) for y in y_labels],
+            colorscale="Blues",
+            zmin=0,
+            zmax=100,
+            colorbar={"title": "%"},
+            hovertemplate="%{y} %{x}: %{z:.0f}%<extra></extra>",
+        )
+    )
+    _layout(fig, title, 60 + 28 * len(frame))
+    fig.update_yaxes(autorange="reversed")
     return fig

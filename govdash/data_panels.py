@@ -122,9 +122,8 @@ def dictionary_panel(ctx: ui.Context) -> None:
 
 def completeness_panel(ctx: ui.Context) -> None:
     """Which districts' communities reported each month: a missing report is never a zero."""
-    import plotly.graph_objects as go
-
-    from govdash.charts import _layout
+    from govdash.charts import share_heatmap_figure
+    from govdash.divisions import city_code
     from govdash.i18n import month_label
 
     lang = ctx.lang
@@ -133,31 +132,20 @@ def completeness_panel(ctx: ui.Context) -> None:
     start = months[max(0, len(months) - 12)]
     frame = ui.fetch(ctx, "completeness", start, months[-1])
     frame["share"] = 100 * frame["reported"] / frame["communities"]
-    names = dict(zip(ctx.divisions["code"], ctx.divisions[f"name_{lang}"], strict=True))
     pivot = frame.pivot(index="district_code", columns="month", values="share")
-    fig = go.Figure(
-        go.Heatmap(
-            z=pivot.to_numpy(),
-            x=[month_label(m, lang) for m in pivot.columns],
-            y=[names.get(c, c) for c in pivot.index],
-            colorscale="Blues",
-            zmin=0,
-            zmax=100,
-            colorbar={"title": "%"},
-            hovertemplate="%{y} %{x}: %{z:.0f}%<extra></extra>",
-        )
-    )
     title = ui.chart_title(
         ctx,
         t("completeness.what", lang),
         t("unit.share", lang),
         t("period.range", lang, start=month_label(start, lang), end=month_label(months[-1], lang)),
-        scope=ctx.name(
-            ctx.options.divisions.loc[ctx.options.divisions["level"] == "city", "code"].iloc[0]
-        ),
+        scope=ctx.name(city_code(ctx.divisions)),
     )
-    _layout(fig, title, 60 + 28 * len(pivot))
-    fig.update_yaxes(autorange="reversed")
+    fig = share_heatmap_figure(
+        pivot,
+        title,
+        [month_label(m, lang) for m in pivot.columns],
+        [ctx.name(c) for c in pivot.index],
+    )
     ui.chart(ctx, fig, frame, key="completeness", queries=["completeness"])
     latest = frame[frame["month"] == months[-1]]
     missing = int(latest["missing"].sum())

@@ -272,10 +272,12 @@ def pilot_highlights(ctx: ui.Context) -> None:
     if pilots.empty:
         ui.empty(ctx, "highlights.none")
         return
+    # One query for the whole scope (programmes below it), then split by owner.
+    root = sel.codes[0] if sel.single else city_code(ctx.divisions)
+    progs = ui.fetch(ctx, "programmes_for", root)
     branded, plain = [], []
     for code in pilots["code"]:
-        progs = ui.fetch(ctx, "programmes_for", code)
-        own = progs[progs["relation"] == "own"]
+        own = progs[progs["owner_code"] == code]
         (branded if len(own) else plain).append((code, own))
     st.caption(t("highlights.count", lang, n=len(pilots), branded=len(branded)))
     if branded:

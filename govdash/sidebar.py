@@ -10,7 +10,6 @@ before the widgets are drawn on the next run.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import streamlit as st
 
@@ -152,26 +151,10 @@ def render(
         placeholder=t("filter.all_districts", lang),
     )
     streets = options.children(districts[0], "street") if len(districts) == 1 else []
-    side.selectbox(
-        t("filter.street", lang),
-        options=[None, *streets],
-        format_func=lambda c: t("filter.all", lang) if c is None else name_of(c),
-        key=W["street"],
-        disabled=not streets,
-        placeholder=t("filter.all", lang),
-        help=None if streets else t("filter.street_help", lang),
-    )
+    _child_picker(side, "street", streets, lang, name_of)
     street = st.session_state[W["street"]]
     communities = options.children(street, "community") if street else []
-    side.selectbox(
-        t("filter.community", lang),
-        options=[None, *communities],
-        format_func=lambda c: t("filter.all", lang) if c is None else name_of(c),
-        key=W["community"],
-        disabled=not communities,
-        placeholder=t("filter.all", lang),
-        help=None if communities else t("filter.community_help", lang),
-    )
+    _child_picker(side, "community", communities, lang, name_of)
     for key, vocab, text in (
         ("categories", "categories", "filter.categories"),
         ("target_groups", "target_groups", "filter.target_groups"),
@@ -193,6 +176,19 @@ def render(
     view = current(options)
     _sync_url(view, options)
     return view, st.session_state.get(NOTICE, [])
+
+
+def _child_picker(side, level: str, codes: list[str], lang: str, name_of) -> None:
+    """The street or community picker: "all" first, disabled until the level above is chosen."""
+    side.selectbox(
+        t(f"filter.{level}", lang),
+        options=[None, *codes],
+        format_func=lambda c: t("filter.all", lang) if c is None else name_of(c),
+        key=W[level],
+        disabled=not codes,
+        placeholder=t("filter.all", lang),
+        help=None if codes else t(f"filter.{level}_help", lang),
+    )
 
 
 def current(options: Options) -> View:
@@ -237,7 +233,3 @@ def _sync_url(view: View, options: Options) -> None:
 
 def clear_notice() -> None:
     st.session_state[NOTICE] = []
-
-
-def with_period(view: View, start: dt.date, end: dt.date) -> View:
-    return replace(view, start=start, end=end)

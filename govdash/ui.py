@@ -241,15 +241,9 @@ def scope_label(ctx: Context) -> str:
 
 def period_label(ctx: Context, flow: bool) -> str:
     """The months a figure covers, as the window reads them for stocks or flows."""
-    w = ctx.window
     if flow:
-        a, b = w.flow_start, w.flow_end
-        if a == b:
-            return month_label(a, ctx.lang)
-        return t(
-            "period.range", ctx.lang, start=month_label(a, ctx.lang), end=month_label(b, ctx.lang)
-        )
-    return t("period.stock", ctx.lang, month=month_label(w.end, ctx.lang))
+        return period_label_for(ctx.window, True, ctx.lang)
+    return t("period.stock", ctx.lang, month=month_label(ctx.window.end, ctx.lang))
 
 
 def chart_title(ctx: Context, what: str, unit: str, period: str, scope: str | None = None) -> str:

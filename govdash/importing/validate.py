@@ -348,6 +348,11 @@ class _SheetChecker:
         self.table = sheet.table
         self.index = DivisionIndex(known.divisions)
         self.columns = {c.name: c for c in load_spec()[self.table].columns}
+        # While one distinct value is checked, problems collect here and get rows attached later.
+        self._sink: list | None = None
+        self._qualifier: str | None = None  # the qualifier the last number was typed with
+        self.qualified: dict[str, np.ndarray] = {}  # per column: each row's typed qualifier
+        self.qualifiers: dict[int, str] = {}  # reported facts: qualifier typed in the value, by row
 
     def error(self, en: str, zh: str, row: int | None = None, column: str | None = None) -> None:
         if self._sink is not None:  # checking a distinct value: rows are attached by the caller
@@ -368,16 +373,6 @@ class _SheetChecker:
             self._sink.append(("warning", en, zh, column))
         elif len(self.result.warnings) < MAX_LISTED:
             self.result.warnings.append(problem(self.sheet, en, zh, row, column))
-
-    _sink: list | None = None
-    _qualifier: str | None = None
-
-    @property
-    def qualified(self) -> dict[str, np.ndarray]:
-        """Per column, the qualifier typed in each row's cell (None where there was none)."""
-        if not hasattr(self, "_qualified"):
-            self._qualified: dict[str, np.ndarray] = {}
-        return self._qualified
 
     def qualifier_rows(self, typed: pd.DataFrame) -> pa.Table | None:
         if not self.qualified:
@@ -621,12 +616,6 @@ class _SheetChecker:
         if self.table == "reported_facts" and name == "value":
             self.qualifiers[row] = parsed.qualifier
         return int(value) if pa.types.is_integer(typ) else float(value)
-
-    @property
-    def qualifiers(self) -> dict[int, str]:
-        if not hasattr(self, "_qualifiers"):
-            self._qualifiers: dict[int, str] = {}
-        return self._qualifiers
 
     # ------------------------------------------------------------------ whole-sheet checks
     def check_unique(self, typed: pd.DataFrame) -> None:
