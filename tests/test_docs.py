@@ -96,3 +96,31 @@ def test_qualifiers_kinds_and_keys_are_documented(doc: str) -> None:
 
 def test_schema_version_is_stated(doc: str) -> None:
     assert f"**schema version {SCHEMA_VERSION}**" in doc
+
+
+README = DOC.parent.parent / "README.md"
+CI_SCRIPT = DOC.parent.parent / ".ci" / "run"
+
+
+def quick_start_commands() -> list[str]:
+    """The fenced bash commands of README's quick start, in order."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", section, re.S)]
+
+
+def test_the_quick_start_is_two_commands_in_a_project_environment():
+    run, test = quick_start_commands()
+    assert run.endswith("streamlit run dashboard.py") and test.endswith("-m pytest")
+    for command in (run, test):
+        assert "\n" not in command, "one command each"
+        # PEP 668: nothing is installed into the system interpreter, only into .venv.
+        assert command.startswith("python3 -m venv .venv && .venv/bin/pip install -e ")
+        assert "python3 -m pip" not in command and "sudo" not in command
+
+
+def test_ci_runs_the_readme_test_command_verbatim_in_a_fresh_environment():
+    _, test = quick_start_commands()
+    lines = [line.strip() for line in CI_SCRIPT.read_text(encoding="utf-8").splitlines()]
+    assert test in lines, f".ci/run must run {test!r} as written in README.md"
+    assert lines.index("rm -rf .venv .venv-lowest") < lines.index(test), "a fresh venv every run"

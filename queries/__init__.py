@@ -1,0 +1,1 @@
+"""The SQL of govdash, one query per .sql file, shipped as package data (govdash.queries)."""
