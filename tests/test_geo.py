@@ -307,12 +307,28 @@ def map_frame() -> pd.DataFrame:
     )
 
 
+def strings(value) -> list[str]:
+    """Every string a figure hands to plotly.js (its data and layout, before serialisation)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in strings(v)]
+    if hasattr(value, "tolist"):
+        return strings(value.tolist())
+    return []
+
+
 def test_tile_map_escapes_names_keeps_codes_and_greys_missing_values():
     positions = tile_positions(["420102", "420103"])
     fig = tile_map_figure(map_frame(), positions, "标题", "数量（支）")
-    dumped = fig.to_json()
-    assert "&lt;img" in dumped and "<img" not in dumped
-    assert "&lt;b&gt;30" in dumped and "江汉区 &amp; Co" in dumped
+    texts = strings(fig.to_plotly_json())
+    assert any("&lt;img" in s for s in texts), "the hostile name is shown, escaped"
+    assert not any("<img" in s or "<b>30" in s for s in texts), (
+        "no data text reaches the page as HTML"
+    )
+    assert any("&lt;b&gt;30" in s for s in texts) and any("江汉区 &amp; Co" in s for s in texts)
     codes = [c for trace in fig.data for c in trace.customdata]
     assert sorted(codes) == ["420102", "420103", "420104"]
     grey = next(t for t in fig.data if list(t.customdata) == ["420103"])
@@ -344,8 +360,8 @@ def test_choropleth_uses_clockwise_features_and_division_codes(features, divisio
         exteriors, holes = rings(f["geometry"])
         assert all(signed_area(r) < 0 for r in exteriors)
         assert all(signed_area(r) > 0 for r in holes)
-    dumped = fig.to_json()
-    assert "&lt;img" in dumped and "<img" not in dumped
+    texts = strings(fig.to_plotly_json())
+    assert any("&lt;img" in s for s in texts) and not any("<img" in s for s in texts)
     assert fig.layout.geo.fitbounds == "locations"
     assert TOPOJSON_CONFIG == {"topojsonURL": "/app/static/"}
 

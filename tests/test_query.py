@@ -41,9 +41,18 @@ def test_runs_are_recorded_with_name_parameters_and_time(con, snapshot):
     assert record.rows > 1000
 
 
+def _all_but(query, left_out: str) -> dict:
+    """Every value parameter of a query but one, with a placeholder value (never run)."""
+    assert left_out in query.value_params
+    return {p: None for p in query.value_params if p != left_out}
+
+
 def test_unknown_or_missing_parameters_are_refused(con, snapshot):
     with pytest.raises(TypeError, match="unknown parameters"):
         run_query(con, "divisions", snapshot, extra=1)
+    with pytest.raises(TypeError, match=r"missing \['categories'\]") as missing:
+        run_query(con, "top_teams", snapshot, **_all_but(load_query("top_teams"), "categories"))
+    assert "unknown parameters []" in str(missing.value)
     with pytest.raises(ValueError, match="invalid query name"):
         load_query("../secrets")
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from govdash.contract import TABLES
 from govdash.facts import FACTS_FILE, bounds, load_facts_csv
-from govdash.reconcile import reconcile
+from govdash.reconcile import mismatches, reconcile
+from govdash.snapshot import write_snapshot
 
 
 def test_every_reported_fact_matches_the_demo(con, snapshot):
@@ -17,11 +25,31 @@ def test_every_reported_fact_matches_the_demo(con, snapshot):
     ].to_string()
 
 
-def test_a_wrong_fact_is_reported_as_mismatch(con, snapshot):
-    result = reconcile(con, snapshot).set_index("fact_id")
-    teams = result.loc["F08", "value_computed"]
-    assert 530 <= teams < 540
-    assert not bounds(teams + 20, "more_than").contains(teams)  # 550余 would not match this data
+def test_a_wrong_fact_is_reported_as_mismatch(con, snapshot, tmp_path):
+    """A snapshot whose facts are wrong: the figure is outside the bounds, or cannot be checked."""
+    tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
+    facts = tables["reported_facts"].to_pandas()
+    facts.loc[facts["fact_id"] == "F08", "value"] = 550.0  # "550余支": the data has 530-odd
+    facts.loc[facts["fact_id"] == "F19", "filters"] = "category=employment"  # not an outcome filter
+    tables["reported_facts"] = pa.Table.from_pandas(facts, preserve_index=False).cast(
+        tables["reported_facts"].schema
+    )
+    wrong = write_snapshot(tables, as_of=snapshot.as_of, provenance="demo", root=tmp_path)
+    result = reconcile(con, wrong).set_index("fact_id")
+    assert result.loc["F08", "status"] == "mismatch"
+    assert 530 <= result.loc["F08", "value_computed"] < 540
+    assert result.loc["F08", "bounds"] == bounds(550, "more_than").describe()
+    assert result.loc["F19", "status"] == "error"
+    assert "does not apply to flexible_employment" in result.loc["F19", "message"]
+    assert (result.drop(index=["F08", "F19"])["status"] == "match").all()
+    assert len(mismatches(result.reset_index())) == 2
+    cli = subprocess.run(
+        [sys.executable, "-m", "govdash", "--data-dir", str(tmp_path), "reconcile"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert cli.returncode == 1, "a failed reconciliation fails the command"
+    assert "18 of 20 facts match" in cli.stdout
+    assert re.search(r"F08\s+mismatch", cli.stdout) and re.search(r"F19\s+error", cli.stdout)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ exercises the same paths as a hand-filled template.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -75,15 +75,19 @@ def _requalify(table: str, frame: pd.DataFrame, qualifiers: pd.DataFrame) -> Non
 
 
 def export_snapshot(
-    snapshot: Snapshot, out_dir: Path, progress: Callable[[float, str], None] | None = None
+    snapshot: Snapshot,
+    out_dir: Path,
+    progress: Callable[[float, str], None] | None = None,
+    tables: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write the snapshot's tables; returns the files written (one .xlsx and some .csv)."""
+    """Write the snapshot's tables (or only `tables`); returns the files written (the .xlsx, if any
+    table is small enough for it, first, then the .csv files). Re-importing a part of an export changes nothing, as its rows are the same rows."""
     out_dir.mkdir(parents=True, exist_ok=True)
     spec = load_spec()
     book = openpyxl.Workbook()
     book.remove(book.active)
     written: list[Path] = []
-    names = [n for n in TABLES if n not in OPTIONAL_TABLES]
+    names = [n for n in TABLES if n not in OPTIONAL_TABLES and (tables is None or n in tables)]
     qualifiers = (
         pq.read_table(snapshot.table_path("value_qualifiers")).to_pandas()
         if snapshot.has_table("value_qualifiers")
@@ -116,9 +120,10 @@ def export_snapshot(
             cell.font = Font(italic=True, color="888888")
         for row in frame[machine].itertuples(index=False, name=None):
             ws.append(list(row))
-    path = out_dir / f"{snapshot.id}.xlsx"
-    book.save(path)
-    written.insert(0, path)
+    if book.sheetnames:  # every table asked for may have gone to CSV
+        path = out_dir / f"{snapshot.id}.xlsx"
+        book.save(path)
+        written.insert(0, path)
     if progress:
         progress(1.0, "done")
     return written
