@@ -1,12 +1,16 @@
-"""Entry point: `streamlit run dashboard.py`. Page setup, language, shared filters and navigation."""
+"""Entry point: `streamlit run dashboard.py`. Page setup, language, shared filters and navigation.
+
+Everything after the page config runs inside the page guard, so an unexpected error on any page
+shows a short message with an error id instead of a traceback.
+"""
 
 import streamlit as st
 
 from govdash import ui
 from govdash.i18n import t
+from govdash.page_guard import run_guarded
 
 st.set_page_config(page_title="govdash", page_icon="📊", layout="wide")
-lang = ui.language()
 PAGES = [
     ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
     ("pages/districts.py", "page.districts", ":material/compare_arrows:", "districts"),
@@ -16,12 +20,19 @@ PAGES = [
     ("pages/data.py", "page.data", ":material/description:", "data"),
     ("pages/import.py", "page.import", ":material/upload_file:", "import"),
 ]
-page = st.navigation(
-    [
-        st.Page(path, title=t(key, lang), icon=icon, url_path=url, default=(url == "overview"))
-        for path, key, icon, url in PAGES
-    ]
-)
-st.sidebar.caption(t("app.title", lang))
-ui.setup(lang)
-page.run()
+
+
+def main() -> None:
+    lang = ui.language()
+    page = st.navigation(
+        [
+            st.Page(path, title=t(key, lang), icon=icon, url_path=url, default=(url == "overview"))
+            for path, key, icon, url in PAGES
+        ]
+    )
+    st.sidebar.caption(t("app.title", lang))
+    ui.setup(lang)
+    page.run()
+
+
+run_guarded(main, ui.current_language)

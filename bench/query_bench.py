@@ -42,7 +42,7 @@ def main() -> None:
     print(
         f"demo build: {time.perf_counter() - t0:.2f} s, {snap.row_counts['activities']:,} activities"
     )
-    con = connect()
+    con = connect(root)
     start, end = dt.date(2025, 6, 1), dt.date(2025, 6, 30)
     common = {"code_len": 6, "scope_prefix": ""}
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from govdash import charts, explore, fmt, ui
 from govdash.analysis import Window, month_end
+from govdash.exports import csv_bytes
 from govdash.i18n import month_label, t
 from govdash.panels import colours, names, queries_for, ranking_selection, trend_window
 from govdash.vocab import label, load_vocabulary
@@ -234,7 +235,7 @@ def download(ctx: ui.Context, total: int, start, end) -> None:
         rows = ui.fetch(
             ctx, "events", ctx.selection, start, end, ctx.filters, page=0, page_size=total
         )
-        return rows.to_csv(index=False).encode("utf-8-sig")
+        return csv_bytes(rows, ui.download_preamble(ctx))
 
     st.download_button(
         t("activities.download", lang, n=fmt.number(total, lang, compact=False)),

@@ -72,7 +72,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     from govdash.reconcile import reconcile
 
     snap = _snapshot(args)
-    result = reconcile(connect(), snap)
+    result = reconcile(connect(args.data_dir), snap)
     print(f"snapshot {snap.id} ({snap.provenance})")
     for r in result.itertuples():
         value = "—" if r.value_computed is None else f"{r.value_computed:,.2f}"
@@ -91,7 +91,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from govdash.snapshot import latest_good
 
     snap, _ = latest_good(args.data_dir) if args.data_dir.exists() else (None, [])
-    divisions = run_query(connect(), "divisions", snap) if snap else None
+    divisions = run_query(connect(args.data_dir), "divisions", snap) if snap else None
     path = write_template(args.out, divisions)
     print(f"template written to {path}")
     return 0
@@ -172,7 +172,7 @@ def cmd_completeness(args: argparse.Namespace) -> int:
     snap = _snapshot(args)
     month = dt.datetime.strptime(args.month, "%Y-%m").date() if args.month else snap.as_of
     month = month.replace(day=1)
-    frame = completeness(connect(), snap, month, month)
+    frame = completeness(connect(args.data_dir), snap, month, month)
     for r in frame.itertuples():
         print(
             f"  {r.month:%Y-%m} {r.district_code}  {r.reported:>5,d} of {r.communities:>5,d} "
@@ -182,6 +182,7 @@ def cmd_completeness(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
+    from govdash.problems import SnapshotError
     from govdash.snapshot import scan_snapshots, verify_snapshot
 
     if args.action == "diff":
@@ -195,7 +196,11 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
             print(f"{s.id}  as_of={s.manifest['as_of']}  {s.provenance:8s}  {rows:>10,d} rows")
     else:
         for s in good:
-            verify_snapshot(s.path, force=True)
+            try:
+                verify_snapshot(s.path, force=True)
+            except SnapshotError as exc:  # changed since the scan above
+                problems.extend(exc.problems)
+                continue
             print(f"ok       {s.id}")
     for p in problems:
         print(f"invalid  {p.text('en')}")
@@ -217,7 +222,7 @@ def _diff(args: argparse.Namespace) -> int:
             f"  {d.table:15s} {d.rows_a:>10,d} -> {d.rows_b:>10,d}  +{d.added:,} -{d.removed:,} "
             f"~{d.changed:,}"
         )
-    changes = metric_diff(connect(), a, b)
+    changes = metric_diff(connect(args.data_dir), a, b)
     first, end = changes.attrs["window"]
     print(f"metrics by district that differ ({first:%Y-%m} to {end:%Y-%m}): {len(changes)}")
     for r in changes.head(args.limit).itertuples():

@@ -59,6 +59,16 @@ def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
 
 S, I32, I64, F64, D, B = pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.date32(), pa.bool_()
 
+# The largest whole number an integer column stores. int64 stops at 2**53: numbers pass through a
+# float on the way in, and above 2**53 a float no longer holds every integer exactly.
+INTEGER_LIMITS = {I32: 2**31 - 1, I64: 2**53}
+
+
+def integer_limit(typ: pa.DataType) -> int | None:
+    """The magnitude an integer column can hold, or None for other types."""
+    return INTEGER_LIMITS.get(typ)
+
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (

@@ -3,7 +3,6 @@ languages, and downloads of the underlying tables."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +12,7 @@ import streamlit as st
 from govdash import fmt, ui
 from govdash.catalog import load_catalog
 from govdash.contract import SCHEMA_VERSION, TABLES
+from govdash.exports import csv_bytes, xlsx_bytes
 from govdash.i18n import date_label, t
 from govdash.vocab import label
 
@@ -47,14 +47,12 @@ def _table(snapshot, name: str) -> pd.DataFrame:
     return pq.read_table(snapshot.table_path(name)).to_pandas()
 
 
-def _xlsx(snapshot, name: str) -> bytes:
-    buffer = io.BytesIO()
-    _table(snapshot, name).to_excel(buffer, index=False, sheet_name=name[:31])
-    return buffer.getvalue()
+def _xlsx(snapshot, name: str, about: list[str] | tuple[str, ...] = ()) -> bytes:
+    return xlsx_bytes({name: _table(snapshot, name)}, about=about)
 
 
-def _csv(snapshot, name: str) -> bytes:
-    return _table(snapshot, name).to_csv(index=False).encode("utf-8-sig")
+def _csv(snapshot, name: str, preamble: list[str] | tuple[str, ...] = ()) -> bytes:
+    return csv_bytes(_table(snapshot, name), preamble)
 
 
 def tables_panel(ctx: ui.Context) -> None:
@@ -74,7 +72,7 @@ def tables_panel(ctx: ui.Context) -> None:
         )
         b.download_button(
             "CSV",
-            data=lambda n=name: _csv(snap, n),
+            data=lambda n=name: _csv(snap, n, ui.download_preamble(ctx)),
             file_name=f"{name}-{snap.id}.csv",
             mime="text/csv",
             key=f"dl-csv-{name}",
@@ -83,7 +81,7 @@ def tables_panel(ctx: ui.Context) -> None:
         if rows <= XLSX_LIMIT:
             c.download_button(
                 "XLSX",
-                data=lambda n=name: _xlsx(snap, n),
+                data=lambda n=name: _xlsx(snap, n, ui.download_preamble(ctx)),
                 file_name=f"{name}-{snap.id}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"dl-xlsx-{name}",
@@ -113,7 +111,7 @@ def dictionary_panel(ctx: ui.Context) -> None:
     st.caption(t("data.kinds_note", lang))
     st.download_button(
         t("download.csv", lang),
-        data=table.to_csv(index=False).encode("utf-8-sig"),
+        data=csv_bytes(table),
         file_name="metric-dictionary.csv",
         mime="text/csv",
         key="dl-dictionary",

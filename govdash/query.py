@@ -6,8 +6,11 @@ ever assembled in Python. Each run is recorded (name, parameters, rows, millisec
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
+import shutil
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from govdash.contract import TABLES
-from govdash.paths import QUERIES_DIR
+from govdash.paths import QUERIES_DIR, default_snapshots_dir
 from govdash.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -106,8 +109,22 @@ def run_query(
     return frame
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB; snapshots are read in place through read_parquet."""
+def connect(*readable: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that can read files only under `readable` (the snapshot folders).
+
+    Every value is bound, so no SQL can be injected; the sandbox is the second wall: external
+    access is off, the allowed directories are fixed and the configuration is locked, so even a
+    query that tried read_csv('/etc/passwd'), COPY ... TO, ATTACH or INSTALL would be refused.
+    Without arguments the connection reads under the default snapshot folder.
+    """
+    roots = [Path(p) for p in readable] or [default_snapshots_dir()]
+    spill = Path(tempfile.mkdtemp(prefix="govdash-duckdb-"))  # private spill space, removed at exit
+    atexit.register(shutil.rmtree, spill, True)
     con = duckdb.connect(":memory:")
     con.execute("set threads to 2")
+    con.execute("set temp_directory = $dir", {"dir": str(spill)})
+    allowed = [str(p.resolve()) + "/" for p in roots] + [str(p) + "/" for p in roots]
+    con.execute("set allowed_directories = $dirs", {"dirs": [*dict.fromkeys(allowed), f"{spill}/"]})
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
     return con

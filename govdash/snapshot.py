@@ -238,18 +238,30 @@ _VERIFIED: dict[tuple, dict] = {}
 
 
 def _fingerprint(folder: Path) -> tuple:
-    """Size and mtime of every file: any change to any file forces a full re-verification."""
+    """Inode, size, mtime and ctime of every file: any change to any file forces a full
+    re-verification. ctime is set by the kernel on every write and cannot be set back (touch or
+    os.utime can restore an mtime, not a ctime), so an edit that keeps size and mtime is seen."""
     return (str(folder.resolve()),) + tuple(
-        (p.name, st.st_size, st.st_mtime_ns) for p in sorted(folder.iterdir()) if (st := p.stat())
+        (p.name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        for p in sorted(folder.iterdir())
+        if (st := p.stat())
     )
 
 
 def verify_snapshot(folder: Path, *, force: bool = False) -> dict:
     """Check the manifest, every file's checksum and every file's Parquet schema against the contract.
 
-    Verified folders are remembered by the size and mtime of every file, so the app does not re-hash
-    on every rerun but still notices a file that changed.
+    Verified folders are remembered by the inode, size, mtime and ctime of every file, so the app
+    does not re-hash on every rerun but still notices a file that changed. A folder that cannot be
+    read is a SnapshotError like any other damage, never an OSError.
     """
+    try:
+        return _verify(folder, force)
+    except OSError as exc:
+        raise SnapshotError(_unreadable(folder, exc, "snapshot folder", "快照文件夹")) from None
+
+
+def _verify(folder: Path, force: bool) -> dict:
     manifest = _read_manifest(folder)
     key = _fingerprint(folder)
     if not force and key in _VERIFIED:
@@ -275,6 +287,15 @@ def verify_snapshot(folder: Path, *, force: bool = False) -> dict:
                     path,
                     "file listed in the manifest is missing",
                     "manifest 中列出的文件不存在",
+                )
+            )
+        if path.is_symlink() or not path.is_file():  # a pipe or device would never finish hashing
+            raise SnapshotError(
+                _problem(
+                    "not_a_file",
+                    path,
+                    "not a regular file (a link, pipe or device)",
+                    "不是普通文件（链接、管道或设备）",
                 )
             )
         if _sha256(path) != entry["sha256"]:
@@ -328,17 +349,38 @@ def check_root(root: Path) -> None:
 def candidate_folders(root: Path) -> list[Path]:
     """Visible snapshot folders (hidden temporary folders excluded), newest name last."""
     check_root(root)
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    try:
+        entries = list(root.iterdir())
+    except OSError as exc:
+        raise SnapshotError(_unreadable(root, exc, "data folder", "数据文件夹")) from None
+    return sorted(p for p in entries if not p.name.startswith(".") and _is_dir(p))
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # an entry that cannot even be looked at is not a snapshot
+        return False
+
+
+def _unreadable(path: Path, exc: OSError, what_en: str, what_zh: str) -> Problem:
+    return _problem(
+        "unreadable",
+        path,
+        f"{what_en} cannot be read ({exc.strerror or type(exc).__name__}); it was skipped",
+        f"{what_zh}无法读取（{exc.strerror or type(exc).__name__}），已跳过",
+    )
 
 
 def scan_snapshots(root: Path | None = None) -> tuple[list[Snapshot], list[Problem]]:
-    """All good snapshots, newest first, and the problems of the bad ones."""
+    """All good snapshots, newest first, and the problems of the bad ones. One unreadable or
+    damaged folder is skipped with its problem; it never hides the others."""
     root = Path(root) if root else default_snapshots_dir()
     good, problems = [], []
     for folder in candidate_folders(root):
         try:
             good.append(Snapshot(folder.name, folder, verify_snapshot(folder)))
-        except SnapshotError as exc:
+        except SnapshotError as exc:  # unreadable folders included (see verify_snapshot)
             problems.extend(exc.problems)
     good.sort(
         key=lambda s: (s.manifest["as_of"], s.manifest.get("created_at", ""), s.id), reverse=True

@@ -18,6 +18,7 @@ from govdash.analysis import Selection, Window
 from govdash.catalog import load_catalog
 from govdash.divisions import city_code
 from govdash.divisions import name as division_name
+from govdash.exports import csv_bytes
 from govdash.i18n import DEFAULT_LANG, LANGS, date_label, month_label, t
 from govdash.metrics import Filters
 from govdash.paths import default_snapshots_dir
@@ -87,10 +88,21 @@ def language() -> str:
     return choice if choice in LANGS else DEFAULT_LANG
 
 
-@st.cache_resource
+def current_language() -> str:
+    """The language chosen in this session, for messages shown when the page itself failed."""
+    choice = st.session_state.get(LANG_KEY)
+    return choice if choice in LANGS else DEFAULT_LANG
+
+
+@st.cache_resource(max_entries=4)
+def _connection(root: str):
+    return connect(Path(root))
+
+
 def connection():
-    """One in-memory DuckDB per server process; every query runs on its own cursor."""
-    return connect()
+    """One in-memory DuckDB per snapshot folder and server process, sandboxed to that folder;
+    every query runs on its own cursor."""
+    return _connection(str(default_snapshots_dir()))
 
 
 def _build_demo_with_progress(root: Path, lang: str) -> Snapshot:
@@ -205,6 +217,14 @@ def context() -> Context:
 def demo_banner(ctx: Context) -> None:
     if ctx.snapshot.is_demo:
         st.warning(t("banner.demo", ctx.lang), icon=":material/warning:")
+
+
+def download_preamble(ctx: Context) -> list[str]:
+    """The lines every downloaded file starts with: its snapshot and, for demo data, the label."""
+    lines = [snapshot_caption(ctx)]
+    if ctx.snapshot.is_demo:
+        lines.append(t("banner.demo", ctx.lang))
+    return lines
 
 
 def snapshot_caption(ctx: Context) -> str:
@@ -495,7 +515,7 @@ def chrome(ctx: Context, data: pd.DataFrame, *, key: str, queries: list[str]) ->
             st.code(load_query(name).sql, language="sql")
     right.download_button(
         t("download.csv", ctx.lang),
-        data=data.to_csv(index=False).encode("utf-8-sig"),
+        data=csv_bytes(data, download_preamble(ctx)),
         file_name=f"{key}-{ctx.snapshot.id}.csv",
         mime="text/csv",
         key=f"{key}-download",

@@ -31,7 +31,7 @@ KEYS = (
     "team",
     "metric",
 )
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)  # ASCII: "２０２５" is not a link's month
 MAX_LIST = 50  # more codes than any city has districts: a longer list is not a real link
 
 
@@ -128,11 +128,12 @@ def default_view(options: Options) -> View:
 
 
 def parse_month(text: str) -> dt.date | None:
-    match = MONTH.match(text.strip())
+    """YYYY-MM as a date, or None for anything else (year 0 included: dt.date has no year 0)."""
+    match = MONTH.fullmatch(text.strip())
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
+    if not (dt.MINYEAR <= year <= dt.MAXYEAR and 1 <= month <= 12):
         return None
     return dt.date(year, month, 1)
 

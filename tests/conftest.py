@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from govdash.catalog import load_catalog
 from govdash.demo.build import build_demo
-from govdash.query import connect
+from govdash.explore import data_range
+from govdash.query import connect, run_query
 from govdash.snapshot import Snapshot
+from govdash.view import Options
+from govdash.vocab import codes
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_ROWS = 40_000
@@ -27,10 +31,28 @@ def snapshot(snapshot_root) -> Snapshot:
 
 
 @pytest.fixture()
-def con():
-    connection = connect()
+def con(tmp_path_factory):
+    """A sandboxed connection that may read any snapshot the tests write under pytest's temp."""
+    connection = connect(tmp_path_factory.getbasetemp())
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def options(snapshot) -> Options:
+    """What the demo snapshot allows a link to ask for (the checks of the view parser)."""
+    con = connect(snapshot.path.parent)
+    catalog = load_catalog()
+    return Options(
+        snapshots=(snapshot.id,),
+        months=tuple(data_range(con, snapshot).months()),
+        divisions=run_query(con, "divisions", snapshot),
+        metrics=tuple(m.id for m in catalog.visible()),
+        categories=tuple(codes("categories")),
+        target_groups=tuple(codes("target_groups")),
+        team_types=tuple(codes("team_types")),
+        default_metric="volunteers_per_10k",
+    )
 
 
 @pytest.fixture()
@@ -40,3 +62,14 @@ def snapshot_copy(snapshot, tmp_path) -> tuple[Path, Snapshot]:
     root.mkdir()
     shutil.copytree(snapshot.path, root / snapshot.id)
     return root, snapshot
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_page_errors(request, caplog):
+    """The page guard turns an exception into a short message for the visitor; in a test it is a
+    failure all the same, unless the test is about that message."""
+    yield
+    if request.node.get_closest_marker("page_error_expected"):
+        return
+    caught = [r for r in caplog.records if r.name == "govdash.errors"]
+    assert not caught, f"a page failed: {caught[0].getMessage()}\n{caught[0].exc_text}"

@@ -62,7 +62,7 @@ def test_diff_lists_changed_tables_and_district_figures(two, capsys):
     tables = {d.table: d for d in table_diff(older, newer)}
     assert tables["headcounts"].removed == dropped and tables["headcounts"].added == 0
     assert tables["activities"].removed == tables["activities"].changed == 0
-    changes = metric_diff(connect(), older, newer)
+    changes = metric_diff(connect(older.path.parent), older, newer)
     wuchang = changes[changes["division_code"] == "420106"]
     assert "registered_volunteers" in set(wuchang["metric"])
     assert set(changes["division_code"]) == {"420106"}, "only the district that changed"
@@ -85,7 +85,7 @@ def test_prune_deletes_only_when_asked_and_keeps_the_newest(two, capsys):
 
 def test_completeness_counts_missing_reports_never_zero(two, capsys):
     root, older, newer, dropped = two
-    frame = completeness(connect(), newer, JULY, JULY)
+    frame = completeness(connect(newer.path.parent), newer, JULY, JULY)
     wuchang = frame[frame["district_code"] == "420106"].iloc[0]
     assert wuchang["missing"] == dropped and wuchang["reported"] == wuchang["communities"] - dropped
     assert frame[frame["district_code"] != "420106"]["missing"].sum() == 0

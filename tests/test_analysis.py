@@ -21,7 +21,7 @@ TWO = ("420103", "420106")
 def ctx(snapshot):
     from govdash.query import connect
 
-    con = connect()
+    con = connect(snapshot.path.parent)
     return con, snapshot, run_query(con, "divisions", snapshot)
 
 

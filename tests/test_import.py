@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from govdash.importing.export import export_snapshot
-from govdash.importing.run import ImportLockError, import_files, import_lock
+from govdash.importing.run import import_files, import_lock
 from govdash.query import connect
 from govdash.reconcile import reconcile
 from govdash.snapshot import latest_good, scan_snapshots
@@ -87,7 +87,7 @@ def test_the_demo_export_imports_into_an_identical_snapshot(snapshot, exported, 
         assert pq.read_table(new.table_path(table)).equals(
             pq.read_table(snapshot.table_path(table))
         )
-    con = connect()
+    con = connect(snapshot.path.parent, new.path.parent)
     before, after = reconcile(con, snapshot), reconcile(con, new)
     assert list(after["status"]) == ["match"] * len(after)
     assert list(after["value_computed"]) == list(before["value_computed"])
@@ -261,9 +261,9 @@ def _state(root: Path) -> tuple[set[str], list[str]]:
 
 def test_a_second_import_waits_for_the_lock_or_says_why(root, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july()])
-    with import_lock(root), pytest.raises(ImportLockError) as caught:
-        import_files([path], root=root, dry_run=True, lock_timeout=0)
-    assert "另一个导入正在进行" in caught.value.text("zh")
+    with import_lock(root):
+        refused = import_files([path], root=root, dry_run=True, lock_timeout=0)
+    assert not refused.ok and "另一个导入正在进行" in _texts(refused)[0]
     # Handshake: the holder lets go only once the second import is seen waiting for the lock.
     held, waiting = threading.Event(), threading.Event()
     real_sleep = time.sleep
@@ -295,6 +295,8 @@ def test_a_second_import_waits_for_the_lock_or_says_why(root, tmp_path, monkeypa
     [
         ("govdash.snapshot.write_parquet", errno.ENOSPC, "磁盘空间不足"),
         ("govdash.snapshot.tempfile.mkdtemp", errno.EROFS, "数据文件夹为只读"),
+        ("govdash.importing.run.open", errno.EROFS, "数据文件夹为只读"),  # the lock file
+        ("govdash.importing.run.open", errno.EACCES, "数据文件夹为只读"),
     ],
 )
 def test_a_full_disk_or_read_only_folder_changes_nothing(
@@ -306,7 +308,7 @@ def test_a_full_disk_or_read_only_folder_changes_nothing(
     def fail(*args, **kwargs):
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr(where, fail)
+    monkeypatch.setattr(where, fail, raising=not where.endswith(".open"))
     report = import_files([path], root=root)
     assert not report.ok and report.snapshot is None
     assert any(words in t for t in _texts(report))
@@ -518,3 +520,28 @@ def test_an_official_division_table_renames_divisions_everywhere(root, tmp_path,
     )
     report = import_files([wrong], root=root, dry_run=True)
     assert any("上级区划" in t or "不能隶属于" in t for t in _texts(report)), _texts(report)
+
+
+def test_the_cli_says_a_read_only_data_folder_is_read_only(tmp_path, snapshot):
+    """A real read-only folder for root too: a bind of the lock file's open to EROFS."""
+    script = textwrap.dedent("""
+        import builtins, errno, os, sys
+        real_open = builtins.open
+        def read_only(path, *args, **kwargs):
+            if str(path).endswith(".import.lock"):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+            return real_open(path, *args, **kwargs)
+        builtins.open = read_only
+        from govdash.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    root = tmp_path / "snaps"
+    shutil.copytree(snapshot.path, root / snapshot.id)
+    path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july(vol="261")])
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--data-dir", str(root), "import", str(path)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "the data folder is read-only; nothing was changed" in done.stdout

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -166,3 +169,103 @@ def test_contract_violation_is_listed_with_location(snapshot, tmp_path):
     assert "activities.category" in text and "not-a-category" in text
     assert "activities.volunteers" in text and "negative" in text
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def _copy_as(root, snap, name: str):
+    """A second good snapshot folder (same tables) under another, newer id."""
+    folder = root / name
+    shutil.copytree(root / snap.id, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(id=name, as_of="2099-12-31")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+@contextlib.contextmanager
+def unreadable(folder, monkeypatch):
+    """What a folder with mode 000 does for a user other than root (the suite runs as root,
+    which permissions do not stop): the folder itself can be seen, nothing inside it read."""
+    real_stat, real_iterdir, real_open = Path.stat, Path.iterdir, Path.open
+
+    def denied(path):
+        return PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    def inside(path) -> bool:
+        return Path(os.path.abspath(path)).is_relative_to(folder) and Path(path) != folder
+
+    def stat(self, *args, **kwargs):
+        if inside(self):
+            raise denied(self)
+        return real_stat(self, *args, **kwargs)
+
+    def iterdir(self):
+        if Path(os.path.abspath(self)) == folder:
+            raise denied(self)
+        return real_iterdir(self)
+
+    def open_(self, *args, **kwargs):
+        if inside(self):
+            raise denied(self)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(Path, "open", open_)
+    yield
+
+
+def test_an_unreadable_snapshot_folder_is_skipped_with_a_notice(snapshot_copy, monkeypatch, capsys):
+    root, snap = snapshot_copy
+    locked = _copy_as(root, snap, "2099-12-31-demo-eeeeeeeeee")
+    with unreadable(locked, monkeypatch):
+        good, problems = scan_snapshots(root)
+        assert [s.id for s in good] == [snap.id]
+        (problem,) = problems
+        assert problem.where == str(locked) and "无法读取" in problem.zh and "skipped" in problem.en
+        assert cli_main(["--data-dir", str(root), "snapshots", "list"]) == 0
+        assert cli_main(["--data-dir", str(root), "snapshots", "verify"]) == 1
+        out = capsys.readouterr().out
+        assert (
+            out.count(snap.id) == 2 and out.count("cannot be read") == 2 and "Traceback" not in out
+        )
+        with pytest.raises(SnapshotError, match="cannot be read"):
+            open_snapshot(locked.name, root)
+
+
+def test_an_unreadable_data_folder_is_a_clear_error(snapshot_copy, monkeypatch):
+    root, _ = snapshot_copy
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):
+        if self == root:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with pytest.raises(SnapshotError, match="data folder cannot be read"):
+        scan_snapshots(root)
+
+
+def test_a_pipe_in_place_of_a_table_is_refused_not_read_forever(snapshot_copy):
+    root, snap = snapshot_copy
+    table = root / snap.id / "teams.parquet"
+    table.unlink()
+    os.mkfifo(table)
+    with pytest.raises(SnapshotError, match="not a regular file"):
+        verify_snapshot(root / snap.id, force=True)
+
+
+def test_a_running_server_notices_an_edit_that_keeps_size_and_mtime(snapshot_copy):
+    root, snap = snapshot_copy
+    folder = root / snap.id
+    assert verify_snapshot(folder)  # remembered as verified
+    path = folder / "headcounts.parquet"
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # size and mtime as they were
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    with pytest.raises(SnapshotError, match="checksum mismatch"):
+        verify_snapshot(folder)  # not forced: the app's own check on every rerun

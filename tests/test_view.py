@@ -6,30 +6,7 @@ import datetime as dt
 
 import pytest
 
-from govdash.catalog import load_catalog
-from govdash.explore import data_range
-from govdash.query import run_query
-from govdash.view import Options, View, breadcrumb, default_view, parse, to_params
-from govdash.vocab import codes
-
-
-@pytest.fixture(scope="module")
-def options(snapshot) -> Options:
-    from govdash.query import connect
-
-    con = connect()
-    divisions = run_query(con, "divisions", snapshot)
-    catalog = load_catalog()
-    return Options(
-        snapshots=(snapshot.id,),
-        months=tuple(data_range(con, snapshot).months()),
-        divisions=divisions,
-        metrics=tuple(m.id for m in catalog.visible()),
-        categories=tuple(codes("categories")),
-        target_groups=tuple(codes("target_groups")),
-        team_types=tuple(codes("team_types")),
-        default_metric="volunteers_per_10k",
-    )
+from govdash.view import View, breadcrumb, default_view, parse, to_params
 
 
 def test_defaults_are_the_latest_month_and_the_whole_city(options, snapshot):

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 
 from govdash.cn_numbers import format_number
 from govdash.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
+from govdash.exports import neutralise, set_text
 from govdash.importing.spec import load_spec
 from govdash.snapshot import Snapshot
 from govdash.vocab import load_vocabulary
@@ -108,7 +109,10 @@ def export_snapshot(
                 writer = csv.writer(fh)
                 writer.writerow(headers)
                 writer.writerow(machine)
-                writer.writerows(frame[machine].itertuples(index=False, name=None))
+                writer.writerows(
+                    [neutralise(v) for v in row]
+                    for row in frame[machine].itertuples(index=False, name=None)
+                )
             written.append(path)
             continue
         ws = book.create_sheet(sheet.title_zh)
@@ -118,8 +122,10 @@ def export_snapshot(
             cell.font = Font(bold=True)
         for cell in ws[2]:
             cell.font = Font(italic=True, color="888888")
-        for row in frame[machine].itertuples(index=False, name=None):
-            ws.append(list(row))
+        for i, row in enumerate(frame[machine].itertuples(index=False, name=None), start=3):
+            for j, value in enumerate(row, start=1):
+                if value is not None:
+                    set_text(ws.cell(row=i, column=j), value)
     if book.sheetnames:  # every table asked for may have gone to CSV
         path = out_dir / f"{snapshot.id}.xlsx"
         book.save(path)

@@ -46,6 +46,11 @@ HEADER_SEARCH_ROWS = 5  # a title row or two above the headers is tolerated
 TABLE_MATCH_SHARE = 0.6
 MIN_CHUNK_ROWS = 16
 READ_FILE_CHUNK_ROWS = 1_000_000
+# Limits that keep an import's memory bounded. A workbook is read whole, so it has a cell limit
+# (about 150 MB of text at most); bigger tables come as CSV, which is read in chunks.
+MAX_WORKBOOK_CELLS = 2_000_000
+MAX_COLUMNS = 1_000
+MAX_UNPACKED_BYTES = 1 << 30
 
 
 class ImportFileError(GovdashError):
@@ -347,10 +352,69 @@ def _sheet_from_rows(
 
 def _read_workbook(path: Path, progress: Progress | None) -> list[RawSheet]:
     _check_workbook_file(path)
+    _check_unpacked_size(path)
     with warnings.catch_warnings():
         # WPS and other writers trigger harmless openpyxl warnings (default style, extensions).
         warnings.simplefilter("ignore", UserWarning)
         return _read_sheets(path, progress)
+
+
+def _too_large(path: Path, sheet: str, rows: int) -> ImportFileError:
+    limit = f"{MAX_WORKBOOK_CELLS:,}"
+    return _fail(
+        path,
+        f"sheet {sheet!r} is too large for a workbook import (more than {limit} cells by row "
+        f"{rows:,}): split the file, or save the sheet as CSV, which is read in bounded chunks",
+        f"工作表“{sheet}”过大（到第 {rows:,} 行已超过 {limit} 个单元格的上限）；"
+        "请拆分文件，或另存为 CSV 后导入（CSV 分块读取）",
+    )
+
+
+def _too_wide(path: Path, sheet: str | None, columns: int) -> ImportFileError:
+    where_en = f"sheet {sheet!r} has" if sheet else "the file has"
+    where_zh = f"工作表“{sheet}”有" if sheet else "文件有"
+    return _fail(
+        path,
+        f"{where_en} {columns:,} columns or more (at most {MAX_COLUMNS:,}); "
+        "is this the right file, and is the delimiter right?",
+        f"{where_zh} {columns:,} 列或更多（上限 {MAX_COLUMNS:,} 列）；请确认文件和分隔符是否正确",
+    )
+
+
+def _bounded_rows(
+    path: Path, title: str, worksheet, cells: int
+) -> tuple[list[list[str | None]], int]:
+    """The sheet's rows as text, read one row at a time and refused as soon as the workbook
+    passes MAX_WORKBOOK_CELLS or a row passes MAX_COLUMNS: a huge sheet costs no more memory
+    than the limit allows, whatever its file claims."""
+    rows: list[list[str | None]] = []
+    for row in worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+        if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] is not None:
+            raise _too_wide(path, title, MAX_COLUMNS + 1)
+        texts = [cell_text(v) for v in row[:MAX_COLUMNS]]
+        while texts and texts[-1] is None:  # styled but empty cells to the right
+            texts.pop()
+        cells += max(len(texts), 1)
+        if cells > MAX_WORKBOOK_CELLS:
+            raise _too_large(path, title, len(rows) + 1)
+        rows.append(texts)
+    return rows, cells
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """A zip bomb (a small file that unpacks to gigabytes) is refused before it is parsed."""
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(sum(i.compress_size for i in infos), 1)
+    if unpacked > MAX_UNPACKED_BYTES or (unpacked > 10 * 1024 * 1024 and unpacked / packed > 200):
+        raise _fail(
+            path,
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MB ({unpacked / packed:,.0f} times "
+            "its size): too large or not a real report",
+            f"该工作簿解压后达 {unpacked / 2**20:,.0f} MB（为文件大小的 {unpacked / packed:,.0f} "
+            "倍），过大或不是正常的报表文件",
+        )
 
 
 def _read_sheets(path: Path, progress: Progress | None) -> list[RawSheet]:
@@ -361,6 +425,7 @@ def _read_sheets(path: Path, progress: Progress | None) -> list[RawSheet]:
     try:
         titles = [t for t in workbook.sheetnames if normalise(t) not in SKIPPED_SHEETS]
         sheets = []
+        cells = 0  # counted over the whole workbook, so memory stays bounded however it is split
         for k, title in enumerate(titles):
             if progress:
                 progress(k / len(titles), f"{path.name} · {title}")
@@ -368,7 +433,7 @@ def _read_sheets(path: Path, progress: Progress | None) -> list[RawSheet]:
             if not hasattr(worksheet, "iter_rows"):  # a chart sheet
                 continue
             worksheet.reset_dimensions()  # some writers record a wrong size
-            rows = [[cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+            rows, cells = _bounded_rows(path, title, worksheet, cells)
             names = [title, path.stem] if len(titles) == 1 else [title]
             sheet = _sheet_from_rows(rows, path.name, title, names)
             if sheet is not None:
@@ -455,8 +520,13 @@ def _sniff(path: Path, sample: str) -> tuple[str, int]:
             best, best_fields = delimiter, fields
     records = _first_records(sample, best)
     if not records:
+        if len(sample) >= SAMPLE_CHARS and "\n" not in sample:  # one endless first line
+            raise _too_wide(path, None, max(sample.count(d) for d in DELIMITERS) + 1)
         raise _no_data(path)
-    return best, max(len(r) for r in records)
+    width = max(len(r) for r in records)
+    if width > MAX_COLUMNS:
+        raise _too_wide(path, None, width)
+    return best, width
 
 
 def _no_data(path: Path) -> ImportFileError:
@@ -471,11 +541,16 @@ def _open_csv(path: Path) -> _CsvSource:
     return _CsvSource(path, encoding, delimiter, width, path.stat().st_size)
 
 
+UNNEUTRALISE = r"^'(?=[=+\-@\t\r])"  # the inverse of govdash.exports.neutralise, vectorised
+
+
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     """Strings stripped, empty strings as None, dtype object."""
     out = {}
     for col in frame.columns:
         values = frame[col].str.strip()  # vectorised while still pandas' string dtype
+        # An apostrophe that an export put before =, +, -, @ (see govdash.exports) comes off.
+        values = values.str.replace(UNNEUTRALISE, "", regex=True)
         keep = (values.notna() & values.ne("")).to_numpy(dtype=bool)
         out[col] = values.astype(object).where(keep, None)
     return pd.DataFrame(out, index=frame.index, dtype=object)
@@ -568,8 +643,14 @@ def _csv_sheets(
 
 def _check_file(path: Path) -> str:
     """The kind of file ("excel" or "csv"), or a clear refusal."""
-    if not path.is_file():
+    if not path.exists():
         raise _fail(path, "file not found", "找不到文件")
+    if not path.is_file():  # a folder, a device (/dev/zero), a pipe: nothing to read to the end
+        raise _fail(
+            path,
+            "not a regular file (a folder, device or pipe): choose the report file itself",
+            "不是普通文件（而是文件夹、设备或管道），请选择报表文件本身",
+        )
     suffix = path.suffix.lower()
     if suffix in OLD_EXCEL_SUFFIXES:
         raise _fail(

@@ -67,7 +67,10 @@ class ImportLockError(GovdashError):
 def import_lock(root: Path, timeout: float = 0.0) -> Iterator[None]:
     """An exclusive lock on the snapshot folder; the kernel releases it if the process dies."""
     path = root / LOCK_FILE
-    fh = open(path, "a+")  # noqa: SIM115 - held for the duration of the import
+    try:
+        fh = open(path, "a+")  # noqa: SIM115 - held for the duration of the import
+    except OSError as exc:  # a read-only or full data folder: say so, change nothing
+        raise _disk_error(exc, root) from None
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -198,8 +201,28 @@ def import_files(
 ) -> ImportReport:
     """Validate every file, then (unless dry_run or anything is wrong) write the new snapshot."""
     root = Path(root) if root else default_snapshots_dir()
-    ensure_root(root)
     report = ImportReport(dry_run=dry_run)
+    try:
+        return _import_locked(paths, root, as_of, note, dry_run, progress, lock_timeout, report)
+    except GovdashError as exc:  # a lock held elsewhere, a read-only or missing data folder
+        report.errors.extend(exc.problems)
+        return report
+
+
+def _import_locked(
+    paths: list[Path],
+    root: Path,
+    as_of: dt.date | None,
+    note: str,
+    dry_run: bool,
+    progress: Progress | None,
+    lock_timeout: float,
+    report: ImportReport,
+) -> ImportReport:
+    try:
+        ensure_root(root)
+    except OSError as exc:
+        raise _disk_error(exc, root) from None
     with import_lock(root, lock_timeout):
         _clean_stale(root)
         previous, _ = latest_good(root)

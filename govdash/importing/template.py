@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from govdash.contract import TABLES
+from govdash.exports import set_text
 from govdash.importing.spec import ColumnSpec, SheetSpec, load_spec, vocabulary_for
 from govdash.vocab import load_vocabulary
 
@@ -95,8 +96,8 @@ class _Lists:
         col = len(self.ranges) + 1
         letter = get_column_letter(col)
         self.sheet.cell(row=1, column=col, value=key)
-        for i, value in enumerate(values, start=2):
-            self.sheet.cell(row=i, column=col, value=value)
+        for i, value in enumerate(values, start=2):  # division names come from reports: text only
+            set_text(self.sheet.cell(row=i, column=col), value)
         last = len(values) + 1
         self.ranges[key] = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${last}"
         return self.ranges[key]

@@ -24,6 +24,7 @@ from govdash.contract import (
     QUALIFIERS,
     TABLES,
     VOCABULARY_COLUMNS,
+    integer_limit,
     row_key,
 )
 from govdash.importing.readers import RawSheet
@@ -37,6 +38,17 @@ JUMP_FACTOR = 10  # a stock that grows or shrinks tenfold in a month is flagged 
 HELPER_COLUMNS = {"街道": "street", "street": "street", "区": "district", "district": "district"}
 PREVIEW_ROWS = 5
 MAX_LISTED = 200  # problems listed per sheet before the rest are summarised
+
+
+def _too_big(text: str, limit: int, column: str) -> tuple[str, str, str, str]:
+    """A number beyond what the column stores: most often a typo (an extra digit or two)."""
+    shown = text if len(text) <= 24 else text[:23] + "…"
+    return (
+        "error",
+        f"{shown!r} is larger than this column allows (at most {limit:,}); check for extra digits",
+        f"“{shown}”超出此列允许的范围（最大 {limit:,}），请检查是否多输入了数字",
+        column,
+    )
 
 
 @dataclass
@@ -460,11 +472,14 @@ class _SheetChecker:
         """Distinct values that are plain numbers ("12", "-3", "7.5") are converted at once;
         the rest (qualifiers, units, separators, typos) go through the full parser."""
         numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy()
-        plain = ~np.isnan(numbers)
+        numbers = numbers.astype("float64")
+        plain = np.isfinite(numbers)  # "inf" and "1e309" go to the full parser, which says why
         negative = plain & (numbers < 0) & (name in NON_NEGATIVE.get(self.table, ()))
         integer = pa.types.is_integer(typ)
-        fractional = plain & integer & (np.floor(numbers) != numbers)
-        good = plain & ~negative & ~fractional
+        limit = integer_limit(typ)
+        too_big = plain & ~negative & (np.abs(numbers) > limit if limit else False)
+        fractional = plain & integer & ~too_big & (np.floor(numbers) != numbers)
+        good = plain & ~negative & ~fractional & ~too_big
         converted = numbers[good].astype("int64") if integer else numbers[good]
         for i, value in zip(np.flatnonzero(good), converted.tolist(), strict=True):
             values[i] = value
@@ -478,6 +493,8 @@ class _SheetChecker:
                     name,
                 )
             ]
+        for i in np.flatnonzero(too_big):
+            issues[i] = [_too_big(uniques[i], limit, name)]
         for i in np.flatnonzero(fractional & ~negative):
             text = uniques[i]
             issues[i] = [("error", f"{text!r} is not a whole number", f"“{text}”不是整数", name)]
@@ -601,6 +618,11 @@ class _SheetChecker:
                 row,
                 name,
             )
+            return None
+        limit = integer_limit(typ)
+        if limit is not None and abs(value) > limit:
+            _, en, zh, _ = _too_big(text, limit, name)
+            self.error(en, zh, row, name)
             return None
         if pa.types.is_integer(typ) and value != int(value):
             self.error(f"{text!r} is not a whole number", f"“{text}”不是整数", row, name)

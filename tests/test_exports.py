@@ -1,0 +1,113 @@
+"""No download or export carries a live formula, and an export of hostile names imports unchanged."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from govdash.contract import TABLES
+from govdash.data_panels import _csv, _xlsx
+from govdash.exports import csv_bytes, neutralise, unneutralise, xlsx_bytes
+from govdash.importing.export import export_snapshot
+from govdash.importing.run import import_files
+from govdash.snapshot import write_snapshot
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","点我")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def formula_cells(data: bytes) -> list[str]:
+    """Every cell of every sheet that a spreadsheet program would compute."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return [
+            name
+            for name in book.namelist()
+            if name.startswith("xl/worksheets/") and b"<f>" in book.read(name)
+        ]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_formula_text_is_neutralised_and_comes_back(text):
+    safe = neutralise(text)
+    assert safe == "'" + text
+    assert unneutralise(safe) == text
+    assert neutralise("武昌区") == "武昌区" and neutralise(-5) == -5 and neutralise(None) is None
+    assert unneutralise("'普通") == "'普通", "only the apostrophe an export added comes off"
+
+
+def test_csv_bytes_neutralise_text_and_keep_numbers():
+    frame = pd.DataFrame({"name": [*FORMULAS, "武昌区"], "value": [-1, 2, 3, 4, 5, 6, -7.5]})
+    data = csv_bytes(frame, ["数据快照 x · 演示数据", '说明 "引号"'])
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[:2] == ['"数据快照 x · 演示数据"', '"说明 ""引号"""']
+    back = pd.read_csv(io.BytesIO(data), skiprows=2, encoding="utf-8-sig")
+    assert back["name"].tolist()[:4] == ["'" + f for f in FORMULAS[:4]]
+    assert back["value"].tolist() == [-1, 2, 3, 4, 5, 6, -7.5]
+
+
+def test_xlsx_bytes_write_text_never_formulas():
+    frame = pd.DataFrame({"name": FORMULAS, "value": range(len(FORMULAS))})
+    data = xlsx_bytes({"table": frame}, about=['=HYPERLINK("x")', "演示数据"])
+    assert formula_cells(data) == []
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["说明", "table"]
+    cells = [row[0] for row in book["table"].iter_rows(min_row=2, values_only=True)]
+    # The exact text, not a formula and not an apostrophe (XML reads a CR in text as LF).
+    assert cells == [f.replace("\r", "\n") for f in FORMULAS]
+    assert book["说明"]["A1"].value == '=HYPERLINK("x")'
+
+
+@pytest.fixture(scope="module")
+def hostile_snapshot(snapshot, tmp_path_factory):
+    """The demo with report text that is a formula: a district, a community and a team name."""
+    tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
+    divisions = tables["divisions"].to_pandas()
+    for code, text in (("420103", FORMULAS[0]), ("420106001001", FORMULAS[3])):
+        divisions.loc[divisions["code"] == code, "name_zh"] = text
+    teams = tables["teams"].to_pandas()
+    teams.loc[teams.index[:2], "name_zh"] = [FORMULAS[1], FORMULAS[2]]
+    tables["divisions"] = pa.Table.from_pandas(divisions, preserve_index=False)
+    tables["teams"] = pa.Table.from_pandas(teams, preserve_index=False)
+    root = tmp_path_factory.mktemp("formulas")
+    return write_snapshot(tables, as_of=snapshot.as_of, provenance="demo", root=root)
+
+
+def test_data_page_downloads_carry_no_formula_and_say_demo(hostile_snapshot):
+    about = ["数据快照 · 演示数据", "演示数据：本快照由程序生成"]
+    assert formula_cells(_xlsx(hostile_snapshot, "divisions", about)) == []
+    csv = _csv(hostile_snapshot, "divisions", about).decode("utf-8-sig")
+    assert csv.startswith('"数据快照 · 演示数据"\r\n"演示数据：')
+    assert "'" + FORMULAS[0].replace('"', '""') in csv
+    assert "\n=" not in csv and ",=" not in csv and ",@" not in csv and ",+" not in csv
+
+
+def test_the_template_export_is_formula_free_and_imports_unchanged(
+    hostile_snapshot, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("govdash.importing.export.XLSX_ROWS", 3_000)  # teams go to CSV
+    files = export_snapshot(
+        hostile_snapshot, tmp_path / "export", tables=["divisions", "teams", "programmes"]
+    )
+    workbook, *csvs = files
+    assert [f.name for f in csvs] == ["teams.csv"]
+    assert formula_cells(workbook.read_bytes()) == []
+    teams_csv = csvs[0].read_text(encoding="utf-8-sig")
+    assert "'" + FORMULAS[1] in teams_csv and "'" + FORMULAS[2] in teams_csv
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / hostile_snapshot.id).symlink_to(hostile_snapshot.path, target_is_directory=True)
+    report = import_files(files, root=root)
+    assert report.ok, [p.text("zh") for p in report.all_errors()]
+    assert report.snapshot.id.split("-")[-1] == hostile_snapshot.id.split("-")[-1], "same tables"
