@@ -122,9 +122,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             progress=update,
             lock_timeout=args.wait,
+            empty=args.empty,
         )
     finally:
         bar.close()
+    if report.onto_demo:
+        print(
+            f"warning: the newest snapshot ({report.previous.id}) is demo data; the rows are merged "
+            "into it and the result stays labelled demo data. Use --empty to import your files "
+            "on their own."
+        )
     for sheet in report.sheets:
         where = f"{sheet.file}" + (f" [{sheet.sheet}]" if sheet.sheet else "")
         status = "ok" if not sheet.errors else f"{len(sheet.errors)} error(s)"
@@ -289,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--note", default="", help="a note stored with the snapshot")
     imp.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     imp.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another import")
+    imp.add_argument(
+        "--empty",
+        action="store_true",
+        help="start from the files alone, not from the newest snapshot (e.g. when it is demo data)",
+    )
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="write a snapshot in the template's format")
     exp.add_argument("--out", type=Path, default=Path("govdash-export"))

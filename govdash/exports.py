@@ -22,6 +22,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The title row a demo export starts with; the importer reads it back, so generated rows that
+# make a round trip through a spreadsheet are still labelled demo data.
+DEMO_MARKS = ("演示数据", "Demo data")
 EXCEL_SHEET_TITLE = 31  # characters Excel allows in a sheet name
 
 

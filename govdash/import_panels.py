@@ -4,6 +4,7 @@ confirmation, and the new snapshot in use. Also the template download and explic
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import tempfile
 from dataclasses import replace
@@ -12,11 +13,15 @@ from pathlib import Path
 import streamlit as st
 
 from govdash import fmt, sidebar, ui
+from govdash.admin_access import Attempts, is_admin
 from govdash.i18n import t
+
+log = logging.getLogger(__name__)
 
 TOKEN_ENV = "GOVDASH_ADMIN_TOKEN"
 UNLOCKED = "_import_unlocked"
 UPLOAD_KEY = "import_files"
+ATTEMPTS = "_import_token_attempts"
 
 
 def _secrets() -> dict:
@@ -34,7 +39,7 @@ def admin_token() -> str | None:
 
 def unlocked(ctx: ui.Context) -> bool:
     """OIDC (st.login) with an allow-list when [auth] is configured, else an admin token compared
-    in constant time, else locked with instructions."""
+    in constant time and limited per session, else locked with instructions."""
     lang = ctx.lang
     secrets = _secrets()
     if "auth" in secrets:
@@ -42,9 +47,9 @@ def unlocked(ctx: ui.Context) -> bool:
             st.info(t("import.login_needed", lang), icon=":material/lock:")
             st.button(t("import.login", lang), on_click=st.login)
             return False
-        allowed = secrets.get("govdash", {}).get("admins", [])
         email = st.user.get("email")
-        if email not in allowed:
+        if not is_admin(email, secrets.get("govdash", {}).get("admins")):
+            log.warning("import page refused to a signed-in user who is not on the admin list")
             st.error(t("import.not_allowed", lang, user=ui.md(email or "?")))
             st.button(t("import.logout", lang), on_click=st.logout)
             return False
@@ -56,15 +61,31 @@ def unlocked(ctx: ui.Context) -> bool:
         return False
     if st.session_state.get(UNLOCKED):
         return True
+    return _token_form(lang, token)
+
+
+def _token_form(lang: str, token: str) -> bool:
+    attempts: Attempts = st.session_state.setdefault(ATTEMPTS, Attempts())
+    wait = attempts.locked_for()
+    if wait > 0:
+        st.error(t("import.locked_out", lang, seconds=int(wait) + 1), icon=":material/timer:")
+        return False
     box = st.columns([1, 2])[0]
     typed = box.text_input(t("import.token", lang), type="password", key="import-token")
     if box.button(t("import.unlock", lang), key="import-unlock") or typed:
         # Constant-time comparison: the time taken says nothing about how much of it was right.
         if hmac.compare_digest(typed.encode("utf-8"), token.encode("utf-8")):
+            attempts.succeed()
             st.session_state[UNLOCKED] = True
             st.session_state.pop("import-token", None)
+            log.info("import page unlocked with the admin token")
             st.rerun()
+        attempts.fail()
+        # Logged without what was typed: a near-miss token in a log is a token half given away.
+        log.warning("admin token refused (%d failures in this session)", attempts.failures)
         st.error(t("import.bad_token", lang))
+        if attempts.locked_for() > 0:
+            st.rerun()
     return False
 
 
@@ -96,7 +117,9 @@ def _save(uploads, folder: Path) -> list[Path]:
     return paths
 
 
-def run_import(ctx: ui.Context, paths: list[Path], dry_run: bool, note: str = ""):
+def run_import(
+    ctx: ui.Context, paths: list[Path], dry_run: bool, note: str = "", empty: bool = False
+):
     from govdash.importing.run import import_files
 
     bar = st.progress(0.0, text=t("import.progress", ctx.lang, step=""))
@@ -105,7 +128,9 @@ def run_import(ctx: ui.Context, paths: list[Path], dry_run: bool, note: str = ""
         bar.progress(min(max(fraction, 0.0), 1.0), text=t("import.progress", ctx.lang, step=step))
 
     try:
-        return import_files(paths, root=Path(ctx.root), dry_run=dry_run, note=note, progress=update)
+        return import_files(
+            paths, root=Path(ctx.root), dry_run=dry_run, note=note, progress=update, empty=empty
+        )
     finally:
         bar.empty()
 
@@ -137,12 +162,12 @@ def report_panel(ctx: ui.Context, report) -> None:
         st.error(ui.md(p.text(lang)))
 
 
-def confirm(ctx: ui.Context, folder: str, names: list[str], rows: dict) -> None:
+def confirm(ctx: ui.Context, folder: str, names: list[str], rows: dict, empty: bool) -> None:
     """The confirmation dialog (its title follows the language, so it is built per call)."""
-    st.dialog(t("import.confirm_title", ctx.lang))(_confirm_body)(ctx, folder, names, rows)
+    st.dialog(t("import.confirm_title", ctx.lang))(_confirm_body)(ctx, folder, names, rows, empty)
 
 
-def _confirm_body(ctx: ui.Context, folder: str, names: list[str], rows: dict) -> None:
+def _confirm_body(ctx: ui.Context, folder: str, names: list[str], rows: dict, empty: bool) -> None:
     lang = ctx.lang
     st.write(t("import.confirm_text", lang, files="、".join(ui.md(n) for n in names)))
     for table, n in rows.items():
@@ -150,7 +175,7 @@ def _confirm_body(ctx: ui.Context, folder: str, names: list[str], rows: dict) ->
     note = st.text_input(t("import.note", lang))
     if st.button(t("import.confirm", lang), type="primary"):
         paths = [Path(folder) / n for n in names]
-        report = run_import(ctx, paths, dry_run=False, note=note)
+        report = run_import(ctx, paths, dry_run=False, note=note, empty=empty)
         if report.ok and report.snapshot is not None:
             st.session_state["_import_done"] = report.snapshot.id
             sidebar.set_view(replace(ctx.view, snapshot=report.snapshot.id))
@@ -164,6 +189,7 @@ def upload_panel(ctx: ui.Context) -> None:
     done = st.session_state.pop("_import_done", None)
     if done:
         st.success(t("import.done", lang, snapshot=done), icon=":material/check_circle:")
+    empty = _base_choice(ctx)
     uploads = st.file_uploader(
         t("import.upload", lang),
         type=["xlsx", "xlsm", "csv", "xls"],
@@ -178,7 +204,7 @@ def upload_panel(ctx: ui.Context) -> None:
         old.unlink()
     paths = _save(uploads, Path(folder))
     with st.spinner(t("import.checking", lang)):
-        report = run_import(ctx, paths, dry_run=True)
+        report = run_import(ctx, paths, dry_run=True, empty=empty)
     st.subheader(t("import.report", lang))
     if report.ok:
         st.success(t("import.valid", lang, n=len(report.sheets)))
@@ -186,7 +212,28 @@ def upload_panel(ctx: ui.Context) -> None:
         st.error(t("import.invalid", lang, n=len(report.all_errors())))
     report_panel(ctx, report)
     if report.ok and st.button(t("import.go", lang), type="primary", key="import-go"):
-        confirm(ctx, folder, [p.name for p in paths], report.rows)
+        confirm(ctx, folder, [p.name for p in paths], report.rows, empty)
+
+
+def _base_choice(ctx: ui.Context) -> bool:
+    """When the newest snapshot is demo data, ask what the import builds on: merged into the
+    demo, the result is still demo data (and says so); started empty, it is the files alone.
+    Returns whether to start from an empty snapshot."""
+    from govdash.snapshot import latest_good
+
+    newest, _ = latest_good(Path(ctx.root))
+    if newest is None or not newest.is_demo:
+        return False
+    lang = ctx.lang
+    choice = st.radio(
+        t("import.base", lang),
+        ["empty", "demo"],
+        format_func=lambda c: t(f"import.base_{c}", lang),
+        key="import-base",
+    )
+    if choice == "demo":
+        st.warning(t("import.onto_demo", lang), icon=":material/warning:")
+    return choice == "empty"
 
 
 def retention_panel(ctx: ui.Context) -> None:

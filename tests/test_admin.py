@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from govdash.admin_access import Attempts, is_admin
 from govdash.cli import main
 from govdash.contract import TABLES
 from govdash.query import connect
@@ -157,3 +158,55 @@ def test_with_oidc_configured_the_page_asks_for_login_and_offers_no_upload(snaps
     assert any("请先登录" in i.value for i in at.info)
     assert any(b.label == "登录" for b in at.button)
     assert not at.get("file_uploader") and not at.text_input
+
+
+@pytest.mark.parametrize(
+    ("configured", "email", "allowed"),
+    [
+        (["official@example.org"], "official@example.org", True),
+        (["Official@Example.org"], "official@example.ORG", True),
+        (["official@example.org"], "fficial@example.org", False),
+        # Written as a string: one address (or a comma-separated few), never a text to search.
+        ("official@example.org", "official@example.org", True),
+        ("official@example.org", "l@example.org", False),
+        ("official@example.org", "", False),
+        ("official@example.org", "example", False),
+        ("a@x.org, b@y.org", "b@y.org", True),
+        ("a@x.org, b@y.org", "a@x.org, b@y.org", False),
+        (["official@example.org"], None, False),  # a user without an email
+        (["official@example.org"], 42, False),
+        ([], "official@example.org", False),
+        (None, "official@example.org", False),
+        ({"official@example.org": True}, "official@example.org", False),
+        ([None, 3, ""], "", False),
+    ],
+)
+def test_the_admin_allow_list_matches_whole_addresses(configured, email, allowed):
+    assert is_admin(email, configured) is allowed
+
+
+def test_token_attempts_lock_a_session_out_and_back_in():
+    attempts = Attempts()
+    for _ in range(4):
+        attempts.fail(now=100.0)
+    assert attempts.locked_for(now=100.0) == 0, "four mistakes are allowed"
+    attempts.fail(now=100.0)
+    assert attempts.locked_for(now=100.0) == 60.0
+    assert attempts.locked_for(now=161.0) == 0
+    attempts.fail(now=161.0)
+    assert attempts.locked_for(now=161.0) == 120.0, "each further failure doubles the wait"
+    attempts.succeed()
+    assert attempts.failures == 0 and attempts.locked_for(now=161.0) == 0
+
+
+def test_wrong_tokens_lock_the_form_and_the_log_never_holds_a_token(snapshot, monkeypatch, caplog):
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = _import_page(monkeypatch, "s3cret-token")
+    for i in range(5):
+        at.text_input[0].input(f"guess-{i}-s3cret")
+        next(b for b in at.button if b.label == "解锁").click().run()
+    assert not at.text_input, "locked: no token field"
+    assert any("口令错误次数过多" in e.value for e in at.error)
+    refusals = [r.getMessage() for r in caplog.records if "admin token refused" in r.getMessage()]
+    assert len(refusals) == 5
+    assert not any("guess" in r.getMessage() or "s3cret" in r.getMessage() for r in caplog.records)

@@ -19,6 +19,7 @@ import time
 import types
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -80,9 +81,10 @@ def test_the_demo_export_imports_into_an_identical_snapshot(snapshot, exported, 
     report = import_files(exported, root=empty)
     assert report.ok, _texts(report, "en")[:5]
     new = report.snapshot
-    # Same tables, byte for byte: the content hash in the id is the original's.
-    assert new.id.split("-")[-1] == snapshot.id.split("-")[-1]
-    assert new.as_of == snapshot.as_of and new.provenance == "imported"
+    # Same tables, byte for byte, and still demo data: the export's title rows say 演示数据, so the
+    # round trip gives the very same snapshot id (as-of date, provenance and content hash).
+    assert report.demo_files == sorted(p.name for p in exported)
+    assert new.id == snapshot.id and new.provenance == "demo"
     for table in ("headcounts", "activities", "outcomes"):
         assert pq.read_table(new.table_path(table)).equals(
             pq.read_table(snapshot.table_path(table))
@@ -545,3 +547,74 @@ def test_the_cli_says_a_read_only_data_folder_is_read_only(tmp_path, snapshot):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
     assert "the data folder is read-only; nothing was changed" in done.stdout
+
+
+def test_rows_imported_onto_demo_data_stay_labelled_demo_everywhere(root, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    divisions = write_csv(
+        tmp_path / "区划.csv",
+        ["区划代码", "名称", "上级区划代码"],
+        [["420106003", "中华路街道", "420106"], ["420106004", "黄鹤楼街道", "420106"],
+         ["420106003001", "新华社区", "420106003"]],
+    )  # fmt: skip
+    cli = subprocess.run(
+        [sys.executable, "-m", "govdash", "--data-dir", str(root), "import", str(divisions)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "is demo data" in cli.stdout and "--empty" in cli.stdout
+    new, _ = latest_good(root)
+    assert new.provenance == "demo" and new.manifest["generator"]["onto_demo"] is True
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
+    for page in ("pages/overview.py", "pages/districts.py", "pages/data.py", "pages/import.py"):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180).run()
+        at.switch_page(page).run()
+        assert any("演示数据：本快照由程序生成" in w.value for w in at.warning), page
+
+
+def _one_district(snapshot, code: str = "420103") -> dict:
+    """The demo's tables cut down to the city and one district: a small, consistent snapshot."""
+    import pyarrow.compute as pc
+
+    tables = {n: pq.read_table(snapshot.table_path(n)) for n in snapshot.row_counts}
+    city = tables["divisions"].filter(pc.equal(tables["divisions"]["level"], "city"))
+    keep_city = city["code"][0].as_py()
+
+    def mine(table, column, city_too=False):
+        values = table[column]
+        wanted = pc.starts_with(values, code)
+        if city_too:
+            wanted = pc.or_(wanted, pc.equal(values, keep_city))
+        return table.filter(wanted)
+
+    out = {
+        "divisions": mine(tables["divisions"], "code", city_too=True),
+        "headcounts": mine(tables["headcounts"], "community_code"),
+        "teams": mine(tables["teams"], "community_code"),
+        "activities": mine(tables["activities"], "community_code"),
+        "resources": mine(tables["resources"], "division_code", city_too=True),
+        "programmes": mine(tables["programmes"], "owner_code", city_too=True),
+        "reported_facts": mine(tables["reported_facts"], "scope_code", city_too=True),
+    }
+    programmes = set(out["programmes"]["programme_id"].to_pylist())
+    outcomes = mine(tables["outcomes"], "division_code", city_too=True)
+    keep = [p is None or p in programmes for p in outcomes["programme_id"].to_pylist()]
+    out["outcomes"] = outcomes.filter(pa.array(keep))
+    return out
+
+
+def test_an_import_can_start_from_an_empty_snapshot_instead_of_the_demo(root, tmp_path, snapshot):
+    from govdash.snapshot import write_snapshot
+
+    small = _one_district(snapshot)
+    real = write_snapshot(small, as_of=snapshot.as_of, provenance="imported", root=tmp_path / "r")
+    files = export_snapshot(real, tmp_path / "export")  # no 演示数据 title: real-looking files
+    report = import_files(files, root=root, empty=True)
+    assert report.ok, _texts(report)[:3]
+    assert report.previous is None and not report.onto_demo and report.demo_files == []
+    assert report.snapshot.provenance == "imported" and report.snapshot.id == real.id
+    assert latest_good(root)[0].id == real.id  # newer than the demo beside it
+    teams_only = export_snapshot(real, tmp_path / "part", tables=["teams"])
+    partial = import_files(teams_only, root=root, empty=True, dry_run=True)
+    assert not partial.ok, "from empty, teams alone name divisions that do not exist yet"

@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 
 from govdash.cn_numbers import format_number
 from govdash.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
-from govdash.exports import neutralise, set_text
+from govdash.exports import DEMO_MARKS, neutralise, set_text
 from govdash.importing.spec import load_spec
 from govdash.snapshot import Snapshot
 from govdash.vocab import load_vocabulary
@@ -75,6 +75,12 @@ def _requalify(table: str, frame: pd.DataFrame, qualifiers: pd.DataFrame) -> Non
             )
 
 
+def _demo_title(snapshot: Snapshot) -> str:
+    """The first row of every sheet and CSV of a demo export: people see it, the importer reads
+    it back (govdash.exports.DEMO_MARKS), so generated rows never come back as real ones."""
+    return f"{DEMO_MARKS[0]} · {snapshot.id} · 本文件由程序生成，数字不代表真实统计 / generated, not real"
+
+
 def export_snapshot(
     snapshot: Snapshot,
     out_dir: Path,
@@ -103,10 +109,13 @@ def export_snapshot(
         sheet = spec[name]
         headers = [c.zh for c in sheet.columns]
         machine = [c.name for c in sheet.columns]
+        title = [_demo_title(snapshot)] if snapshot.is_demo else []
         if len(frame) > XLSX_ROWS:
             path = out_dir / f"{name}.csv"
             with open(path, "w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh)
+                if title:
+                    writer.writerow(title)
                 writer.writerow(headers)
                 writer.writerow(machine)
                 writer.writerows(
@@ -116,13 +125,18 @@ def export_snapshot(
             written.append(path)
             continue
         ws = book.create_sheet(sheet.title_zh)
+        if title:
+            ws.append(title)
+            ws.cell(row=1, column=1).font = Font(bold=True, color="9C6500")
         ws.append(headers)
         ws.append(machine)
-        for cell in ws[1]:
+        top = len(title) + 1
+        for cell in ws[top]:
             cell.font = Font(bold=True)
-        for cell in ws[2]:
+        for cell in ws[top + 1]:
             cell.font = Font(italic=True, color="888888")
-        for i, row in enumerate(frame[machine].itertuples(index=False, name=None), start=3):
+        rows = frame[machine].itertuples(index=False, name=None)
+        for i, row in enumerate(rows, start=top + 2):
             for j, value in enumerate(row, start=1):
                 if value is not None:
                     set_text(ws.cell(row=i, column=j), value)

@@ -24,6 +24,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from govdash.exports import DEMO_MARKS
 from govdash.importing.spec import load_spec
 from govdash.problems import GovdashError, Problem
 
@@ -51,6 +52,9 @@ READ_FILE_CHUNK_ROWS = 1_000_000
 MAX_WORKBOOK_CELLS = 2_000_000
 MAX_COLUMNS = 1_000
 MAX_UNPACKED_BYTES = 1 << 30
+# Sheet XML beyond this holds more cells than the limit (a cell takes 25-100 bytes of XML), and
+# openpyxl scans all of it for a sheet without a <dimension>: refuse it before parsing.
+MAX_SHEET_XML_BYTES = 256 * 2**20
 
 
 class ImportFileError(GovdashError):
@@ -70,6 +74,7 @@ class RawSheet:
     table: str | None
     frame: pd.DataFrame
     first_row: int
+    demo: bool = False  # a title row above the headers says 演示数据 (a demo export)
 
 
 def _fail(path: Path, en: str, zh: str) -> ImportFileError:
@@ -200,6 +205,7 @@ class _Layout:
     table: str | None
     columns: tuple[str, ...]
     unnamed: frozenset[str]  # columns without a header: dropped when they hold nothing
+    demo: bool = False  # a title row above the headers marks the rows as generated demo data
 
 
 def _cell(row: list[str | None], j: int) -> str | None:
@@ -240,7 +246,12 @@ def _layout(rows: list[list[str | None]], names: list[str], width: int) -> _Layo
             if not text:
                 unnamed.add(name)
         columns.append(name)
-    return _Layout(header_at, 2 if machine else 1, table, tuple(columns), frozenset(unnamed))
+    demo = any(
+        isinstance(cell, str) and cell.startswith(DEMO_MARKS)
+        for row in rows[:header_at]
+        for cell in row
+    )
+    return _Layout(header_at, 2 if machine else 1, table, tuple(columns), frozenset(unnamed), demo)
 
 
 def _finish(frame: pd.DataFrame, layout: _Layout, trim: bool) -> pd.DataFrame:
@@ -347,7 +358,7 @@ def _sheet_from_rows(
     frame = _finish(frame, layout, trim=True)
     if frame.empty:
         return None
-    return RawSheet(file, sheet, layout.table, frame, first_row=start + 1)
+    return RawSheet(file, sheet, layout.table, frame, first_row=start + 1, demo=layout.demo)
 
 
 def _read_workbook(path: Path, progress: Progress | None) -> list[RawSheet]:
@@ -388,12 +399,12 @@ def _bounded_rows(
     passes MAX_WORKBOOK_CELLS or a row passes MAX_COLUMNS: a huge sheet costs no more memory
     than the limit allows, whatever its file claims."""
     rows: list[list[str | None]] = []
-    for row in worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-        if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] is not None:
-            raise _too_wide(path, title, MAX_COLUMNS + 1)
-        texts = [cell_text(v) for v in row[:MAX_COLUMNS]]
+    for row in worksheet.iter_rows(values_only=True):  # (max_col would pad every row to it)
+        texts = [cell_text(v) for v in row]
         while texts and texts[-1] is None:  # styled but empty cells to the right
             texts.pop()
+        if len(texts) > MAX_COLUMNS:
+            raise _too_wide(path, title, len(texts))
         cells += max(len(texts), 1)
         if cells > MAX_WORKBOOK_CELLS:
             raise _too_large(path, title, len(rows) + 1)
@@ -407,6 +418,16 @@ def _check_unpacked_size(path: Path) -> None:
         infos = archive.infolist()
     unpacked = sum(i.file_size for i in infos)
     packed = max(sum(i.compress_size for i in infos), 1)
+    sheets = sum(i.file_size for i in infos if i.filename.startswith("xl/worksheets/"))
+    if sheets > MAX_SHEET_XML_BYTES:  # far more than MAX_WORKBOOK_CELLS can take: no need to parse
+        limit = f"{MAX_WORKBOOK_CELLS:,}"
+        raise _fail(
+            path,
+            f"the workbook's sheets unpack to {sheets / 2**20:,.0f} MB, more than {limit} cells "
+            "can take: split the file, or save the sheets as CSV, which is read in bounded chunks",
+            f"该工作簿的表格解压后达 {sheets / 2**20:,.0f} MB，超出 {limit} 个单元格的上限；"
+            "请拆分文件，或另存为 CSV 后导入（CSV 分块读取）",
+        )
     if unpacked > MAX_UNPACKED_BYTES or (unpacked > 10 * 1024 * 1024 and unpacked / packed > 200):
         raise _fail(
             path,
@@ -557,6 +578,7 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 _LINE = re.compile(r"line (\d+)")
+_ROW = re.compile(r"starting at row (\d+)")
 
 
 def _csv_frames(
@@ -599,11 +621,21 @@ def _csv_frames(
                 yield frame, layout, start
         except pd.errors.ParserError as exc:
             line = _LINE.search(str(exc))
-            at = f" {line.group(1)}" if line else ""
+            number = int(line.group(1)) if line else None
+            if number is None and (row := _ROW.search(str(exc))):
+                number = int(row.group(1)) + 1  # pandas counts rows from 0, people from 1
+            at_en = f"line {number}" if number else "a line"
+            at_zh = f"第 {number} 行" if number else "某一行"
+            if "EOF inside string" in str(exc):
+                raise _fail(
+                    path,
+                    f"a quotation mark opened on {at_en} is never closed",
+                    f"{at_zh}开始的引号没有闭合，请检查该行的双引号",
+                ) from None
             raise _fail(
                 path,
-                f"line{at} has more fields than the lines above it (an unquoted delimiter?)",
-                f"第{at} 行的列数多于前面的行（可能有未加引号的分隔符）",
+                f"{at_en} has more fields than the lines above it (an unquoted delimiter?)",
+                f"{at_zh}的列数多于前面的行（可能有未加引号的分隔符）",
             ) from None
         except (pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error, ValueError) as exc:
             raise _fail(
@@ -625,14 +657,16 @@ def _csv_sheets(
     for item in _csv_frames(source, chunk_rows, progress):
         if held is not None:
             frame, layout, start = held
-            yield RawSheet(name, None, layout.table, _finish(frame, layout, False), start)
+            yield RawSheet(
+                name, None, layout.table, _finish(frame, layout, False), start, layout.demo
+            )
             yielded = True
         held = item
     if held is not None:
         frame, layout, start = held
         frame = _finish(frame, layout, trim=True)
         if not frame.empty:
-            yield RawSheet(name, None, layout.table, frame, start)
+            yield RawSheet(name, None, layout.table, frame, start, layout.demo)
             yielded = True
     if not yielded:
         raise _no_data(source.path)
@@ -690,7 +724,7 @@ def read_file(path: Path, progress: Progress | None = None) -> list[RawSheet]:
             first = chunks[0]
             frame = pd.concat([c.frame for c in chunks], ignore_index=True).astype(object)
             frame = frame.where(frame.notna(), None)
-            sheets = [RawSheet(first.file, None, first.table, frame, first.first_row)]
+            sheets = [RawSheet(first.file, None, first.table, frame, first.first_row, first.demo)]
     except OSError as exc:
         raise _fail(path, f"the file cannot be opened ({exc.strerror})", "文件无法打开") from None
     if not sheets:

@@ -47,6 +47,13 @@ class ImportReport:
     previous: Snapshot | None = None
     snapshot: Snapshot | None = None
     dry_run: bool = False
+    onto_demo: bool = False  # the rows were merged into demo data: the result stays labelled demo
+    demo_files: list[str] = field(default_factory=list)  # files whose title row says 演示数据
+
+    @property
+    def provenance(self) -> str:
+        """A snapshot that holds generated rows is demo data, whatever was imported into it."""
+        return "demo" if self.onto_demo or self.demo_files else "imported"
 
     @property
     def ok(self) -> bool:
@@ -198,12 +205,19 @@ def import_files(
     dry_run: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = 0.0,
+    empty: bool = False,
 ) -> ImportReport:
-    """Validate every file, then (unless dry_run or anything is wrong) write the new snapshot."""
+    """Validate every file, then (unless dry_run or anything is wrong) write the new snapshot.
+
+    The new snapshot is the newest good one plus the imported rows; with `empty`, the files alone
+    (they must then hold every table). Rows imported onto demo data stay labelled demo data.
+    """
     root = Path(root) if root else default_snapshots_dir()
     report = ImportReport(dry_run=dry_run)
     try:
-        return _import_locked(paths, root, as_of, note, dry_run, progress, lock_timeout, report)
+        return _import_locked(
+            paths, root, as_of, note, dry_run, progress, lock_timeout, report, empty
+        )
     except GovdashError as exc:  # a lock held elsewhere, a read-only or missing data folder
         report.errors.extend(exc.problems)
         return report
@@ -218,6 +232,7 @@ def _import_locked(
     progress: Progress | None,
     lock_timeout: float,
     report: ImportReport,
+    empty: bool,
 ) -> ImportReport:
     try:
         ensure_root(root)
@@ -225,14 +240,16 @@ def _import_locked(
         raise _disk_error(exc, root) from None
     with import_lock(root, lock_timeout):
         _clean_stale(root)
-        previous, _ = latest_good(root)
+        previous = None if empty else latest_good(root)[0]
         report.previous = previous
+        report.onto_demo = previous is not None and previous.is_demo
         old = _previous_tables(previous)
         try:
             sheets = list(_sheets([Path(p) for p in paths], progress))
         except ImportFileError as exc:
             report.errors.extend(exc.problems)
             return report
+        report.demo_files = sorted({s.file for s in sheets if s.demo})
         new = _validate_all(sheets, old, as_of, report)
         if report.all_errors():
             return report
@@ -270,12 +287,13 @@ def _import_locked(
             report.snapshot = write_snapshot(
                 merged,
                 as_of=stamp,
-                provenance="imported",
+                provenance=report.provenance,
                 root=root,
                 note=note,
                 generator={
                     "import": [Path(p).name for p in paths],
                     "previous": previous.id if previous else None,
+                    "onto_demo": report.onto_demo,
                     "rows": report.rows,
                 },
                 validate=False,  # validated above, on the same tables

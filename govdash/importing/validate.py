@@ -98,11 +98,19 @@ def _where(sheet: RawSheet, row: int | None = None, column: str | None = None) -
     return " › ".join(parts_en), " › ".join(parts_zh)
 
 
+QUOTED = re.compile(r"(“|'|\")([^”'\"]{60,})(”|'|\")")
+
+
+def _short(message: str) -> str:
+    """A value quoted in a message is cut to 40 characters: a 1 MB cell stays a readable line."""
+    return QUOTED.sub(lambda m: f"{m.group(1)}{m.group(2)[:40]}…{m.group(3)}", message)
+
+
 def problem(
     sheet: RawSheet, en: str, zh: str, row: int | None = None, column: str | None = None
 ) -> Problem:
     where, where_zh = _where(sheet, row, column)
-    return Problem("import", en, zh, where, where_zh)
+    return Problem("import", _short(en), _short(zh), where, where_zh)
 
 
 # ------------------------------------------------------------------------------------ values
@@ -270,7 +278,7 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
     frame = sheet.frame
     if sheet.table == "divisions" and "code" in frame.columns:
         frame = complete_divisions(frame, known.divisions)
-        sheet = RawSheet(sheet.file, sheet.sheet, sheet.table, frame, sheet.first_row)
+        sheet = RawSheet(sheet.file, sheet.sheet, sheet.table, frame, sheet.first_row, sheet.demo)
     missing = [c for c in spec.required if c not in frame.columns]
     for column in missing:
         result.errors.append(
