@@ -570,8 +570,10 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col in frame.columns:
         values = frame[col].str.strip()  # vectorised while still pandas' string dtype
-        # An apostrophe that an export put before =, +, -, @ (see govdash.exports) comes off.
-        values = values.str.replace(UNNEUTRALISE, "", regex=True)
+        # An apostrophe that an export put before =, +, -, @ (see govdash.exports) comes off;
+        # the regular expression only runs on a column that has a cell starting with one.
+        if values.str.startswith("'").any():
+            values = values.str.replace(UNNEUTRALISE, "", regex=True)
         keep = (values.notna() & values.ne("")).to_numpy(dtype=bool)
         out[col] = values.astype(object).where(keep, None)
     return pd.DataFrame(out, index=frame.index, dtype=object)

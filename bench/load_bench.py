@@ -1,0 +1,227 @@
+"""Load check: concurrent sessions open links and switch pages against a local server.
+
+    python bench/load_bench.py [--sessions 20] [--minutes 10] [--rows 1000000] [--data DIR]
+
+Each virtual visitor speaks Streamlit's own websocket protocol (the protobuf messages the browser
+sends), so the measure is the server's: from the request to the script's end, with nothing of a
+browser's rendering on these two cores. A visitor opens a link (a random page, district, period
+and category), switches pages three times within that session as the sidebar would, then opens
+a new link, with a think time of 1-3 s between steps. Everything runs on loopback.
+
+Reported: interactions, errors (a dropped connection, a run that never finishes, an exception or
+the page guard's error message in what the server sent), settle time median and p95, the server's
+RSS sampled every 5 s, and a cross-session check: every page's title must name the district its
+own session asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["", "districts", "community", "activities", "outcomes", "data"]
+DISTRICTS = {
+    "420102": "江岸区",
+    "420103": "江汉区",
+    "420104": "硚口区",
+    "420105": "汉阳区",
+    "420106": "武昌区",
+    "420111": "洪山区",
+    "420115": "江夏区",
+}
+PERIODS = [("2025-06", "2025-06"), ("2025-01", "2025-06"), ("2024-03", "2025-06"), (None, None)]
+CATEGORIES = [None, "elderly_care", "child_care", "station"]
+ERROR_MARKS = ("错误编号", "error id")
+DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+
+
+@dataclass
+class Tally:
+    settle: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
+    checked: int = 0  # pages whose title was compared with the session's own district
+    rss_mb: list[tuple[float, float]] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def link(rng: random.Random) -> tuple[str, str]:
+    district = rng.choice(list(DISTRICTS))
+    start, end = rng.choice(PERIODS)
+    params = [f"district={district}"]
+    if start:
+        params += [f"start={start}", f"end={end}"]
+    if category := rng.choice(CATEGORIES):
+        params.append(f"category={category}")
+    return district, "&".join(params)
+
+
+def rerun(query: str, page: str) -> bytes:
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_name = page
+    return msg.SerializeToString()
+
+
+async def run_once(ws, query: str, page: str, district: str, tally: Tally) -> None:
+    """One interaction: ask for a run and read until the script has finished (a run the app
+    itself restarts, e.g. to repair a link, is followed to its end)."""
+    started = time.perf_counter()
+    await ws.send(rerun(query, page))
+    titles: list[str] = []
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), timeout=120)
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            which = element.WhichOneof("type")
+            if which == "exception":
+                tally.errors.append(f"exception on /{page}?{query}: {element.exception.type}")
+            elif which == "alert" and any(m in element.alert.body for m in ERROR_MARKS):
+                tally.errors.append(f"page guard on /{page}?{query}: {element.alert.body[:80]}")
+            elif which == "heading" and element.heading.tag == "h1":
+                titles.append(element.heading.body)
+        elif kind == "script_finished" and msg.script_finished in DONE:
+            break
+    tally.settle.append(time.perf_counter() - started)
+    if page != "data" and titles:
+        tally.checked += 1
+        if DISTRICTS[district] not in titles[-1]:
+            tally.leaks.append(f"/{page}?{query} showed {titles[-1]!r}")
+
+
+async def visitor(url: str, seed: int, deadline: float, tally: Tally) -> None:
+    rng = random.Random(seed)
+    while time.monotonic() < deadline:
+        district, query = link(rng)
+        try:
+            async with connect(
+                url, subprotocols=["streamlit"], max_size=None, open_timeout=60
+            ) as ws:
+                for page in [rng.choice(PAGES), *rng.sample(PAGES, 3)]:
+                    if time.monotonic() >= deadline:
+                        break
+                    await run_once(ws, query, page, district, tally)
+                    await asyncio.sleep(rng.uniform(1, 3))
+        except (OSError, TimeoutError) as exc:
+            tally.errors.append(f"connection: {type(exc).__name__} {exc}")
+        except Exception as exc:  # a closed websocket and the like: count, keep going
+            tally.errors.append(f"{type(exc).__name__}: {exc}")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def sample_rss(pid: int, deadline: float, tally: Tally, started: float) -> None:
+    while time.monotonic() < deadline:
+        tally.rss_mb.append((time.monotonic() - started, rss_mb(pid)))
+        await asyncio.sleep(5)
+
+
+async def drive(url: str, pid: int, sessions: int, seconds: float, tally: Tally) -> None:
+    started = time.monotonic()
+    deadline = started + seconds
+    await asyncio.gather(
+        sample_rss(pid, deadline, tally, started),
+        *(visitor(url, seed, deadline, tally) for seed in range(sessions)),
+    )
+
+
+def start_server(data: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {**os.environ, "GOVDASH_SNAPSHOTS_DIR": str(data), "GOVDASH_BOUNDARIES": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health").read() == b"ok":
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=None, help="a snapshot folder to serve")
+    args = parser.parse_args()
+    data = args.data
+    if data is None:
+        from govdash.demo.build import build_demo
+
+        data = Path(tempfile.mkdtemp(prefix="govdash-load-"))
+        build_demo(data, activity_rows=args.rows)
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    proc, port = start_server(data)
+    tally = Tally()
+    try:
+        print(f"server pid {proc.pid}, RSS at start {rss_mb(proc.pid):.0f} MB")
+        url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        asyncio.run(drive(url, proc.pid, args.sessions, args.minutes * 60, tally))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    settle = sorted(tally.settle)
+    p95 = settle[min(len(settle) - 1, round(0.95 * (len(settle) - 1)))] if settle else float("nan")
+    rss = [r for _, r in tally.rss_mb]
+    first = [r for t, r in tally.rss_mb if t < 60] or rss
+    last = [r for t, r in tally.rss_mb if t >= args.minutes * 60 - 60] or rss
+    print(f"sessions {args.sessions}, {args.minutes:g} min, {len(settle)} interactions")
+    print(
+        f"settle: median {statistics.median(settle):.2f} s, p95 {p95:.2f} s, max {settle[-1]:.2f} s"
+    )
+    print(f"errors: {len(tally.errors)}")
+    for error in tally.errors[:10]:
+        print(f"  {error}")
+    print(
+        f"cross-session: {len(tally.leaks)} of {tally.checked} page titles showed another "
+        "session's district"
+    )
+    for leak in tally.leaks[:10]:
+        print(f"  {leak}")
+    print(
+        f"server RSS: min {min(rss):.0f} MB, max {max(rss):.0f} MB; first minute median "
+        f"{statistics.median(first):.0f} MB, last minute median {statistics.median(last):.0f} MB"
+    )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("command: " + shlex.join([sys.executable, *sys.argv]))
+
+
+if __name__ == "__main__":
+    main()
