@@ -6,9 +6,9 @@ shows a short message with an error id instead of a traceback.
 
 import streamlit as st
 
-from govdash import ui
-from govdash.i18n import t
-from govdash.page_guard import run_guarded
+from govdash.app import context as ui
+from govdash.app.page_guard import run_guarded
+from govdash.core.i18n import t
 
 st.set_page_config(page_title="govdash", page_icon="📊", layout="wide")
 PAGES = [

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from govdash.core.query import connect, run_query
 from govdash.demo.build import build_demo
-from govdash.query import connect, run_query
 
 
 def median_ms(fn, repeat: int) -> float:

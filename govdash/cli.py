@@ -11,8 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
-from govdash.paths import default_snapshots_dir
-from govdash.problems import GovdashError
+from govdash.core.paths import default_snapshots_dir
+from govdash.core.problems import GovdashError
 
 
 def _progress_bar(total_label: str):
@@ -44,7 +44,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _snapshot(args: argparse.Namespace):
-    from govdash.snapshot import latest_good, open_snapshot
+    from govdash.core.snapshot import latest_good, open_snapshot
 
     if args.snapshot:
         return open_snapshot(args.snapshot, args.data_dir)
@@ -57,7 +57,7 @@ def _snapshot(args: argparse.Namespace):
 
 
 def _no_snapshot(root):
-    from govdash.problems import Problem
+    from govdash.core.problems import Problem
 
     return Problem(
         "no_snapshot",
@@ -68,8 +68,8 @@ def _no_snapshot(root):
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from govdash.query import connect
-    from govdash.reconcile import reconcile
+    from govdash.core.query import connect
+    from govdash.core.reconcile import reconcile
 
     snap = _snapshot(args)
     result = reconcile(connect(args.data_dir), snap)
@@ -86,9 +86,9 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from govdash.core.query import connect, run_query
+    from govdash.core.snapshot import latest_good
     from govdash.importing.template import write_template
-    from govdash.query import connect, run_query
-    from govdash.snapshot import latest_good
 
     snap, _ = latest_good(args.data_dir) if args.data_dir.exists() else (None, [])
     divisions = run_query(connect(args.data_dir), "divisions", snap) if snap else None
@@ -173,8 +173,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_completeness(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from govdash.query import connect
-    from govdash.snapshot_admin import completeness
+    from govdash.core.admin import completeness
+    from govdash.core.query import connect
 
     snap = _snapshot(args)
     month = dt.datetime.strptime(args.month, "%Y-%m").date() if args.month else snap.as_of
@@ -189,8 +189,8 @@ def cmd_completeness(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
-    from govdash.problems import SnapshotError
-    from govdash.snapshot import scan_snapshots, verify_snapshot
+    from govdash.core.problems import SnapshotError
+    from govdash.core.snapshot import scan_snapshots, verify_snapshot
 
     if args.action == "diff":
         return _diff(args)
@@ -215,9 +215,9 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from govdash.query import connect
-    from govdash.snapshot import open_snapshot
-    from govdash.snapshot_admin import metric_diff, table_diff
+    from govdash.core.admin import metric_diff, table_diff
+    from govdash.core.query import connect
+    from govdash.core.snapshot import open_snapshot
 
     if len(args.ids) != 2:
         print("error: diff needs two snapshot ids", file=sys.stderr)
@@ -240,7 +240,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    from govdash.snapshot_admin import prune, prune_plan
+    from govdash.core.admin import prune, prune_plan
 
     if args.keep is None:
         print(

@@ -1,8 +1,8 @@
 """服务活动 Activities: per month, top teams, response times, and the paged event table."""
 
-from govdash import activity_panels as panels
-from govdash import ui
-from govdash.i18n import t
+from govdash.app import context as ui
+from govdash.app.panels import activities as panels
+from govdash.core.i18n import t
 
 ctx = ui.context()
 ui.page_header(ctx, t("activities.heading", ctx.lang, scope=ui.scope_label(ctx)))

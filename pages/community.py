@@ -1,8 +1,9 @@
 """社区画像 Community profile: pick district → street → community; its figures, brands and facts."""
 
-from govdash import profile, ui
-from govdash.i18n import t
+from govdash.app import context as ui
+from govdash.app.panels import community
+from govdash.core.i18n import t
 
 ctx = ui.context()
 ui.page_header(ctx, t("profile.heading", ctx.lang, scope=ui.scope_label(ctx)))
-profile.profile_page(ctx)
+community.profile_page(ctx)

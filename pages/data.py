@@ -1,8 +1,8 @@
 """数据说明 Data: the snapshot in use, the metric dictionary and table downloads."""
 
-from govdash import data_panels as panels
-from govdash import ui
-from govdash.i18n import t
+from govdash.app import context as ui
+from govdash.app.panels import data as panels
+from govdash.core.i18n import t
 
 ctx = ui.context()
 ui.page_header(ctx, t("data.heading", ctx.lang))

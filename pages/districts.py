@@ -1,11 +1,12 @@
 """区域对比 Districts: compare divisions on any catalog metric, trends, composition and targets."""
 
-from govdash import compare, ui
-from govdash.i18n import t
+from govdash.app import context as ui
+from govdash.app.panels import districts
+from govdash.core.i18n import t
 
 ctx = ui.context()
 ui.page_header(ctx, t("districts.heading", ctx.lang, scope=ui.scope_label(ctx)))
-compare.compare_panel(ctx)
-compare.small_multiples_panel(ctx)
-compare.composition_panel(ctx)
-compare.targets_panel(ctx)
+districts.compare_panel(ctx)
+districts.small_multiples_panel(ctx)
+districts.composition_panel(ctx)
+districts.targets_panel(ctx)

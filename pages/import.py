@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from govdash import import_panels as panels
-from govdash import ui
-from govdash.i18n import t
+from govdash.app import context as ui
+from govdash.app.panels import import_page as panels
+from govdash.core.i18n import t
 
 ctx = ui.context()
 ui.page_header(ctx, t("import.heading", ctx.lang))

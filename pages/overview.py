@@ -2,10 +2,8 @@
 
 import streamlit as st
 
-from govdash import ui
-from govdash.catalog import load_catalog
-from govdash.i18n import t
-from govdash.panels import (
+from govdash.app import context as ui
+from govdash.app.panels.overview import (
     integration_panel,
     kpi_panel,
     map_panel,
@@ -13,6 +11,8 @@ from govdash.panels import (
     ranking_panel,
     trend_panel,
 )
+from govdash.core.catalog import load_catalog
+from govdash.core.i18n import t
 
 ctx = ui.context()
 settings = load_catalog().settings

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from govdash.catalog import load_catalog
+from govdash.core.catalog import load_catalog
+from govdash.core.events import data_range
+from govdash.core.query import connect, run_query
+from govdash.core.snapshot import Snapshot
+from govdash.core.view import Options
+from govdash.core.vocab import codes
 from govdash.demo.build import build_demo
-from govdash.explore import data_range
-from govdash.query import connect, run_query
-from govdash.snapshot import Snapshot
-from govdash.view import Options
-from govdash.vocab import codes
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_ROWS = 40_000

@@ -13,12 +13,12 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from govdash.admin_access import Attempts, is_admin
 from govdash.cli import main
-from govdash.contract import TABLES
-from govdash.query import connect
-from govdash.snapshot import scan_snapshots, write_snapshot
-from govdash.snapshot_admin import completeness, metric_diff, prune_plan, table_diff
+from govdash.core.access import Attempts, is_admin
+from govdash.core.admin import completeness, metric_diff, prune_plan, table_diff
+from govdash.core.contract import TABLES
+from govdash.core.query import connect
+from govdash.core.snapshot import scan_snapshots, write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")

@@ -9,17 +9,17 @@ import datetime as dt
 
 import pytest
 
-from govdash import analysis, explore
-from govdash.analysis import Selection, Window
-from govdash.metrics import Filters
-from govdash.query import run_query
+from govdash.core import events, figures
+from govdash.core.figures import Selection, Window
+from govdash.core.metrics import Filters
+from govdash.core.query import run_query
 
 TWO = ("420103", "420106")
 
 
 @pytest.fixture(scope="module")
 def ctx(snapshot):
-    from govdash.query import connect
+    from govdash.core.query import connect
 
     con = connect(snapshot.path.parent)
     return con, snapshot, run_query(con, "divisions", snapshot)
@@ -45,7 +45,7 @@ def test_window_drops_a_partial_month_for_flows_only(snapshot):
 def test_two_districts_stock_is_the_sum_of_their_end_month_values(ctx):
     con, snap, divisions = ctx
     w = Window.of(dt.date(2025, 1, 1), dt.date(2025, 6, 1), snap.as_of)
-    got = analysis.values(
+    got = figures.values(
         con, snap, divisions, Selection.of(TWO, divisions), w, ["registered_volunteers"]
     )
     expected = _one(
@@ -68,7 +68,7 @@ def test_flows_are_summed_over_the_window_and_filters_apply(ctx):
     con, snap, divisions = ctx
     w = Window.of(dt.date(2025, 1, 1), dt.date(2025, 6, 1), snap.as_of)
     f = Filters(categories=("elderly_care",), team_types=("party_member",))
-    got = analysis.values(
+    got = figures.values(
         con, snap, divisions, Selection.of(TWO, divisions), w, ["activities"], filters=f
     )
     expected = _one(
@@ -88,8 +88,8 @@ def test_ratio_of_a_selection_is_recomputed_from_sums_not_averaged(ctx):
     w = Window.of(dt.date(2025, 6, 1), dt.date(2025, 6, 1), snap.as_of)
     sel = Selection.of(TWO, divisions)
     ids = ["volunteers_per_social_worker", "registered_volunteers", "social_workers"]
-    whole = analysis.values(con, snap, divisions, sel, w, ids)
-    per = analysis.values(con, snap, divisions, sel, w, ids, by="district")
+    whole = figures.values(con, snap, divisions, sel, w, ids)
+    per = figures.values(con, snap, divisions, sel, w, ids, by="district")
     assert list(per.index) == list(TWO)
     ratio = whole["volunteers_per_social_worker"].iloc[0]
     assert ratio == pytest.approx(per["registered_volunteers"].sum() / per["social_workers"].sum())
@@ -99,7 +99,7 @@ def test_ratio_of_a_selection_is_recomputed_from_sums_not_averaged(ctx):
 def test_children_of_a_street_and_series_agree_with_sql(ctx):
     con, snap, divisions = ctx
     street = Selection.of(("420106001",), divisions)
-    long = analysis.series(
+    long = figures.series(
         con,
         snap,
         divisions,
@@ -129,7 +129,7 @@ def test_children_of_a_street_and_series_agree_with_sql(ctx):
 def test_kpis_compare_with_the_previous_window_and_the_pilot_start(ctx):
     con, snap, divisions = ctx
     w = Window.of(dt.date(2025, 7, 1), dt.date(2025, 7, 1), snap.as_of)
-    (kpi,) = analysis.kpis(
+    (kpi,) = figures.kpis(
         con, snap, divisions, Selection.of(("420106",), divisions), w, ["activities"]
     )
     count = (
@@ -148,15 +148,15 @@ def test_explorer_counts_pages_and_histogram_agree(ctx):
     con, snap, divisions = ctx
     sel = Selection.of(TWO, divisions)
     start, end = dt.date(2025, 1, 1), dt.date(2025, 6, 30)
-    n = explore.event_count(con, snap, sel, start, end)
-    page = explore.events(con, snap, sel, start, end, page=1, page_size=25)
+    n = events.event_count(con, snap, sel, start, end)
+    page = events.events(con, snap, sel, start, end, page=1, page_size=25)
     assert len(page) == 25 and page["date"].is_monotonic_decreasing
     assert set(page["community_code"].str[:6]) <= set(TWO)
-    everything = explore.events(con, snap, sel, start, end, page=0, page_size=n + 10)
+    everything = events.events(con, snap, sel, start, end, page=0, page_size=n + 10)
     assert len(everything) == n == everything["activity_id"].nunique()
-    hist = explore.response_histogram(con, snap, sel, start, end)
+    hist = events.response_histogram(con, snap, sel, start, end)
     assert hist["requests"].sum() == int(everything["is_request"].sum())
-    by_type = explore.teams_by_type(con, snap, sel, "district", end)
+    by_type = events.teams_by_type(con, snap, sel, "district", end)
     teams = _one(
         con,
         "select count(*) from read_parquet($p) where founded <= $e "
@@ -169,10 +169,10 @@ def test_explorer_counts_pages_and_histogram_agree(ctx):
 
 def test_programmes_and_resources_know_their_relation(ctx):
     con, snap, divisions = ctx
-    progs = explore.programmes_for(con, snap, divisions, "420106001001")
+    progs = events.programmes_for(con, snap, divisions, "420106001001")
     assert dict(zip(progs["programme_id"], progs["relation"], strict=True)) == {"P-JTJF": "own"}
-    city = explore.programmes_for(con, snap, divisions, "420100")
+    city = events.programmes_for(con, snap, divisions, "420100")
     assert len(city) == snap.row_counts["programmes"] and set(city["relation"]) == {"below"}
-    res = explore.resources_for(con, snap, divisions, "420106001001", snap.as_of)
+    res = events.resources_for(con, snap, divisions, "420106001001", snap.as_of)
     assert not res.empty and set(res["relation"]) <= {"own", "above"}
     assert set(res["division_code"]) <= {"420106", "420106001", "420106001001", "420100"}

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from govdash.fmt import number
-from govdash.i18n import t
+from govdash.core.fmt import number
+from govdash.core.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -291,7 +291,7 @@ def test_missing_configured_folder_is_explained(tmp_path, monkeypatch):
 def test_every_streamlit_cache_is_bounded():
     """Query results are cached per snapshot and parameters; memory must stay bounded."""
     found = 0
-    for path in [*ROOT.glob("govdash/*.py"), *ROOT.glob("pages/*.py")]:
+    for path in [*ROOT.glob("govdash/**/*.py"), *ROOT.glob("pages/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "cache_data":
                 found += 1
@@ -341,8 +341,8 @@ def test_an_empty_selection_says_what_to_do_next(app_env, con):
 def test_the_snapshot_selector_switches_between_good_snapshots(snapshot, tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
-    from govdash.contract import TABLES
-    from govdash.snapshot import write_snapshot
+    from govdash.core.contract import TABLES
+    from govdash.core.snapshot import write_snapshot
 
     tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
     older = write_snapshot(
@@ -363,7 +363,7 @@ def test_table_downloads_are_the_snapshot_tables(snapshot):
 
     import openpyxl
 
-    from govdash.data_panels import _csv, _xlsx
+    from govdash.app.panels.data import _csv, _xlsx
 
     book = openpyxl.load_workbook(io.BytesIO(_xlsx(snapshot, "programmes")), read_only=True)
     rows = list(book["programmes"].values)
@@ -395,7 +395,7 @@ def test_small_counts_of_vulnerable_people_are_not_shown(app_env, con):
 
 
 def test_suppress_blanks_only_sensitive_small_counts_and_keeps_the_cache_intact():
-    from govdash.ui import suppress
+    from govdash.app.context import suppress
 
     wide = pd.DataFrame({"children_in_difficulty_served": [0, 3, 5, 9], "activities": [1, 2, 3, 4]})
     out = suppress(wide)

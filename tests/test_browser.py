@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 from playwright.sync_api import expect
 
-from govdash.contract import TABLES
-from govdash.snapshot import write_snapshot
+from govdash.core.contract import TABLES
+from govdash.core.snapshot import write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -336,8 +336,8 @@ def import_server(snapshot, tmp_path_factory):
 def test_the_page_imports_the_demo_export_into_the_same_data(
     import_server, page, snapshot, tmp_path
 ):
+    from govdash.core.snapshot import latest_good
     from govdash.importing.export import export_snapshot
-    from govdash.snapshot import latest_good
 
     url, root = import_server
     # A part of the export keeps the upload small; the CLI test imports the whole of it.

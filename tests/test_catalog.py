@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from govdash.catalog import load_catalog
-from govdash.metrics import compute, compute_total
-from govdash.query import run_query
+from govdash.core.catalog import load_catalog
+from govdash.core.metrics import compute, compute_total
+from govdash.core.query import run_query
 
 CATALOG = load_catalog()
 
@@ -129,7 +129,7 @@ def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
 
 
 def test_unknown_metric_is_refused(con, snapshot, divisions):
-    from govdash.problems import GovdashError
+    from govdash.core.problems import GovdashError
 
     with pytest.raises(GovdashError, match="unknown metric"):
         compute_total(

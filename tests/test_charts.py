@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from govdash.charts import (
+from govdash.viz.charts import (
     PALETTE,
     district_colours,
     dumbbell_figure,

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govdash.cn_numbers import (
+from govdash.core.contract import QUALIFIERS
+from govdash.core.fmt import QUALIFIER_FORMS
+from govdash.core.numbers import (
     TYPED_FORMS,
     NumberError,
     Parsed,
     format_number,
     parse_number,
 )
-from govdash.contract import QUALIFIERS
-from govdash.fmt import QUALIFIER_FORMS
 
 FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789,.%+-~"}
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from govdash.catalog import KINDS
-from govdash.contract import (
+from govdash.core.catalog import KINDS
+from govdash.core.contract import (
     NON_NEGATIVE,
     QUALIFIERS,
     SCHEMA_VERSION,
     TABLES,
     VOCABULARY_COLUMNS,
 )
-from govdash.metrics import FILTER_KEYS
+from govdash.core.metrics import FILTER_KEYS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 

@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govdash.contract import TABLES
-from govdash.data_panels import _csv, _xlsx
-from govdash.exports import csv_bytes, neutralise, unneutralise, xlsx_bytes
+from govdash.app.panels.data import _csv, _xlsx
+from govdash.core.contract import TABLES
+from govdash.core.exports import csv_bytes, neutralise, unneutralise, xlsx_bytes
+from govdash.core.snapshot import write_snapshot
 from govdash.importing.export import export_snapshot
 from govdash.importing.run import import_files
-from govdash.snapshot import write_snapshot
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example","点我")',

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from govdash.geo import (
+from govdash.core.problems import GovdashError
+from govdash.viz.geo import (
     ENV_BOUNDARIES,
     boundaries_path,
     load_boundaries,
@@ -18,14 +19,13 @@ from govdash.geo import (
     rewind,
     signed_area,
 )
-from govdash.maps import (
+from govdash.viz.maps import (
     TOPOJSON_CONFIG,
     choropleth_figure,
     load_tile_layout,
     tile_map_figure,
     tile_positions,
 )
-from govdash.problems import GovdashError
 
 ROOT = Path(__file__).resolve().parent.parent
 WUHAN_TILES = ROOT / "data" / "maps" / "420100.tiles.csv"

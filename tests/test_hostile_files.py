@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from govdash.core.snapshot import scan_snapshots
 from govdash.importing.run import import_files
-from govdash.snapshot import scan_snapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADCOUNTS = ["月份", "社区", "专业社工", "社区工作者", "注册志愿者", "志愿者骨干", "志愿服务队",

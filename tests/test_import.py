@@ -23,11 +23,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from govdash.core.query import connect
+from govdash.core.reconcile import reconcile
+from govdash.core.snapshot import latest_good, scan_snapshots
 from govdash.importing.export import export_snapshot
 from govdash.importing.run import import_files, import_lock
-from govdash.query import connect
-from govdash.reconcile import reconcile
-from govdash.snapshot import latest_good, scan_snapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADCOUNTS = ["月份", "社区", "专业社工", "社区工作者", "注册志愿者", "志愿者骨干", "志愿服务队",
@@ -295,8 +295,8 @@ def test_a_second_import_waits_for_the_lock_or_says_why(root, tmp_path, monkeypa
 @pytest.mark.parametrize(
     "where, err, words",
     [
-        ("govdash.snapshot.write_parquet", errno.ENOSPC, "磁盘空间不足"),
-        ("govdash.snapshot.tempfile.mkdtemp", errno.EROFS, "数据文件夹为只读"),
+        ("govdash.core.snapshot.write_parquet", errno.ENOSPC, "磁盘空间不足"),
+        ("govdash.core.snapshot.tempfile.mkdtemp", errno.EROFS, "数据文件夹为只读"),
         ("govdash.importing.run.open", errno.EROFS, "数据文件夹为只读"),  # the lock file
         ("govdash.importing.run.open", errno.EACCES, "数据文件夹为只读"),
     ],
@@ -361,7 +361,7 @@ def _activities_csv(path: Path, snapshot, rows: int, start_id: int = 10_000_000)
 PAUSING_IMPORT = textwrap.dedent("""
     import os, sys, time
     import govdash.importing.run as run
-    import govdash.snapshot as snap
+    import govdash.core.snapshot as snap
     from govdash.cli import main
 
     phase, root, path = sys.argv[1:4]
@@ -605,7 +605,7 @@ def _one_district(snapshot, code: str = "420103") -> dict:
 
 
 def test_an_import_can_start_from_an_empty_snapshot_instead_of_the_demo(root, tmp_path, snapshot):
-    from govdash.snapshot import write_snapshot
+    from govdash.core.snapshot import write_snapshot
 
     small = _one_district(snapshot)
     real = write_snapshot(small, as_of=snapshot.as_of, provenance="imported", root=tmp_path / "r")

@@ -13,7 +13,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from govdash.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
+from govdash.core.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
+from govdash.core.vocab import load_vocabulary
 from govdash.importing.readers import (
     ImportFileError,
     RawSheet,
@@ -24,7 +25,6 @@ from govdash.importing.readers import (
 )
 from govdash.importing.spec import load_spec, vocabulary_for
 from govdash.importing.template import TEMPLATE_HEADER_ROWS, write_template
-from govdash.vocab import load_vocabulary
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 SPEC = load_spec()

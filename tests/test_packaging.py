@@ -86,7 +86,7 @@ def test_the_installed_wheel_builds_and_reconciles_outside_the_checkout(wheel, t
         return run.stdout
 
     where = subprocess.run(
-        [sys.executable, "-c", "import govdash.paths as p; print(p.__file__); print(p.QUERIES_DIR)"],
+        [sys.executable, "-c", "import govdash.core.paths as p; print(p.__file__); print(p.QUERIES_DIR)"],
         capture_output=True, text=True, cwd=work, env=env, check=True,
     ).stdout.split()  # fmt: skip
     assert all(Path(w).is_relative_to(target) for w in where), where

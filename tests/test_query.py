@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from govdash.query import QUERY_LOG, load_query, query_names, run_query
+from govdash.core.query import QUERY_LOG, load_query, query_names, run_query
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ["' OR 1=1 --", "420106'; drop table x; --", "%", "420106 OR 1=1", "\\x00"]

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govdash.contract import TABLES
-from govdash.facts import FACTS_FILE, bounds, load_facts_csv
-from govdash.reconcile import mismatches, reconcile
-from govdash.snapshot import write_snapshot
+from govdash.core.contract import TABLES
+from govdash.core.facts import FACTS_FILE, bounds, load_facts_csv
+from govdash.core.reconcile import mismatches, reconcile
+from govdash.core.snapshot import write_snapshot
 
 
 def test_every_reported_fact_matches_the_demo(con, snapshot):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from govdash.view import View, breadcrumb, default_view, parse, to_params
+from govdash.core.view import View, breadcrumb, default_view, parse, to_params
 
 
 def test_defaults_are_the_latest_month_and_the_whole_city(options, snapshot):

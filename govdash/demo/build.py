@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from govdash.core.snapshot import Snapshot, write_snapshot
 from govdash.demo.config import DEMO_CONFIG, load_demo_config
 from govdash.demo.generate import DemoBuilder, Progress
-from govdash.snapshot import Snapshot, write_snapshot
 
 
 def build_demo(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from govdash.paths import DATA_DIR
+from govdash.core.paths import DATA_DIR
 
 DEMO_CONFIG = DATA_DIR / "demo" / "wuhan.toml"
 

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from govdash.catalog import Catalog, load_catalog
-from govdash.contract import STOCK_COLUMNS, TABLES
+from govdash.core.catalog import Catalog, load_catalog
+from govdash.core.contract import STOCK_COLUMNS, TABLES
+from govdash.core.facts import load_facts_csv, significant_step
+from govdash.core.metrics import Filters
+from govdash.core.reconcile import fact_period
+from govdash.core.vocab import codes
 from govdash.demo.config import months as config_months
 from govdash.demo.places import build_divisions, largest_remainder
-from govdash.facts import load_facts_csv, significant_step
-from govdash.metrics import Filters
-from govdash.reconcile import fact_period
-from govdash.vocab import codes
 
 Progress = Callable[[float, str], None]
 
@@ -702,7 +702,7 @@ class DemoBuilder:
 
 
 def _vocab(name: str) -> dict[str, dict[str, str]]:
-    from govdash.vocab import load_vocabulary
+    from govdash.core.vocab import load_vocabulary
 
     return load_vocabulary()[name]
 

@@ -17,12 +17,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 from openpyxl.styles import Font
 
-from govdash.cn_numbers import format_number
-from govdash.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
-from govdash.exports import DEMO_MARKS, neutralise, set_text
+from govdash.core.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
+from govdash.core.exports import DEMO_MARKS, neutralise, set_text
+from govdash.core.numbers import format_number
+from govdash.core.snapshot import Snapshot
+from govdash.core.vocab import load_vocabulary
 from govdash.importing.spec import load_spec
-from govdash.snapshot import Snapshot
-from govdash.vocab import load_vocabulary
 
 XLSX_ROWS = 60_000  # tables above this many rows are written as CSV
 
@@ -77,7 +77,7 @@ def _requalify(table: str, frame: pd.DataFrame, qualifiers: pd.DataFrame) -> Non
 
 def _demo_title(snapshot: Snapshot) -> str:
     """The first row of every sheet and CSV of a demo export: people see it, the importer reads
-    it back (govdash.exports.DEMO_MARKS), so generated rows never come back as real ones."""
+    it back (govdash.core.exports.DEMO_MARKS), so generated rows never come back as real ones."""
     return f"{DEMO_MARKS[0]} · {snapshot.id} · 本文件由程序生成，数字不代表真实统计 / generated, not real"
 
 

@@ -24,9 +24,9 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from govdash.exports import DEMO_MARKS
+from govdash.core.exports import DEMO_MARKS
+from govdash.core.problems import GovdashError, Problem
 from govdash.importing.spec import load_spec
-from govdash.problems import GovdashError, Problem
 
 Progress = Callable[[float, str], None]
 
@@ -562,7 +562,7 @@ def _open_csv(path: Path) -> _CsvSource:
     return _CsvSource(path, encoding, delimiter, width, path.stat().st_size)
 
 
-UNNEUTRALISE = r"^'(?=[=+\-@\t\r])"  # the inverse of govdash.exports.neutralise, vectorised
+UNNEUTRALISE = r"^'(?=[=+\-@\t\r])"  # the inverse of govdash.core.exports.neutralise, vectorised
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
@@ -570,7 +570,7 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col in frame.columns:
         values = frame[col].str.strip()  # vectorised while still pandas' string dtype
-        # An apostrophe that an export put before =, +, -, @ (see govdash.exports) comes off;
+        # An apostrophe that an export put before =, +, -, @ (see govdash.core.exports) comes off;
         # the regular expression only runs on a column that has a cell starting with one.
         if values.str.startswith("'").any():
             values = values.str.replace(UNNEUTRALISE, "", regex=True)

@@ -22,13 +22,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govdash.catalog import load_catalog
-from govdash.contract import OPTIONAL_TABLES, TABLES, row_key, validate_tables
+from govdash.core.catalog import load_catalog
+from govdash.core.contract import OPTIONAL_TABLES, TABLES, row_key, validate_tables
+from govdash.core.paths import default_snapshots_dir
+from govdash.core.problems import ContractError, GovdashError, Problem
+from govdash.core.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
 from govdash.importing.validate import Known, SheetResult, Vocabularies, validate_sheet
-from govdash.paths import default_snapshots_dir
-from govdash.problems import ContractError, GovdashError, Problem
-from govdash.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
 
 LOCK_FILE = ".import.lock"
 CHUNKED_BYTES = 20 * 1024 * 1024  # CSV files above this are read and checked in chunks

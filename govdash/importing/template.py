@@ -19,10 +19,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from govdash.contract import TABLES
-from govdash.exports import set_text
+from govdash.core.contract import TABLES
+from govdash.core.exports import set_text
+from govdash.core.vocab import load_vocabulary
 from govdash.importing.spec import ColumnSpec, SheetSpec, load_spec, vocabulary_for
-from govdash.vocab import load_vocabulary
 
 TEMPLATE_HEADER_ROWS = 2
 INSTRUCTIONS_SHEET = "说明"

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from govdash.catalog import load_catalog
-from govdash.cn_numbers import NumberError, parse_number
-from govdash.contract import (
+from govdash.core.catalog import load_catalog
+from govdash.core.contract import (
     CODE_LENGTH,
     NON_NEGATIVE,
     QUALIFIERS,
@@ -27,10 +26,11 @@ from govdash.contract import (
     integer_limit,
     row_key,
 )
+from govdash.core.numbers import NumberError, parse_number
+from govdash.core.problems import Problem
+from govdash.core.vocab import load_vocabulary
 from govdash.importing.readers import RawSheet
 from govdash.importing.spec import load_spec
-from govdash.problems import Problem
-from govdash.vocab import load_vocabulary
 
 TOTAL_WORDS = ("合计", "总计", "小计", "total", "sum")
 MONTH_COLUMNS = {("headcounts", "month"), ("outcomes", "month")}

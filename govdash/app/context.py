@@ -13,21 +13,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from govdash import analysis, explore, fmt, reconcile, sidebar, snapshot_admin
-from govdash.analysis import Selection, Window
-from govdash.catalog import load_catalog
-from govdash.divisions import city_code
-from govdash.divisions import name as division_name
-from govdash.exports import csv_bytes
-from govdash.i18n import DEFAULT_LANG, LANGS, date_label, month_label, t
-from govdash.metrics import Filters
-from govdash.paths import default_snapshots_dir
-from govdash.problems import GovdashError, Problem
-from govdash.query import connect, load_query, run_query
-from govdash.snapshot import Snapshot, ensure_root, open_snapshot, scan_snapshots
-from govdash.view import Options, View
-from govdash.view import breadcrumb as view_breadcrumb
-from govdash.vocab import codes, label
+from govdash.app import sidebar
+from govdash.core import admin, events, figures, fmt, reconcile
+from govdash.core.catalog import load_catalog
+from govdash.core.divisions import city_code
+from govdash.core.divisions import name as division_name
+from govdash.core.exports import csv_bytes
+from govdash.core.figures import Selection, Window
+from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, month_label, t
+from govdash.core.metrics import Filters
+from govdash.core.paths import default_snapshots_dir
+from govdash.core.problems import GovdashError, Problem
+from govdash.core.query import connect, load_query, run_query
+from govdash.core.snapshot import Snapshot, ensure_root, open_snapshot, scan_snapshots
+from govdash.core.view import Options, View
+from govdash.core.view import breadcrumb as view_breadcrumb
+from govdash.core.vocab import codes, label
 
 # Session-state keys and URL parameter names, defined once.
 LANG_KEY = "lang"
@@ -154,7 +155,7 @@ def cached_divisions(snapshot_id: str, root: str) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_months(snapshot_id: str, root: str) -> tuple:
     snap = open_snapshot(snapshot_id, Path(root))
-    return tuple(explore.data_range(connection(), snap).months())
+    return tuple(events.data_range(connection(), snap).months())
 
 
 def _options(snap: Snapshot, divisions: pd.DataFrame) -> Options:
@@ -321,27 +322,27 @@ def _no_divisions(fn):
 
 
 FETCHERS = {
-    "values": analysis.values,
-    "series": analysis.series,
-    "kpis": analysis.kpis,
+    "values": figures.values,
+    "series": figures.series,
+    "kpis": figures.kpis,
     "reconcile": lambda con, snap, divisions: reconcile.reconcile(con, snap),
-    "events": _no_divisions(explore.events),
-    "event_count": _no_divisions(explore.event_count),
-    "breakdown": _no_divisions(explore.breakdown),
-    "top_teams": _no_divisions(explore.top_teams),
-    "response_histogram": _no_divisions(explore.response_histogram),
-    "teams_by_type": _no_divisions(explore.teams_by_type),
-    "qualifiers": _no_divisions(explore.qualifiers),
-    "programmes_for": explore.programmes_for,
-    "resources_for": lambda con, snap, divisions, code, end: explore.resources_for(
+    "events": _no_divisions(events.events),
+    "event_count": _no_divisions(events.event_count),
+    "breakdown": _no_divisions(events.breakdown),
+    "top_teams": _no_divisions(events.top_teams),
+    "response_histogram": _no_divisions(events.response_histogram),
+    "teams_by_type": _no_divisions(events.teams_by_type),
+    "qualifiers": _no_divisions(events.qualifiers),
+    "programmes_for": events.programmes_for,
+    "resources_for": lambda con, snap, divisions, code, end: events.resources_for(
         con, snap, divisions, code, end
     ),
     "facts": lambda con, snap, divisions: run_query(con, "reported_facts", snap),
-    "completeness": lambda con, snap, divisions, start, end: snapshot_admin.completeness(
+    "completeness": lambda con, snap, divisions, start, end: admin.completeness(
         con, snap, start, end
     ),
-    "missing_reports": lambda con, snap, divisions, selection, month: (
-        snapshot_admin.missing_reports(con, snap, selection, month)
+    "missing_reports": lambda con, snap, divisions, selection, month: admin.missing_reports(
+        con, snap, selection, month
     ),
 }
 
@@ -350,8 +351,8 @@ FETCHERS = {
 def _diff(a: str, b: str, root: str):
     snap_a, snap_b = open_snapshot(a, Path(root)), open_snapshot(b, Path(root))
     return (
-        snapshot_admin.table_diff(snap_a, snap_b),
-        snapshot_admin.metric_diff(connection(), snap_a, snap_b),
+        admin.table_diff(snap_a, snap_b),
+        admin.metric_diff(connection(), snap_a, snap_b),
     )
 
 
@@ -416,7 +417,7 @@ def empty(ctx: Context, key: str = "empty.no_data") -> None:
 
 
 def kpi_card(
-    ctx: Context, kpi: analysis.Kpi, flow: bool, qualified: pd.DataFrame | None = None
+    ctx: Context, kpi: figures.Kpi, flow: bool, qualified: pd.DataFrame | None = None
 ) -> None:
     """One KPI. `qualified` lists the values behind it that were typed with 余/近/约: a single
     one is shown in the value ("40余名"), several are counted under the card."""

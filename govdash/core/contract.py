@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdash.problems import ContractError, Problem
-from govdash.vocab import codes
+from govdash.core.problems import ContractError, Problem
+from govdash.core.vocab import codes
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})

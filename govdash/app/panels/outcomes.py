@@ -6,12 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from govdash import charts, fmt, ui
-from govdash.catalog import load_catalog
-from govdash.i18n import date_label, t
-from govdash.metrics import Filters
-from govdash.panels import PER_ROW
-from govdash.vocab import label, load_vocabulary
+from govdash.app import context as ui
+from govdash.app.panels.overview import PER_ROW
+from govdash.core import fmt
+from govdash.core.catalog import load_catalog
+from govdash.core.i18n import date_label, t
+from govdash.core.metrics import Filters
+from govdash.core.vocab import label, load_vocabulary
+from govdash.viz import charts
 
 # Marks from fonts every machine has (Noto CJK covers them); colour emoji may render as boxes.
 STATUS_MARK = {"match": "✓", "mismatch": "×", "error": "⚠"}
@@ -52,7 +54,7 @@ def metric_cards(
     ctx: ui.Context, metric_ids: list[str], columns: int = PER_ROW, filters: dict | None = None
 ) -> None:
     """KPI cards for metrics; filters maps a metric id to the Filters it is read with."""
-    from govdash.analysis import is_flow_based
+    from govdash.core.figures import is_flow_based
 
     catalog = load_catalog()
     cards = []
@@ -131,7 +133,7 @@ def _period(f: pd.Series, lang: str) -> str:
 
 
 def _fact_queries(facts: pd.DataFrame) -> list[str]:
-    from govdash.panels import queries_for
+    from govdash.app.panels.overview import queries_for
 
     catalog = load_catalog()
     return queries_for([m for m in facts["metric"].unique() if m in catalog])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from govdash import charts, explore, fmt, ui
-from govdash.analysis import Window, month_end
-from govdash.exports import csv_bytes
-from govdash.i18n import month_label, t
-from govdash.panels import colours, names, queries_for, ranking_selection, trend_window
-from govdash.vocab import label, load_vocabulary
+from govdash.app import context as ui
+from govdash.app.panels.overview import colours, names, queries_for, ranking_selection, trend_window
+from govdash.core import events, fmt
+from govdash.core.exports import csv_bytes
+from govdash.core.figures import Window, month_end
+from govdash.core.i18n import month_label, t
+from govdash.core.vocab import label, load_vocabulary
+from govdash.viz import charts
 
 PAGE_KEY = "activities_page"
 RESPONSE_BIN_HOURS = 6
@@ -177,7 +179,7 @@ def events_table(ctx: ui.Context, total: int) -> None:
     if total == 0:
         ui.empty(ctx)
         return
-    size = explore.PAGE_SIZE
+    size = events.PAGE_SIZE
     pages = max(1, -(-total // size))
     page = st.columns([1, 3])[0].number_input(
         t("activities.page", lang, pages=fmt.number(pages, lang, compact=False)),
@@ -220,13 +222,13 @@ def readable(ctx: ui.Context, rows: pd.DataFrame) -> pd.DataFrame:
 
 def download(ctx: ui.Context, total: int, start, end) -> None:
     lang = ctx.lang
-    if total > explore.DOWNLOAD_LIMIT:
+    if total > events.DOWNLOAD_LIMIT:
         st.caption(
             t(
                 "activities.too_many",
                 lang,
                 n=fmt.number(total, lang, compact=False),
-                limit=fmt.number(explore.DOWNLOAD_LIMIT, lang, compact=False),
+                limit=fmt.number(events.DOWNLOAD_LIMIT, lang, compact=False),
             )
         )
         return

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from govdash.contract import QUALIFIERS, TABLES
-from govdash.fmt import decimals
-from govdash.paths import DATA_DIR
-from govdash.problems import ContractError, Problem
+from govdash.core.contract import QUALIFIERS, TABLES
+from govdash.core.fmt import decimals
+from govdash.core.paths import DATA_DIR
+from govdash.core.problems import ContractError, Problem
 
 FACTS_FILE = DATA_DIR / "reported_facts.csv"
 DEFAULT_TOLERANCE = 0.05

@@ -9,12 +9,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import streamlit as st
 
-from govdash import fmt, ui
-from govdash.catalog import load_catalog
-from govdash.contract import SCHEMA_VERSION, TABLES
-from govdash.exports import csv_bytes, xlsx_bytes
-from govdash.i18n import date_label, t
-from govdash.vocab import label
+from govdash.app import context as ui
+from govdash.core import fmt
+from govdash.core.catalog import load_catalog
+from govdash.core.contract import SCHEMA_VERSION, TABLES
+from govdash.core.exports import csv_bytes, xlsx_bytes
+from govdash.core.i18n import date_label, t
+from govdash.core.vocab import label
 
 XLSX_LIMIT = 100_000  # rows; bigger tables download as CSV only (Excel files that size are slow)
 
@@ -120,9 +121,9 @@ def dictionary_panel(ctx: ui.Context) -> None:
 
 def completeness_panel(ctx: ui.Context) -> None:
     """Which districts' communities reported each month: a missing report is never a zero."""
-    from govdash.charts import share_heatmap_figure
-    from govdash.divisions import city_code
-    from govdash.i18n import month_label
+    from govdash.core.divisions import city_code
+    from govdash.core.i18n import month_label
+    from govdash.viz.charts import share_heatmap_figure
 
     lang = ctx.lang
     st.subheader(t("completeness.heading", lang))
@@ -164,7 +165,7 @@ def completeness_panel(ctx: ui.Context) -> None:
 
 def snapshots_panel(ctx: ui.Context) -> None:
     """Every good snapshot, a re-check of checksums, and what changed between two of them."""
-    from govdash.snapshot import scan_snapshots, verify_snapshot
+    from govdash.core.snapshot import scan_snapshots, verify_snapshot
 
     lang = ctx.lang
     st.subheader(t("snapshots.heading", lang))

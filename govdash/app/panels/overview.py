@@ -9,14 +9,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from govdash import analysis, charts, fmt, geo, maps, sidebar, ui
-from govdash.analysis import Selection, add_months, is_flow_based
-from govdash.catalog import Metric, load_catalog
-from govdash.divisions import ancestry, city_code
-from govdash.i18n import month_label, t
-from govdash.paths import DATA_DIR
-from govdash.problems import GovdashError
-from govdash.vocab import label
+from govdash.app import context as ui
+from govdash.app import sidebar
+from govdash.core import figures, fmt
+from govdash.core.catalog import Metric, load_catalog
+from govdash.core.divisions import ancestry, city_code
+from govdash.core.figures import Selection, add_months, is_flow_based
+from govdash.core.i18n import month_label, t
+from govdash.core.paths import DATA_DIR
+from govdash.core.problems import GovdashError
+from govdash.core.vocab import label
+from govdash.viz import charts, geo, maps
 
 PER_ROW = 4
 TREND_MONTHS = 36
@@ -98,7 +101,7 @@ def trend_panel(ctx: ui.Context, metric_id: str, *, key: str, height: int | None
         "series",
         ctx.selection,
         start,
-        analysis.month_end(end),
+        figures.month_end(end),
         [metric_id],
         filters=ctx.filters,
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from govdash.problems import GovdashError, Problem
+from govdash.core.problems import GovdashError, Problem
 
 log = logging.getLogger(__name__)
 

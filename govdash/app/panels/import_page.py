@@ -12,9 +12,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from govdash import fmt, sidebar, ui
-from govdash.admin_access import Attempts, is_admin
-from govdash.i18n import t
+from govdash.app import context as ui
+from govdash.app import sidebar
+from govdash.core import fmt
+from govdash.core.access import Attempts, is_admin
+from govdash.core.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +221,7 @@ def _base_choice(ctx: ui.Context) -> bool:
     """When the newest snapshot is demo data, ask what the import builds on: merged into the
     demo, the result is still demo data (and says so); started empty, it is the files alone.
     Returns whether to start from an empty snapshot."""
-    from govdash.snapshot import latest_good
+    from govdash.core.snapshot import latest_good
 
     newest, _ = latest_good(Path(ctx.root))
     if newest is None or not newest.is_demo:
@@ -237,7 +239,7 @@ def _base_choice(ctx: ui.Context) -> bool:
 
 
 def retention_panel(ctx: ui.Context) -> None:
-    from govdash.snapshot_admin import prune, prune_plan
+    from govdash.core.admin import prune, prune_plan
 
     lang = ctx.lang
     st.subheader(t("retention.heading", lang))

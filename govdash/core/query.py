@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from govdash.contract import TABLES
-from govdash.paths import QUERIES_DIR, default_snapshots_dir
-from govdash.snapshot import Snapshot
+from govdash.core.contract import TABLES
+from govdash.core.paths import QUERIES_DIR, default_snapshots_dir
+from govdash.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

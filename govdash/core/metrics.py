@@ -13,11 +13,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from govdash.catalog import Catalog, load_catalog
-from govdash.contract import CODE_LENGTH
-from govdash.divisions import level_of
-from govdash.query import run_query
-from govdash.snapshot import Snapshot
+from govdash.core.catalog import Catalog, load_catalog
+from govdash.core.contract import CODE_LENGTH
+from govdash.core.divisions import level_of
+from govdash.core.query import run_query
+from govdash.core.snapshot import Snapshot
 
 GROUP_LEN = {
     "city": 0,

@@ -6,7 +6,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from govdash.paths import DATA_DIR
+from govdash.core.paths import DATA_DIR
 
 VOCAB_FILE = DATA_DIR / "vocabulary.toml"
 

@@ -13,13 +13,13 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from govdash import analysis
-from govdash.analysis import Selection, Window
-from govdash.catalog import load_catalog
-from govdash.contract import TABLES
-from govdash.explore import data_range, prefixes
-from govdash.query import run_query
-from govdash.snapshot import Snapshot, scan_snapshots
+from govdash.core import figures
+from govdash.core.catalog import load_catalog
+from govdash.core.contract import TABLES
+from govdash.core.events import data_range, prefixes
+from govdash.core.figures import Selection, Window
+from govdash.core.query import run_query
+from govdash.core.snapshot import Snapshot, scan_snapshots
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def metric_diff(
     for snap in (a, b):
         divisions = run_query(con, "divisions", snap)
         window = Window.of(first, end.replace(day=1), end)
-        values = analysis.values(
+        values = figures.values(
             con, snap, divisions, Selection.of((), divisions), window, metric_ids, by=level
         )
         frames.append(values)

@@ -10,11 +10,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash import charts, fmt, ui
-from govdash.analysis import is_flow_based, month_end
-from govdash.catalog import load_catalog
-from govdash.i18n import month_label, t
-from govdash.panels import (
+from govdash.app import context as ui
+from govdash.app.panels.overview import (
     colours,
     names,
     queries_for,
@@ -22,8 +19,13 @@ from govdash.panels import (
     ranking_selection,
     trend_window,
 )
-from govdash.paths import DATA_DIR
-from govdash.vocab import load_vocabulary
+from govdash.core import fmt
+from govdash.core.catalog import load_catalog
+from govdash.core.figures import is_flow_based, month_end
+from govdash.core.i18n import month_label, t
+from govdash.core.paths import DATA_DIR
+from govdash.core.vocab import load_vocabulary
+from govdash.viz import charts
 
 TARGETS_FILE = DATA_DIR / "targets.toml"
 WORKFORCE = ("social_workers", "community_workers", "mobile_grid_workers", "volunteer_backbones")

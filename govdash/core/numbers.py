@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from govdash.contract import QUALIFIERS
-from govdash.problems import Problem
+from govdash.core.contract import QUALIFIERS
+from govdash.core.problems import Problem
 
 MISSING_TEXT = "—"
 

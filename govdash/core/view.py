@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from govdash.contract import CODE_LENGTH
-from govdash.divisions import level_of
+from govdash.core.contract import CODE_LENGTH
+from govdash.core.divisions import level_of
 
 # URL parameter names (the language is bound separately by its widget).
 KEYS = (

@@ -8,12 +8,14 @@ import re
 import pandas as pd
 import streamlit as st
 
-from govdash import charts, fmt, ui
-from govdash.catalog import load_catalog
-from govdash.divisions import ancestry
-from govdash.i18n import date_label, t
-from govdash.panels import kpi_panel, ranking_panel, trend_panel
-from govdash.vocab import label, load_vocabulary
+from govdash.app import context as ui
+from govdash.app.panels.overview import kpi_panel, ranking_panel, trend_panel
+from govdash.core import fmt
+from govdash.core.catalog import load_catalog
+from govdash.core.divisions import ancestry
+from govdash.core.i18n import date_label, t
+from govdash.core.vocab import label, load_vocabulary
+from govdash.viz import charts
 
 
 def picker_hint(ctx: ui.Context) -> bool:
@@ -125,7 +127,7 @@ def facts_panel(ctx: ui.Context, code: str) -> None:
     if facts.empty:
         ui.empty(ctx, "profile.no_facts")
         return
-    from govdash.outcome_panels import facts_table
+    from govdash.app.panels.outcomes import facts_table
 
     facts_table(ctx, facts, key="profile-facts")
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from govdash.paths import DATA_DIR
-from govdash.problems import GovdashError, Problem
+from govdash.core.paths import DATA_DIR
+from govdash.core.problems import GovdashError, Problem
 
 CATALOG_FILE = DATA_DIR / "metrics.toml"
 KINDS = ("stock", "flow", "ratio")

@@ -7,12 +7,12 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from govdash.catalog import Catalog, load_catalog
-from govdash.divisions import effective_pilot_start, level_of
-from govdash.facts import bounds
-from govdash.metrics import FILTER_KEYS, Filters, compute_total
-from govdash.query import run_query
-from govdash.snapshot import Snapshot
+from govdash.core.catalog import Catalog, load_catalog
+from govdash.core.divisions import effective_pilot_start, level_of
+from govdash.core.facts import bounds
+from govdash.core.metrics import FILTER_KEYS, Filters, compute_total
+from govdash.core.query import run_query
+from govdash.core.snapshot import Snapshot
 
 STATUSES = ("match", "mismatch", "error")
 

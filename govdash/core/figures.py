@@ -14,10 +14,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from govdash.catalog import Catalog, Metric, load_catalog
-from govdash.divisions import city_code, effective_pilot_start, level_of
-from govdash.metrics import Filters, apply_ratios, compute, monthly
-from govdash.snapshot import Snapshot
+from govdash.core.catalog import Catalog, Metric, load_catalog
+from govdash.core.divisions import city_code, effective_pilot_start, level_of
+from govdash.core.metrics import Filters, apply_ratios, compute, monthly
+from govdash.core.snapshot import Snapshot
 
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from govdash.i18n import DEFAULT_LANG, t
+from govdash.core.i18n import DEFAULT_LANG, t
 
 log = logging.getLogger("govdash.errors")
 

@@ -16,9 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale, unlabel_rgb
 
-from govdash.charts import FONT, _layout
-from govdash.geo import rewind
-from govdash.problems import GovdashError, Problem
+from govdash.core.problems import GovdashError, Problem
+from govdash.viz.charts import FONT, _layout
+from govdash.viz.geo import rewind
 
 # plotly.js fetches a base-map topojson (cdn.plot.ly/un/world_110m.json) for every geo trace, even
 # with its own GeoJSON and the base map hidden; offline that leaves the chart blank. Pass this as

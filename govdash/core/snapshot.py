@@ -21,8 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govdash.catalog import load_catalog
-from govdash.contract import (
+from govdash.core.catalog import load_catalog
+from govdash.core.contract import (
     OPTIONAL_TABLES,
     SAFE_ID,
     SCHEMA_VERSION,
@@ -32,8 +32,8 @@ from govdash.contract import (
     conform,
     validate_tables,
 )
-from govdash.paths import default_snapshots_dir, is_default_snapshots_dir
-from govdash.problems import Problem, SnapshotError
+from govdash.core.paths import default_snapshots_dir, is_default_snapshots_dir
+from govdash.core.problems import Problem, SnapshotError
 
 log = logging.getLogger(__name__)
 

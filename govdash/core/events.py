@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from govdash.analysis import Selection
-from govdash.divisions import ancestry, level_of
-from govdash.metrics import GROUP_LEN, Filters
-from govdash.query import run_query
-from govdash.snapshot import Snapshot
+from govdash.core.divisions import ancestry, level_of
+from govdash.core.figures import Selection
+from govdash.core.metrics import GROUP_LEN, Filters
+from govdash.core.query import run_query
+from govdash.core.snapshot import Snapshot
 
 PAGE_SIZE = 50
 DOWNLOAD_LIMIT = 200_000  # events in one CSV download; larger selections are asked to narrow down

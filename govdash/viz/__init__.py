@@ -1,0 +1,1 @@
+"""Figures: DataFrame in, Plotly figure out (charts, maps, boundary files). No Streamlit here."""
