@@ -6,7 +6,7 @@ shows a short message with an error id instead of a traceback.
 
 import streamlit as st
 
-from govdash.app import context as ui
+from govdash.app import context
 from govdash.app.page_guard import run_guarded
 from govdash.core.i18n import t
 
@@ -23,7 +23,7 @@ PAGES = [
 
 
 def main() -> None:
-    lang = ui.language()
+    lang = context.language()
     page = st.navigation(
         [
             st.Page(path, title=t(key, lang), icon=icon, url_path=url, default=(url == "overview"))
@@ -31,8 +31,8 @@ def main() -> None:
         ]
     )
     st.sidebar.caption(t("app.title", lang))
-    ui.setup(lang)
+    context.setup(lang)
     page.run()
 
 
-run_guarded(main, ui.current_language)
+run_guarded(main, context.current_language)

@@ -1,11 +1,11 @@
 """服务活动 Activities: per month, top teams, response times, and the paged event table."""
 
-from govdash.app import context as ui
+from govdash.app import chrome, context
 from govdash.app.panels import activities as panels
 from govdash.core.i18n import t
 
-ctx = ui.context()
-ui.page_header(ctx, t("activities.heading", ctx.lang, scope=ui.scope_label(ctx)))
+ctx = context.context()
+chrome.page_header(ctx, t("activities.heading", ctx.lang, scope=chrome.scope_label(ctx)))
 total = panels.summary(ctx)
 panels.monthly_panel(ctx)
 panels.top_teams_panel(ctx)

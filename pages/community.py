@@ -1,9 +1,9 @@
 """社区画像 Community profile: pick district → street → community; its figures, brands and facts."""
 
-from govdash.app import context as ui
+from govdash.app import chrome, context
 from govdash.app.panels import community
 from govdash.core.i18n import t
 
-ctx = ui.context()
-ui.page_header(ctx, t("profile.heading", ctx.lang, scope=ui.scope_label(ctx)))
+ctx = context.context()
+chrome.page_header(ctx, t("profile.heading", ctx.lang, scope=chrome.scope_label(ctx)))
 community.profile_page(ctx)

@@ -1,11 +1,11 @@
 """数据说明 Data: the snapshot in use, the metric dictionary and table downloads."""
 
-from govdash.app import context as ui
+from govdash.app import chrome, context
 from govdash.app.panels import data as panels
 from govdash.core.i18n import t
 
-ctx = ui.context()
-ui.page_header(ctx, t("data.heading", ctx.lang))
+ctx = context.context()
+chrome.page_header(ctx, t("data.heading", ctx.lang))
 panels.snapshot_panel(ctx)
 panels.dictionary_panel(ctx)
 panels.tables_panel(ctx)

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from govdash.app import context as ui
+from govdash.app import chrome, context
 from govdash.app.panels import import_page as panels
 from govdash.core.i18n import t
 
-ctx = ui.context()
-ui.page_header(ctx, t("import.heading", ctx.lang))
+ctx = context.context()
+chrome.page_header(ctx, t("import.heading", ctx.lang))
 st.caption(t("import.intro", ctx.lang))
 panels.template_download(ctx)
 if panels.unlocked(ctx):

@@ -2,21 +2,15 @@
 
 import streamlit as st
 
-from govdash.app import context as ui
-from govdash.app.panels.overview import (
-    integration_panel,
-    kpi_panel,
-    map_panel,
-    pilot_highlights,
-    ranking_panel,
-    trend_panel,
-)
+from govdash.app import chrome, context
+from govdash.app.panels.overview import integration_panel, map_panel, pilot_highlights
+from govdash.app.panels.shared import kpi_panel, ranking_panel, trend_panel
 from govdash.core.catalog import load_catalog
 from govdash.core.i18n import t
 
-ctx = ui.context()
+ctx = context.context()
 settings = load_catalog().settings
-ui.page_header(ctx, t("overview.heading", ctx.lang, scope=ui.scope_label(ctx)))
+chrome.page_header(ctx, t("overview.heading", ctx.lang, scope=chrome.scope_label(ctx)))
 kpi_panel(ctx, list(settings["overview_kpis"]))
 left, right = st.columns([3, 2])
 with left:

@@ -395,7 +395,7 @@ def test_small_counts_of_vulnerable_people_are_not_shown(app_env, con):
 
 
 def test_suppress_blanks_only_sensitive_small_counts_and_keeps_the_cache_intact():
-    from govdash.app.context import suppress
+    from govdash.core.privacy import shareable as suppress
 
     wide = pd.DataFrame({"children_in_difficulty_served": [0, 3, 5, 9], "activities": [1, 2, 3, 4]})
     out = suppress(wide)

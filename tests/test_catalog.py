@@ -141,3 +141,22 @@ def test_unknown_metric_is_refused(con, snapshot, divisions):
             start=dt.date(2025, 7, 1),
             end=dt.date(2025, 7, 18),
         )
+
+
+def test_targets_are_data_checked_on_load(tmp_path):
+    from govdash.core.problems import GovdashError
+    from govdash.core.targets import load_targets
+
+    shipped = load_targets()
+    assert shipped and all(t.source["zh"] and t.source["en"] for t in shipped)
+    bad_metric = tmp_path / "a.toml"
+    bad_metric.write_text('[[targets]]\nmetric = "nope"\nvalue = 1\nsource = {zh="x", en="x"}\n')
+    with pytest.raises(GovdashError):
+        load_targets(bad_metric)
+    no_number = tmp_path / "b.toml"
+    no_number.write_text(
+        '[[targets]]\nmetric = "volunteers_per_10k"\nvalue = "many"\nsource = {zh="x", en="x"}\n'
+    )
+    with pytest.raises(GovdashError, match="not a number"):
+        load_targets(no_number)
+    assert load_targets(tmp_path / "missing.toml") == ()

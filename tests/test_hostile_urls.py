@@ -175,7 +175,7 @@ def test_an_unexpected_error_shows_an_error_id_and_logs_the_traceback(
         raise RuntimeError("boom in /srv/govdash/secret.py")
 
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
-    monkeypatch.setattr("govdash.app.panels.overview.kpi_panel", broken)
+    monkeypatch.setattr("govdash.app.panels.shared.kpi_panel", broken)
     at = AppTest.from_file(DASHBOARD, default_timeout=180).run()
     assert not at.exception
     (message,) = [e.value for e in at.error]

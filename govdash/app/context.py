@@ -1,38 +1,34 @@
-"""The small Streamlit layer: language, snapshot loading with demo build, caching and chart chrome.
+"""The session context every page gets: language, the verified snapshot (built on first start),
+its divisions, the shared view, and the one DuckDB connection per snapshot folder.
 
-Pages call these; the logic they wrap lives in plain modules (analysis, explore, panels, charts).
+The entry script calls `setup`; a page calls `context()`. Typed cached queries live in
+govdash.app.fetch and the chrome around charts in govdash.app.chrome.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from govdash.app import sidebar
-from govdash.core import admin, events, figures, fmt, reconcile
+from govdash.app import sidebar, state
+from govdash.core import events
 from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_code
 from govdash.core.divisions import name as division_name
-from govdash.core.exports import csv_bytes
 from govdash.core.figures import Selection, Window
-from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, month_label, t
+from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, t
 from govdash.core.metrics import Filters
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import GovdashError, Problem
-from govdash.core.query import connect, load_query, run_query
+from govdash.core.query import connect, run_query
 from govdash.core.snapshot import Snapshot, ensure_root, open_snapshot, scan_snapshots
 from govdash.core.view import Options, View
-from govdash.core.view import breadcrumb as view_breadcrumb
 from govdash.core.vocab import codes, label
 
-# Session-state keys and URL parameter names, defined once.
-LANG_KEY = "lang"
-CTX_KEY = "_ctx"
+LANG_KEY = state.LANG
+CTX_KEY = state.CONTEXT
 
 
 @dataclass(frozen=True)
@@ -213,312 +209,3 @@ def context() -> Context:
         PagesManager.uses_pages_directory = False
         st.rerun()
     return ctx
-
-
-def demo_banner(ctx: Context) -> None:
-    if ctx.snapshot.is_demo:
-        st.warning(t("banner.demo", ctx.lang), icon=":material/warning:")
-
-
-def download_preamble(ctx: Context) -> list[str]:
-    """The lines every downloaded file starts with: its snapshot and, for demo data, the label."""
-    lines = [snapshot_caption(ctx)]
-    if ctx.snapshot.is_demo:
-        lines.append(t("banner.demo", ctx.lang))
-    return lines
-
-
-def snapshot_caption(ctx: Context) -> str:
-    return t(
-        "caption.snapshot",
-        ctx.lang,
-        snapshot=ctx.snapshot.id,
-        provenance=label("provenances", ctx.snapshot.provenance, ctx.lang),
-        as_of=date_label(ctx.snapshot.as_of, ctx.lang),
-    )
-
-
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: object) -> str:
-    """Data text (names from a snapshot) made literal for Streamlit's markdown: no links, images,
-    formatting or HTML can come from the data."""
-    return MD_SPECIAL.sub(r"\\\1", str(text))
-
-
-def scope_label(ctx: Context) -> str:
-    """The selection in words: the city, a district, several districts, a street or a community."""
-    sel = ctx.selection
-    if sel.single:
-        return ctx.name(sel.codes[0])
-    names = [ctx.name(c) for c in sel.codes]
-    if len(names) <= 3:
-        return t(
-            "scope.list", ctx.lang, names="、".join(names) if ctx.lang == "zh" else ", ".join(names)
-        )
-    return t("scope.many", ctx.lang, n=len(names), first=names[0])
-
-
-def period_label(ctx: Context, flow: bool) -> str:
-    """The months a figure covers, as the window reads them for stocks or flows."""
-    if flow:
-        return period_label_for(ctx.window, True, ctx.lang)
-    return t("period.stock", ctx.lang, month=month_label(ctx.window.end, ctx.lang))
-
-
-def chart_title(ctx: Context, what: str, unit: str, period: str, scope: str | None = None) -> str:
-    """Metric, unit, period and scope: every chart title says all four."""
-    return t(
-        "chart.title",
-        ctx.lang,
-        what=what,
-        unit=unit,
-        period=period,
-        scope=scope or scope_label(ctx),
-    )
-
-
-@st.cache_data(max_entries=512, ttl=6 * 3600, show_spinner=False)
-def _fetch(func: str, snapshot_id: str, root: str, args: tuple, kwargs: tuple):
-    snap = open_snapshot(snapshot_id, Path(root))
-    divisions = cached_divisions(snapshot_id, root)
-    return FETCHERS[func](connection(), snap, divisions, *args, **dict(kwargs))
-
-
-def fetch(ctx: Context, func: str, *args, **kwargs):
-    """A query-backed result, cached per snapshot and parameters with bounded memory.
-
-    Metric values pass through `suppress`, so no page can show a small count of vulnerable people.
-    """
-    result = _fetch(func, ctx.snapshot.id, ctx.root, args, tuple(sorted(kwargs.items())))
-    return suppress(result) if func in ("values", "series") else result
-
-
-def suppress(frame: pd.DataFrame) -> pd.DataFrame:
-    """Blank sensitive metrics between 0 and the minimum cell size (a copy; the cache keeps the
-    true values for reconciliation). frame.attrs["suppressed"] says whether anything was hidden."""
-    catalog = load_catalog()
-    floor = min_cell()
-    out = frame.copy()
-    hidden = False
-    if "metric" in out.columns and "value" in out.columns:  # long: month, division, metric, value
-        sensitive = out["metric"].map(lambda m: m in catalog and catalog[m].sensitive)
-        mask = sensitive & out["value"].between(0, floor, inclusive="neither")
-        out.loc[mask, "value"] = np.nan
-        hidden = bool(mask.any())
-    else:
-        for column in out.columns:
-            if column in catalog and catalog[column].sensitive:
-                mask = out[column].between(0, floor, inclusive="neither")
-                out.loc[mask, column] = np.nan
-                hidden = hidden or bool(mask.any())
-    out.attrs["suppressed"] = hidden
-    return out
-
-
-def _no_divisions(fn):
-    return lambda con, snap, divisions, *a, **k: fn(con, snap, *a, **k)
-
-
-FETCHERS = {
-    "values": figures.values,
-    "series": figures.series,
-    "kpis": figures.kpis,
-    "reconcile": lambda con, snap, divisions: reconcile.reconcile(con, snap),
-    "events": _no_divisions(events.events),
-    "event_count": _no_divisions(events.event_count),
-    "breakdown": _no_divisions(events.breakdown),
-    "top_teams": _no_divisions(events.top_teams),
-    "response_histogram": _no_divisions(events.response_histogram),
-    "teams_by_type": _no_divisions(events.teams_by_type),
-    "qualifiers": _no_divisions(events.qualifiers),
-    "programmes_for": events.programmes_for,
-    "resources_for": lambda con, snap, divisions, code, end: events.resources_for(
-        con, snap, divisions, code, end
-    ),
-    "facts": lambda con, snap, divisions: run_query(con, "reported_facts", snap),
-    "completeness": lambda con, snap, divisions, start, end: admin.completeness(
-        con, snap, start, end
-    ),
-    "missing_reports": lambda con, snap, divisions, selection, month: admin.missing_reports(
-        con, snap, selection, month
-    ),
-}
-
-
-@st.cache_data(max_entries=8, ttl=6 * 3600, show_spinner=False)
-def _diff(a: str, b: str, root: str):
-    snap_a, snap_b = open_snapshot(a, Path(root)), open_snapshot(b, Path(root))
-    return (
-        admin.table_diff(snap_a, snap_b),
-        admin.metric_diff(connection(), snap_a, snap_b),
-    )
-
-
-def diff(ctx: Context, a: str, b: str):
-    """Table and metric differences between two snapshots of the current folder (cached)."""
-    return _diff(a, b, ctx.root)
-
-
-def page_header(ctx: Context, title: str) -> None:
-    """Title, demo banner, notices about ignored link parameters and the breadcrumb."""
-    st.title(md(title))
-    demo_banner(ctx)
-    if ctx.notices:
-        names = ", ".join(t(f"param.{n}", ctx.lang) for n in ctx.notices)
-        st.info(t("notice.bad_params", ctx.lang, names=names), icon=":material/info:")
-        sidebar.clear_notice()
-    breadcrumb(ctx)
-
-
-def breadcrumb(ctx: Context) -> None:
-    """City › district › street › community; every step above the current one goes back up."""
-    crumbs = view_breadcrumb(ctx.view, city_code(ctx.divisions))
-    if len(ctx.view.districts) > 1:
-        st.caption(t("breadcrumb.many", ctx.lang, scope=md(scope_label(ctx))))
-        return
-    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        for i, (level, code) in enumerate(crumbs):
-            last = i == len(crumbs) - 1
-            st.button(
-                md(ctx.name(code)),
-                key=f"crumb-{level}",
-                disabled=last,
-                on_click=sidebar.set_view,
-                args=(ctx.view.up_to(level),),
-                type="tertiary",
-                help=None if last else t("breadcrumb.up", ctx.lang),
-                icon=":material/location_on:" if i == 0 else None,
-            )
-            if not last:
-                st.markdown("›")
-
-
-def drill(ctx: Context, event) -> None:
-    """Follow a click on a division (bar, tile or map) down one level."""
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    if not points:
-        return
-    point = points[0]
-    code = point.get("customdata")
-    if isinstance(code, list):
-        code = code[0] if code else None
-    code = code or point.get("location")
-    if not isinstance(code, str) or ctx.options.level(code) is None:
-        return
-    if code in ctx.view.scope_codes and ctx.selection.single:
-        return
-    sidebar.request(ctx.view.drill(code, ctx.options))
-
-
-def empty(ctx: Context, key: str = "empty.no_data") -> None:
-    st.info(t(key, ctx.lang), icon=":material/search:")
-
-
-def kpi_card(
-    ctx: Context, kpi: figures.Kpi, flow: bool, qualified: pd.DataFrame | None = None
-) -> None:
-    """One KPI. `qualified` lists the values behind it that were typed with 余/近/约: a single
-    one is shown in the value ("40余名"), several are counted under the card."""
-    m = kpi.metric
-    unit = m.unit_label(ctx.lang)
-    lang = ctx.lang
-    pp = t("delta.pp", lang)
-    since = fmt.signed_delta(kpi.since_pilot, unit, m.kind, lang, pp=pp)
-    previous = kpi.window.previous()
-    prev_text = period_label_for(previous, flow, lang)
-    value = fmt.metric_value(kpi.value, unit, m.kind, lang)
-    mine = (
-        qualified[qualified["metric_column"] == m.column]
-        if qualified is not None and m.column and len(qualified)
-        else None
-    )
-    if mine is not None and len(mine) == 1 and ctx.selection.level == "community":
-        value = fmt.qualified(
-            kpi.value, mine["qualifier"].iloc[0], lang, unit if lang == "zh" else ""
-        )
-    delta = fmt.signed_delta(kpi.delta, unit, m.kind, lang, pp=pp)
-    if suppressed(m, kpi.value):
-        # Small counts of vulnerable people could identify them: show "<5" and no changes.
-        value, delta, since = f"<{min_cell()}", None, None
-    st.metric(
-        label=md(m.name(lang)),
-        value=value,
-        delta=delta,
-        help=t(
-            "kpi.help",
-            lang,
-            definition=m.definition[lang],
-            period=period_label_for(kpi.window, flow, lang),
-            previous=prev_text,
-        ),
-        border=True,
-    )
-    if mine is not None and len(mine) and ctx.selection.level != "community":
-        st.caption(t("kpi.qualified", lang, n=len(mine)))
-    if since is not None and kpi.pilot_window is not None:
-        st.caption(
-            t(
-                "kpi.since_pilot",
-                lang,
-                delta=since,
-                period=period_label_for(kpi.pilot_window, flow, lang),
-            )
-        )
-
-
-def min_cell() -> int:
-    return int(load_catalog().settings.get("min_cell", 5))
-
-
-def suppressed(metric, value: float | None) -> bool:
-    """Sensitive metrics (children in difficulty ...) below the minimum cell size are not shown."""
-    return bool(metric.sensitive) and value is not None and 0 < value < min_cell()
-
-
-def period_label_for(w: Window, flow: bool, lang: str) -> str:
-    a, b = (w.flow_start, w.flow_end) if flow else (w.end, w.end)
-    if a == b:
-        return month_label(a, lang)
-    return t("period.range", lang, start=month_label(a, lang), end=month_label(b, lang))
-
-
-def chart(
-    ctx: Context,
-    fig,
-    data: pd.DataFrame,
-    *,
-    key: str,
-    queries: list[str],
-    note: str = "",
-    on_select: str = "ignore",
-    config: dict | None = None,
-):
-    """A chart with the chrome every chart has: snapshot caption, SQL behind it, data download."""
-    event = st.plotly_chart(
-        fig,
-        key=key,
-        on_select=on_select,
-        config={"displaylogo": False, **(config or {})},
-        width="stretch",
-    )
-    st.caption(snapshot_caption(ctx) + (f" · {note}" if note else ""))
-    chrome(ctx, data, key=key, queries=queries)
-    return event
-
-
-def chrome(ctx: Context, data: pd.DataFrame, *, key: str, queries: list[str]) -> None:
-    """The SQL expander and the CSV download under a chart or table."""
-    left, right = st.columns([2, 1])
-    with left.expander(t("sql.expander", ctx.lang)):
-        for name in queries:
-            st.code(load_query(name).sql, language="sql")
-    right.download_button(
-        t("download.csv", ctx.lang),
-        data=csv_bytes(data, download_preamble(ctx)),
-        file_name=f"{key}-{ctx.snapshot.id}.csv",
-        mime="text/csv",
-        key=f"{key}-download",
-        width="stretch",
-    )

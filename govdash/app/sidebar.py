@@ -13,25 +13,16 @@ import datetime as dt
 
 import streamlit as st
 
+from govdash.app import state
 from govdash.core.i18n import month_label, t
 from govdash.core.view import KEYS, Options, View, parse, to_params
 from govdash.core.vocab import label
 
-SEEDED = "_view_seeded"
-PENDING = "_view_pending"
-NOTICE = "_view_notice"
-PERIOD_VERSION = "_period_version"
-W = {
-    "snapshot": "f_snapshot",
-    "period": "_period",  # not a widget key: see render() for why the slider is keyed by version
-    "districts": "f_districts",
-    "street": "f_street",
-    "community": "f_community",
-    "categories": "f_categories",
-    "target_groups": "f_groups",
-    "team_types": "f_teams",
-    "metric": "f_metric",
-}
+SEEDED = state.VIEW_SEEDED
+PENDING = state.VIEW_PENDING
+NOTICE = state.VIEW_NOTICE
+PERIOD_VERSION = state.PERIOD_VERSION
+W = state.FILTER_WIDGETS
 
 
 def request(view: View) -> None:

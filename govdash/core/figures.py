@@ -261,6 +261,7 @@ class Kpi:
     at_pilot_start: float | None
     window: Window
     pilot_window: Window | None
+    hidden: bool = False  # too small a count of vulnerable people to show (core.privacy)
 
     @staticmethod
     def _diff(a: float | None, b: float | None) -> float | None:

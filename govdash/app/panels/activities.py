@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from govdash.app import context as ui
-from govdash.app.panels.overview import colours, names, queries_for, ranking_selection, trend_window
+from govdash.app import chrome, context, fetch
+from govdash.app.panels.shared import colours, names, queries_for, ranking_selection, trend_window
 from govdash.core import events, fmt
 from govdash.core.exports import csv_bytes
 from govdash.core.figures import Window, month_end
@@ -19,33 +19,33 @@ RESPONSE_BIN_HOURS = 6
 RESPONSE_MAX_HOURS = 96
 
 
-def summary(ctx: ui.Context) -> int:
+def summary(ctx: context.Context) -> int:
     start, end = ctx.window.dates(True)
-    n = ui.fetch(ctx, "event_count", ctx.selection, start, end, ctx.filters)
+    n = fetch.event_count(ctx, ctx.selection, start, end, ctx.filters)
     st.markdown(
         t(
             "activities.summary",
             ctx.lang,
             n=fmt.number(n, ctx.lang, compact=False),
-            period=ui.period_label(ctx, True),
-            scope=ui.md(ui.scope_label(ctx)),
+            period=chrome.period_label(ctx, True),
+            scope=chrome.md(chrome.scope_label(ctx)),
         )
     )
     return n
 
 
-def monthly_panel(ctx: ui.Context) -> None:
+def monthly_panel(ctx: context.Context) -> None:
     """Activities per month stacked by category, over up to three years ending with the view."""
     lang = ctx.lang
     start, end = trend_window(ctx, flow=True)
-    frame = ui.fetch(ctx, "breakdown", ctx.selection, start, month_end(end), ctx.filters)
+    frame = fetch.breakdown(ctx, ctx.selection, start, month_end(end), ctx.filters)
     if frame.empty:
-        ui.empty(ctx)
+        chrome.empty(ctx)
         return
     per_month = frame.groupby(["month", "category"], as_index=False)["activities"].sum()
     per_month["month_label"] = pd.to_datetime(per_month["month"]).dt.strftime("%Y-%m")
     cats = {k: v[lang] for k, v in load_vocabulary()["categories"].items()}
-    title = ui.chart_title(
+    title = chrome.chart_title(
         ctx,
         t("activities.per_month", lang),
         t("unit.activities", lang),
@@ -62,15 +62,15 @@ def monthly_panel(ctx: ui.Context) -> None:
         height=420,
     )
     fig.update_xaxes(type="category", nticks=12)
-    ui.chart(ctx, fig, per_month, key="activities-monthly", queries=["activity_breakdown"])
+    chrome.chart(ctx, fig, per_month, key="activities-monthly", queries=["activity_breakdown"])
 
 
-def top_teams_panel(ctx: ui.Context) -> None:
+def top_teams_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     start, end = ctx.window.dates(True)
-    teams = ui.fetch(ctx, "top_teams", ctx.selection, start, end, ctx.filters, limit=10)
+    teams = fetch.top_teams(ctx, ctx.selection, start, end, ctx.filters, limit=10)
     if teams.empty:
-        ui.empty(ctx)
+        chrome.empty(ctx)
         return
     frame = pd.DataFrame(
         {
@@ -84,23 +84,25 @@ def top_teams_panel(ctx: ui.Context) -> None:
             "value": teams["activities"],
         }
     )
-    title = ui.chart_title(
-        ctx, t("activities.top_teams", lang), t("unit.activities", lang), ui.period_label(ctx, True)
+    title = chrome.chart_title(
+        ctx,
+        t("activities.top_teams", lang),
+        t("unit.activities", lang),
+        chrome.period_label(ctx, True),
     )
     fig = charts.ranking_figure(frame, title, colours(ctx), t("unit.activities", lang))
     fig.update_traces(text=[fmt.number(v, lang) for v in frame.iloc[::-1]["value"]])
     out = teams.assign(team_type=[label("team_types", x, lang) for x in teams["team_type"]])
-    ui.chart(ctx, fig, out, key="activities-top-teams", queries=["top_teams"])
+    chrome.chart(ctx, fig, out, key="activities-top-teams", queries=["top_teams"])
 
 
-def response_panel(ctx: ui.Context) -> None:
+def response_panel(ctx: context.Context) -> None:
     """Response times: their distribution before and since the pilot, and the change by division."""
     lang = ctx.lang
     first = ctx.options.months[0]
     _, end = ctx.window.dates(True)
-    hist = ui.fetch(
+    hist = fetch.response_histogram(
         ctx,
-        "response_histogram",
         ctx.selection,
         first,
         end,
@@ -111,7 +113,7 @@ def response_panel(ctx: ui.Context) -> None:
     left, right = st.columns(2)
     with left:
         if hist.empty:
-            ui.empty(ctx)
+            chrome.empty(ctx)
         else:
             period = t(
                 "period.range",
@@ -119,7 +121,7 @@ def response_panel(ctx: ui.Context) -> None:
                 start=month_label(first, lang),
                 end=month_label(ctx.window.flow_end, lang),
             )
-            title = ui.chart_title(
+            title = chrome.chart_title(
                 ctx, t("activities.response_hist", lang), t("unit.share_requests", lang), period
             )
             fig = charts.histogram_figure(
@@ -129,18 +131,20 @@ def response_panel(ctx: ui.Context) -> None:
                 t("axis.response_hours", lang, max=RESPONSE_MAX_HOURS),
                 t("unit.share_requests", lang),
             )
-            ui.chart(ctx, fig, hist, key="activities-response-hist", queries=["response_histogram"])
+            chrome.chart(
+                ctx, fig, hist, key="activities-response-hist", queries=["response_histogram"]
+            )
     with right:
         before_after_panel(ctx)
 
 
-def before_after_panel(ctx: ui.Context) -> None:
+def before_after_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     sel, level = ranking_selection(ctx)
     ids = ["avg_response_hours_baseline", "avg_response_hours_since_pilot"]
     first = ctx.options.months[0]
     window = Window.of(first, ctx.window.end, ctx.snapshot.as_of)
-    frame = ui.fetch(ctx, "values", sel, window, ids, filters=ctx.filters, by=level)
+    frame = fetch.values(ctx, sel, window, ids, filters=ctx.filters, by=level)
     data = pd.DataFrame(
         {
             "division_code": frame.index,
@@ -149,11 +153,11 @@ def before_after_panel(ctx: ui.Context) -> None:
         }
     ).dropna()
     if data.empty:
-        ui.empty(ctx, "activities.no_baseline")
+        chrome.empty(ctx, "activities.no_baseline")
         return
     data["name"] = data["division_code"].map(names(ctx))
     data = data.head(25)
-    title = ui.chart_title(
+    title = chrome.chart_title(
         ctx,
         t("activities.before_after", lang),
         t("unit.hours", lang),
@@ -162,7 +166,7 @@ def before_after_panel(ctx: ui.Context) -> None:
     fig = charts.dumbbell_figure(
         data, title, t("phase.baseline", lang), t("phase.pilot", lang), t("unit.hours", lang)
     )
-    ui.chart(
+    chrome.chart(
         ctx,
         fig,
         data,
@@ -172,12 +176,12 @@ def before_after_panel(ctx: ui.Context) -> None:
     )
 
 
-def events_table(ctx: ui.Context, total: int) -> None:
+def events_table(ctx: context.Context, total: int) -> None:
     """A paged table of events, newest first, with every column translated, and its download."""
     lang = ctx.lang
     st.subheader(t("activities.table", lang))
     if total == 0:
-        ui.empty(ctx)
+        chrome.empty(ctx)
         return
     size = events.PAGE_SIZE
     pages = max(1, -(-total // size))
@@ -190,14 +194,14 @@ def events_table(ctx: ui.Context, total: int) -> None:
         key=PAGE_KEY,
     )
     start, end = ctx.window.dates(True)
-    rows = ui.fetch(
-        ctx, "events", ctx.selection, start, end, ctx.filters, page=int(page) - 1, page_size=size
+    rows = fetch.event_rows(
+        ctx, ctx.selection, start, end, ctx.filters, page=int(page) - 1, page_size=size
     )
     st.dataframe(readable(ctx, rows), hide_index=True, width="stretch", height=420)
     download(ctx, total, start, end)
 
 
-def readable(ctx: ui.Context, rows: pd.DataFrame) -> pd.DataFrame:
+def readable(ctx: context.Context, rows: pd.DataFrame) -> pd.DataFrame:
     lang = ctx.lang
     team = rows[f"team_name_{lang}"].where(rows[f"team_name_{lang}"].notna(), rows["team_name_zh"])
     team = team.where(team.notna(), "—")  # an activity without a team
@@ -220,7 +224,7 @@ def readable(ctx: ui.Context, rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def download(ctx: ui.Context, total: int, start, end) -> None:
+def download(ctx: context.Context, total: int, start, end) -> None:
     lang = ctx.lang
     if total > events.DOWNLOAD_LIMIT:
         st.caption(
@@ -234,10 +238,10 @@ def download(ctx: ui.Context, total: int, start, end) -> None:
         return
 
     def build() -> bytes:
-        rows = ui.fetch(
-            ctx, "events", ctx.selection, start, end, ctx.filters, page=0, page_size=total
+        rows = fetch.event_rows(
+            ctx, ctx.selection, start, end, ctx.filters, page=0, page_size=total
         )
-        return csv_bytes(rows, ui.download_preamble(ctx))
+        return csv_bytes(rows, chrome.download_preamble(ctx))
 
     st.download_button(
         t("activities.download", lang, n=fmt.number(total, lang, compact=False)),

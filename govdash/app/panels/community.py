@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from govdash.app import context as ui
-from govdash.app.panels.overview import kpi_panel, ranking_panel, trend_panel
+from govdash.app import chrome, context, fetch
+from govdash.app.panels.shared import kpi_panel, ranking_panel, trend_panel
 from govdash.core import fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import ancestry
@@ -18,7 +18,7 @@ from govdash.core.vocab import label, load_vocabulary
 from govdash.viz import charts
 
 
-def picker_hint(ctx: ui.Context) -> bool:
+def picker_hint(ctx: context.Context) -> bool:
     """Without a community chosen, say how to pick one and offer the next level to click."""
     if ctx.view.community:
         return False
@@ -27,17 +27,17 @@ def picker_hint(ctx: ui.Context) -> bool:
     return True
 
 
-def profile_kpis(ctx: ui.Context) -> None:
+def profile_kpis(ctx: context.Context) -> None:
     kpi_panel(ctx, list(load_catalog().settings.get("profile_kpis", [])))
 
 
-def mix_panel(ctx: ui.Context) -> None:
+def mix_panel(ctx: context.Context) -> None:
     """Activities by category and by target group (一老一新一小) over the view's complete months."""
     lang = ctx.lang
     start, end = ctx.window.dates(True)
-    frame = ui.fetch(ctx, "breakdown", ctx.selection, start, end, ctx.filters)
+    frame = fetch.breakdown(ctx, ctx.selection, start, end, ctx.filters)
     if frame.empty:
-        ui.empty(ctx)
+        chrome.empty(ctx)
         return
     vocab = load_vocabulary()
     left, right = st.columns(2)
@@ -51,56 +51,58 @@ def mix_panel(ctx: ui.Context) -> None:
         totals["division_code"] = totals[column]
         totals = totals.rename(columns={"activities": "value"})
         what = t(f"profile.by_{column}", lang)
-        title = ui.chart_title(ctx, what, t("unit.activities", lang), ui.period_label(ctx, True))
+        title = chrome.chart_title(
+            ctx, what, t("unit.activities", lang), chrome.period_label(ctx, True)
+        )
         palette = {c: charts.PALETTE[i % 15] for i, c in enumerate(vocab[vocab_name])}
         fig = charts.ranking_figure(totals, title, palette, t("unit.activities", lang))
         fig.update_traces(text=[fmt.number(v, lang) for v in totals.iloc[::-1]["value"]])
         with col:
-            ui.chart(
+            chrome.chart(
                 ctx, fig, totals[[column, "name", "value"]], key=key, queries=["activity_breakdown"]
             )
 
 
-def _relation(ctx: ui.Context, row: pd.Series, code_column: str) -> str:
+def _relation(ctx: context.Context, row: pd.Series, code_column: str) -> str:
     rel = t(f"relation.{row['relation']}", ctx.lang)
     return f"{rel} · {ctx.name(row[code_column])}"
 
 
-def programmes_panel(ctx: ui.Context, code: str) -> None:
+def programmes_panel(ctx: context.Context, code: str) -> None:
     lang = ctx.lang
     st.subheader(t("profile.programmes", lang))
-    progs = ui.fetch(ctx, "programmes_for", code)
+    progs = fetch.programmes_for(ctx, code)
     if progs.empty:
-        ui.empty(ctx, "profile.no_programmes")
+        chrome.empty(ctx, "profile.no_programmes")
         return
     cols = st.columns(min(3, len(progs)))
     for i, (_, p) in enumerate(progs.iterrows()):
         with cols[i % len(cols)], st.container(border=True):
             name = p[f"name_{lang}"] if isinstance(p[f"name_{lang}"], str) else p["name_zh"]
-            st.markdown(f"**{ui.md(name)}**")
+            st.markdown(f"**{chrome.md(name)}**")
             st.caption(
                 " · ".join(
                     [
-                        ui.md(label("programme_kinds", p["kind"], lang)),
-                        ui.md(_relation(ctx, p, "owner_code")),
+                        chrome.md(label("programme_kinds", p["kind"], lang)),
+                        chrome.md(_relation(ctx, p, "owner_code")),
                         t("profile.launched", lang, date=date_label(p["launch_date"], lang)),
                     ]
                 )
             )
             groups = [g for g in re.split(r"[,|;\s]+", str(p.get("focus_groups") or "")) if g]
             if groups:
-                st.caption(" ".join(ui.md(label("target_groups", g, lang)) for g in groups))
+                st.caption(" ".join(chrome.md(label("target_groups", g, lang)) for g in groups))
             text = p.get(f"description_{lang}")
             if isinstance(text, str) and text:
-                st.write(ui.md(text))
+                st.write(chrome.md(text))
 
 
-def resources_panel(ctx: ui.Context, code: str) -> None:
+def resources_panel(ctx: context.Context, code: str) -> None:
     lang = ctx.lang
     st.subheader(t("profile.resources", lang))
-    res = ui.fetch(ctx, "resources_for", code, ctx.window.dates(False)[1])
+    res = fetch.resources_for(ctx, code, ctx.window.dates(False)[1])
     if res.empty:
-        ui.empty(ctx, "profile.no_resources")
+        chrome.empty(ctx, "profile.no_resources")
         return
     table = pd.DataFrame(
         {
@@ -114,25 +116,25 @@ def resources_panel(ctx: ui.Context, code: str) -> None:
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    ui.chrome(ctx, res, key="profile-resources", queries=["resources_for_division"])
+    chrome.chart_tools(ctx, res, key="profile-resources", queries=["resources_for_division"])
 
 
-def facts_panel(ctx: ui.Context, code: str) -> None:
+def facts_panel(ctx: context.Context, code: str) -> None:
     """Reported facts about this division or the divisions above it, with their check."""
     lang = ctx.lang
-    result = ui.fetch(ctx, "reconcile")
+    result = fetch.reconciled(ctx)
     chain = ancestry(ctx.divisions, code)
     facts = result[result["scope_code"].isin(chain)]
     st.subheader(t("profile.facts", lang))
     if facts.empty:
-        ui.empty(ctx, "profile.no_facts")
+        chrome.empty(ctx, "profile.no_facts")
         return
     from govdash.app.panels.outcomes import facts_table
 
     facts_table(ctx, facts, key="profile-facts")
 
 
-def profile_page(ctx: ui.Context) -> None:
+def profile_page(ctx: context.Context) -> None:
     lang = ctx.lang
     code = ctx.selection.codes[0]
     if picker_hint(ctx):

@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import streamlit as st
 
-from govdash.app import context as ui
-from govdash.core import fmt
+from govdash.app import chrome, context, fetch
+from govdash.core import fmt, privacy
 from govdash.core.catalog import load_catalog
 from govdash.core.contract import SCHEMA_VERSION, TABLES
 from govdash.core.exports import csv_bytes, xlsx_bytes
@@ -20,7 +20,7 @@ from govdash.core.vocab import label
 XLSX_LIMIT = 100_000  # rows; bigger tables download as CSV only (Excel files that size are slow)
 
 
-def snapshot_panel(ctx: ui.Context) -> None:
+def snapshot_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     snap = ctx.snapshot
     st.subheader(t("data.snapshot", lang))
@@ -45,7 +45,8 @@ def snapshot_panel(ctx: ui.Context) -> None:
 
 
 def _table(snapshot, name: str) -> pd.DataFrame:
-    return pq.read_table(snapshot.table_path(name)).to_pandas()
+    """A snapshot table as it may be downloaded: small sensitive counts blanked (core.privacy)."""
+    return privacy.shareable_table(name, pq.read_table(snapshot.table_path(name)).to_pandas())
 
 
 def _xlsx(snapshot, name: str, about: list[str] | tuple[str, ...] = ()) -> bytes:
@@ -56,7 +57,7 @@ def _csv(snapshot, name: str, preamble: list[str] | tuple[str, ...] = ()) -> byt
     return csv_bytes(_table(snapshot, name), preamble)
 
 
-def tables_panel(ctx: ui.Context) -> None:
+def tables_panel(ctx: context.Context) -> None:
     """Row counts and lazily built downloads (a file is only made when its button is clicked)."""
     lang = ctx.lang
     snap = ctx.snapshot
@@ -73,7 +74,7 @@ def tables_panel(ctx: ui.Context) -> None:
         )
         b.download_button(
             "CSV",
-            data=lambda n=name: _csv(snap, n, ui.download_preamble(ctx)),
+            data=lambda n=name: _csv(snap, n, chrome.download_preamble(ctx)),
             file_name=f"{name}-{snap.id}.csv",
             mime="text/csv",
             key=f"dl-csv-{name}",
@@ -82,7 +83,7 @@ def tables_panel(ctx: ui.Context) -> None:
         if rows <= XLSX_LIMIT:
             c.download_button(
                 "XLSX",
-                data=lambda n=name: _xlsx(snap, n, ui.download_preamble(ctx)),
+                data=lambda n=name: _xlsx(snap, n, chrome.download_preamble(ctx)),
                 file_name=f"{name}-{snap.id}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"dl-xlsx-{name}",
@@ -90,7 +91,7 @@ def tables_panel(ctx: ui.Context) -> None:
             )
 
 
-def dictionary_panel(ctx: ui.Context) -> None:
+def dictionary_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     st.subheader(t("data.dictionary", lang))
     catalog = load_catalog()
@@ -119,7 +120,7 @@ def dictionary_panel(ctx: ui.Context) -> None:
     )
 
 
-def completeness_panel(ctx: ui.Context) -> None:
+def completeness_panel(ctx: context.Context) -> None:
     """Which districts' communities reported each month: a missing report is never a zero."""
     from govdash.core.divisions import city_code
     from govdash.core.i18n import month_label
@@ -129,10 +130,10 @@ def completeness_panel(ctx: ui.Context) -> None:
     st.subheader(t("completeness.heading", lang))
     months = ctx.options.months
     start = months[max(0, len(months) - 12)]
-    frame = ui.fetch(ctx, "completeness", start, months[-1])
+    frame = fetch.completeness(ctx, start, months[-1])
     frame["share"] = 100 * frame["reported"] / frame["communities"]
     pivot = frame.pivot(index="district_code", columns="month", values="share")
-    title = ui.chart_title(
+    title = chrome.chart_title(
         ctx,
         t("completeness.what", lang),
         t("unit.share", lang),
@@ -145,7 +146,7 @@ def completeness_panel(ctx: ui.Context) -> None:
         [month_label(m, lang) for m in pivot.columns],
         [ctx.name(c) for c in pivot.index],
     )
-    ui.chart(ctx, fig, frame, key="completeness", queries=["completeness"])
+    chrome.chart(ctx, fig, frame, key="completeness", queries=["completeness"])
     latest = frame[frame["month"] == months[-1]]
     missing = int(latest["missing"].sum())
     if missing:
@@ -153,7 +154,7 @@ def completeness_panel(ctx: ui.Context) -> None:
             t("completeness.missing", lang, n=missing, month=month_label(months[-1], lang)),
             icon=":material/warning:",
         )
-        codes = ui.fetch(ctx, "missing_reports", ctx.selection, months[-1])
+        codes = fetch.missing_reports(ctx, ctx.selection, months[-1])
         rows = [
             {t("col.community", lang): ctx.name(c), t("col.where", lang): ctx.name(c[:6])}
             for c in codes
@@ -163,7 +164,7 @@ def completeness_panel(ctx: ui.Context) -> None:
         st.caption(t("completeness.all", lang, month=month_label(months[-1], lang)))
 
 
-def snapshots_panel(ctx: ui.Context) -> None:
+def snapshots_panel(ctx: context.Context) -> None:
     """Every good snapshot, a re-check of checksums, and what changed between two of them."""
     from govdash.core.snapshot import scan_snapshots, verify_snapshot
 
@@ -181,7 +182,7 @@ def snapshots_panel(ctx: ui.Context) -> None:
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for p in problems:
-        st.warning(ui.md(p.text(lang)))
+        st.warning(chrome.md(p.text(lang)))
     if st.button(t("snapshots.verify", lang), key="verify-all"):
         with st.spinner(t("spinner.loading", lang)):
             for s in good:
@@ -197,7 +198,7 @@ def snapshots_panel(ctx: ui.Context) -> None:
     if a == b:
         return
     with st.spinner(t("spinner.loading", lang)):
-        tables, metrics = ui.diff(ctx, a, b)
+        tables, metrics = fetch.diff(ctx, a, b)
     st.dataframe(
         pd.DataFrame(
             [

@@ -3,15 +3,11 @@ small multiples, composition, and progress against targets from data/targets.tom
 
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from govdash.app import context as ui
-from govdash.app.panels.overview import (
+from govdash.app import chrome, context, fetch
+from govdash.app.panels.shared import (
     colours,
     names,
     queries_for,
@@ -19,38 +15,24 @@ from govdash.app.panels.overview import (
     ranking_selection,
     trend_window,
 )
-from govdash.core import fmt
+from govdash.core import fmt, privacy
 from govdash.core.catalog import load_catalog
 from govdash.core.figures import is_flow_based, month_end
 from govdash.core.i18n import month_label, t
-from govdash.core.paths import DATA_DIR
+from govdash.core.targets import load_targets
 from govdash.core.vocab import load_vocabulary
 from govdash.viz import charts
 
-TARGETS_FILE = DATA_DIR / "targets.toml"
 WORKFORCE = ("social_workers", "community_workers", "mobile_grid_workers", "volunteer_backbones")
 
 
-@lru_cache(maxsize=2)
-def load_targets(path: Path = TARGETS_FILE) -> list[dict]:
-    """Targets are data; a target on an unknown metric is an error the tests catch."""
-    if not path.exists():
-        return []
-    with open(path, "rb") as fh:
-        targets = tomllib.load(fh).get("targets", [])
-    catalog = load_catalog()
-    for target in targets:
-        catalog.require(target["metric"])
-    return targets
-
-
-def per_10k(ctx: ui.Context, metric_id: str) -> pd.DataFrame:
+def per_10k(ctx: context.Context, metric_id: str) -> pd.DataFrame:
     """The metric per 10,000 residents per division, from summed values (a ratio of sums)."""
     catalog = load_catalog()
     population = catalog.settings.get("per_10k_population", "population")
     sel, level = ranking_selection(ctx)
-    frame = ui.fetch(
-        ctx, "values", sel, ctx.window, [metric_id, population], filters=ctx.filters, by=level
+    frame = fetch.values(
+        ctx, sel, ctx.window, [metric_id, population], filters=ctx.filters, by=level
     )
     pop = frame[population].where(frame[population] > 0)
     out = pd.DataFrame(
@@ -64,10 +46,10 @@ def per_10k(ctx: ui.Context, metric_id: str) -> pd.DataFrame:
 
 def _bars(ctx, frame, what, unit, flow, key, queries, digits=0) -> None:
     lang = ctx.lang
-    title = ui.chart_title(ctx, what, unit, ui.period_label(ctx, flow))
+    title = chrome.chart_title(ctx, what, unit, chrome.period_label(ctx, flow))
     fig = charts.ranking_figure(frame, title, colours(ctx), unit)
     fig.update_traces(text=[fmt.number(v, lang, digits=digits) for v in frame.iloc[::-1]["value"]])
-    event = ui.chart(
+    event = chrome.chart(
         ctx,
         fig,
         frame[["division_code", "name", "value"]],
@@ -75,25 +57,25 @@ def _bars(ctx, frame, what, unit, flow, key, queries, digits=0) -> None:
         queries=queries,
         note=t("ranking.click", lang)
         + (
-            " · " + t("suppressed.note", lang, n=ui.min_cell())
+            " · " + t("suppressed.note", lang, n=privacy.min_cell())
             if frame.attrs.get("suppressed")
             else ""
         ),
         on_select="rerun",
     )
-    ui.drill(ctx, event)
+    chrome.drill(ctx, event)
 
 
-def compare_panel(ctx: ui.Context) -> None:
+def compare_panel(ctx: context.Context) -> None:
     catalog = load_catalog()
     lang = ctx.lang
     metric = catalog[ctx.view.metric]
     flow = is_flow_based(metric.id, catalog)
     st.subheader(t("compare.heading", lang, metric=metric.name(lang)))
-    st.caption(ui.md(metric.definition[lang]))
+    st.caption(chrome.md(metric.definition[lang]))
     frame, level = ranking_frame(ctx, metric.id)
     if frame["value"].notna().sum() == 0:
-        ui.empty(ctx)
+        chrome.empty(ctx)
         return
     left, right = st.columns(2)
     digits = 1 if metric.kind == "ratio" else 0
@@ -143,7 +125,7 @@ def compare_panel(ctx: ui.Context) -> None:
             )
 
 
-def small_multiples_panel(ctx: ui.Context) -> None:
+def small_multiples_panel(ctx: context.Context) -> None:
     catalog = load_catalog()
     lang = ctx.lang
     metric = catalog[ctx.view.metric]
@@ -152,14 +134,12 @@ def small_multiples_panel(ctx: ui.Context) -> None:
     sel, level = ranking_selection(ctx)
     if level == "community" and len(ctx.options.children(sel.codes[0], "community")) > 40:
         return
-    long = ui.fetch(
-        ctx, "series", sel, start, month_end(end), [metric.id], filters=ctx.filters, by=level
-    )
+    long = fetch.series(ctx, sel, start, month_end(end), [metric.id], filters=ctx.filters, by=level)
     if long["value"].notna().sum() == 0:
-        ui.empty(ctx)
+        chrome.empty(ctx)
         return
     period = t("period.range", lang, start=month_label(start, lang), end=month_label(end, lang))
-    title = ui.chart_title(
+    title = chrome.chart_title(
         ctx, t("compare.trends", lang, metric=metric.name(lang)), metric.unit_label(lang), period
     )
     fig = charts.small_multiples_figure(
@@ -169,25 +149,25 @@ def small_multiples_panel(ctx: ui.Context) -> None:
         names(ctx),
         y_format=",.4~g" if metric.kind == "ratio" else ",d",
     )
-    ui.chart(ctx, fig, long, key="compare-multiples", queries=queries_for([metric.id], True))
+    chrome.chart(ctx, fig, long, key="compare-multiples", queries=queries_for([metric.id], True))
 
 
-def composition_panel(ctx: ui.Context) -> None:
+def composition_panel(ctx: context.Context) -> None:
     catalog = load_catalog()
     lang = ctx.lang
     sel, level = ranking_selection(ctx)
     left, right = st.columns(2)
     with left:
-        frame = ui.fetch(ctx, "values", sel, ctx.window, list(WORKFORCE), by=level)
+        frame = fetch.values(ctx, sel, ctx.window, list(WORKFORCE), by=level)
         long = frame.reset_index().melt(
             id_vars="division_code", var_name="metric", value_name="value"
         )
         metric_names = {m: catalog[m].name(lang) for m in WORKFORCE}
-        title = ui.chart_title(
+        title = chrome.chart_title(
             ctx,
             t("compare.workforce", lang),
             catalog[WORKFORCE[0]].unit_label(lang),
-            ui.period_label(ctx, flow=False),
+            chrome.period_label(ctx, flow=False),
         )
         fig = charts.stacked_bar_figure(
             long,
@@ -200,18 +180,18 @@ def composition_panel(ctx: ui.Context) -> None:
             horizontal=True,
             height=max(360, 28 * len(frame) + 140),
         )
-        ui.chart(ctx, fig, long, key="compare-workforce", queries=queries_for(list(WORKFORCE)))
+        chrome.chart(ctx, fig, long, key="compare-workforce", queries=queries_for(list(WORKFORCE)))
     with right:
-        teams = ui.fetch(ctx, "teams_by_type", sel, level, ctx.window.dates(False)[1])
+        teams = fetch.teams_by_type(ctx, sel, level, ctx.window.dates(False)[1])
         if teams.empty:
-            ui.empty(ctx)
+            chrome.empty(ctx)
             return
         type_names = {k: v[lang] for k, v in load_vocabulary()["team_types"].items()}
-        title = ui.chart_title(
+        title = chrome.chart_title(
             ctx,
             t("compare.team_types", lang),
             t("unit.share", lang),
-            ui.period_label(ctx, flow=False),
+            chrome.period_label(ctx, flow=False),
         )
         fig = charts.stacked_bar_figure(
             teams,
@@ -225,10 +205,10 @@ def composition_panel(ctx: ui.Context) -> None:
             percent=True,
             height=max(360, 28 * teams["division_code"].nunique() + 140),
         )
-        ui.chart(ctx, fig, teams, key="compare-teams", queries=["teams_by_type"])
+        chrome.chart(ctx, fig, teams, key="compare-teams", queries=["teams_by_type"])
 
 
-def targets_panel(ctx: ui.Context) -> None:
+def targets_panel(ctx: context.Context) -> None:
     catalog = load_catalog()
     lang = ctx.lang
     targets = load_targets()
@@ -237,14 +217,14 @@ def targets_panel(ctx: ui.Context) -> None:
     st.subheader(t("targets.heading", lang))
     cols = st.columns(len(targets))
     for col, target in zip(cols, targets, strict=True):
-        metric = catalog[target["metric"]]
+        metric = catalog[target.metric]
         frame, _ = ranking_frame(ctx, metric.id)
-        value = float(target["value"])
+        value = target.value
         reached = int((frame["value"] >= value).sum())
         unit = metric.unit_label(lang)
         what = t("targets.what", lang, metric=metric.name(lang))
         flow = is_flow_based(metric.id, catalog)
-        title = ui.chart_title(ctx, what, unit, ui.period_label(ctx, flow))
+        title = chrome.chart_title(ctx, what, unit, chrome.period_label(ctx, flow))
         target_text = t("targets.line", lang, value=fmt.number(value, lang, digits=0))
         with col:
             fig = charts.target_figure(frame, title, colours(ctx), unit, value, target_text)
@@ -255,10 +235,10 @@ def targets_panel(ctx: ui.Context) -> None:
             note = (
                 t("targets.reached", lang, n=reached, total=len(frame))
                 + " · "
-                + ui.md(target["source"][lang])
+                + chrome.md(target.source[lang])
             )
             data = frame[["division_code", "name", "value"]].assign(target=value)
-            ui.chart(
+            chrome.chart(
                 ctx,
                 fig,
                 data,

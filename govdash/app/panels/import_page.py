@@ -12,8 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from govdash.app import context as ui
-from govdash.app import sidebar
+from govdash.app import chrome, context, sidebar, state
 from govdash.core import fmt
 from govdash.core.access import Attempts, is_admin
 from govdash.core.i18n import t
@@ -21,9 +20,9 @@ from govdash.core.i18n import t
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "GOVDASH_ADMIN_TOKEN"
-UNLOCKED = "_import_unlocked"
-UPLOAD_KEY = "import_files"
-ATTEMPTS = "_import_token_attempts"
+UNLOCKED = state.IMPORT_UNLOCKED
+UPLOAD_KEY = state.IMPORT_UPLOADS
+ATTEMPTS = state.IMPORT_ATTEMPTS
 
 
 def _secrets() -> dict:
@@ -39,7 +38,7 @@ def admin_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def unlocked(ctx: ui.Context) -> bool:
+def unlocked(ctx: context.Context) -> bool:
     """OIDC (st.login) with an allow-list when [auth] is configured, else an admin token compared
     in constant time and limited per session, else locked with instructions."""
     lang = ctx.lang
@@ -52,7 +51,7 @@ def unlocked(ctx: ui.Context) -> bool:
         email = st.user.get("email")
         if not is_admin(email, secrets.get("govdash", {}).get("admins")):
             log.warning("import page refused to a signed-in user who is not on the admin list")
-            st.error(t("import.not_allowed", lang, user=ui.md(email or "?")))
+            st.error(t("import.not_allowed", lang, user=chrome.md(email or "?")))
             st.button(t("import.logout", lang), on_click=st.logout)
             return False
         return True
@@ -73,13 +72,13 @@ def _token_form(lang: str, token: str) -> bool:
         st.error(t("import.locked_out", lang, seconds=int(wait) + 1), icon=":material/timer:")
         return False
     box = st.columns([1, 2])[0]
-    typed = box.text_input(t("import.token", lang), type="password", key="import-token")
+    typed = box.text_input(t("import.token", lang), type="password", key=state.IMPORT_TOKEN)
     if box.button(t("import.unlock", lang), key="import-unlock") or typed:
         # Constant-time comparison: the time taken says nothing about how much of it was right.
         if hmac.compare_digest(typed.encode("utf-8"), token.encode("utf-8")):
             attempts.succeed()
             st.session_state[UNLOCKED] = True
-            st.session_state.pop("import-token", None)
+            st.session_state.pop(state.IMPORT_TOKEN, None)
             log.info("import page unlocked with the admin token")
             st.rerun()
         attempts.fail()
@@ -91,7 +90,7 @@ def _token_form(lang: str, token: str) -> bool:
     return False
 
 
-def template_download(ctx: ui.Context) -> None:
+def template_download(ctx: context.Context) -> None:
     from govdash.importing.template import write_template
 
     def build() -> bytes:
@@ -120,7 +119,7 @@ def _save(uploads, folder: Path) -> list[Path]:
 
 
 def run_import(
-    ctx: ui.Context, paths: list[Path], dry_run: bool, note: str = "", empty: bool = False
+    ctx: context.Context, paths: list[Path], dry_run: bool, note: str = "", empty: bool = False
 ):
     from govdash.importing.run import import_files
 
@@ -137,7 +136,7 @@ def run_import(
         bar.empty()
 
 
-def report_panel(ctx: ui.Context, report) -> None:
+def report_panel(ctx: context.Context, report) -> None:
     lang = ctx.lang
     for sheet in report.sheets:
         where = sheet.file + (f" › {sheet.sheet}" if sheet.sheet else "")
@@ -146,7 +145,7 @@ def report_panel(ctx: ui.Context, report) -> None:
             t(
                 "import.sheet",
                 lang,
-                where=ui.md(where),
+                where=chrome.md(where),
                 table=table,
                 rows=fmt.number(sheet.rows, lang, compact=False),
                 errors=len(sheet.errors),
@@ -157,21 +156,23 @@ def report_panel(ctx: ui.Context, report) -> None:
             if sheet.preview is not None and len(sheet.preview):
                 st.dataframe(sheet.preview, hide_index=True, width="stretch")
             for p in sheet.errors:
-                st.error(ui.md(p.text(lang)))
+                st.error(chrome.md(p.text(lang)))
             for p in sheet.warnings[:50]:
-                st.warning(ui.md(p.text(lang)))
+                st.warning(chrome.md(p.text(lang)))
     for p in report.errors:
-        st.error(ui.md(p.text(lang)))
+        st.error(chrome.md(p.text(lang)))
 
 
-def confirm(ctx: ui.Context, folder: str, names: list[str], rows: dict, empty: bool) -> None:
+def confirm(ctx: context.Context, folder: str, names: list[str], rows: dict, empty: bool) -> None:
     """The confirmation dialog (its title follows the language, so it is built per call)."""
     st.dialog(t("import.confirm_title", ctx.lang))(_confirm_body)(ctx, folder, names, rows, empty)
 
 
-def _confirm_body(ctx: ui.Context, folder: str, names: list[str], rows: dict, empty: bool) -> None:
+def _confirm_body(
+    ctx: context.Context, folder: str, names: list[str], rows: dict, empty: bool
+) -> None:
     lang = ctx.lang
-    st.write(t("import.confirm_text", lang, files="、".join(ui.md(n) for n in names)))
+    st.write(t("import.confirm_text", lang, files="、".join(chrome.md(n) for n in names)))
     for table, n in rows.items():
         st.write(f"- {t(f'table.{table}', lang)}: {fmt.number(n, lang, compact=False)}")
     note = st.text_input(t("import.note", lang))
@@ -179,16 +180,16 @@ def _confirm_body(ctx: ui.Context, folder: str, names: list[str], rows: dict, em
         paths = [Path(folder) / n for n in names]
         report = run_import(ctx, paths, dry_run=False, note=note, empty=empty)
         if report.ok and report.snapshot is not None:
-            st.session_state["_import_done"] = report.snapshot.id
+            st.session_state[state.IMPORT_DONE] = report.snapshot.id
             sidebar.set_view(replace(ctx.view, snapshot=report.snapshot.id))
             st.rerun()
         for p in report.all_errors():
-            st.error(ui.md(p.text(lang)))
+            st.error(chrome.md(p.text(lang)))
 
 
-def upload_panel(ctx: ui.Context) -> None:
+def upload_panel(ctx: context.Context) -> None:
     lang = ctx.lang
-    done = st.session_state.pop("_import_done", None)
+    done = st.session_state.pop(state.IMPORT_DONE, None)
     if done:
         st.success(t("import.done", lang, snapshot=done), icon=":material/check_circle:")
     empty = _base_choice(ctx)
@@ -201,7 +202,9 @@ def upload_panel(ctx: ui.Context) -> None:
     )
     if not uploads:
         return
-    folder = st.session_state.setdefault("_import_folder", tempfile.mkdtemp(prefix="govdash-up-"))
+    folder = st.session_state.setdefault(
+        state.IMPORT_FOLDER, tempfile.mkdtemp(prefix="govdash-up-")
+    )
     for old in Path(folder).iterdir():
         old.unlink()
     paths = _save(uploads, Path(folder))
@@ -217,7 +220,7 @@ def upload_panel(ctx: ui.Context) -> None:
         confirm(ctx, folder, [p.name for p in paths], report.rows, empty)
 
 
-def _base_choice(ctx: ui.Context) -> bool:
+def _base_choice(ctx: context.Context) -> bool:
     """When the newest snapshot is demo data, ask what the import builds on: merged into the
     demo, the result is still demo data (and says so); started empty, it is the files alone.
     Returns whether to start from an empty snapshot."""
@@ -231,14 +234,14 @@ def _base_choice(ctx: ui.Context) -> bool:
         t("import.base", lang),
         ["empty", "demo"],
         format_func=lambda c: t(f"import.base_{c}", lang),
-        key="import-base",
+        key=state.IMPORT_BASE,
     )
     if choice == "demo":
         st.warning(t("import.onto_demo", lang), icon=":material/warning:")
     return choice == "empty"
 
 
-def retention_panel(ctx: ui.Context) -> None:
+def retention_panel(ctx: context.Context) -> None:
     from govdash.core.admin import prune, prune_plan
 
     lang = ctx.lang

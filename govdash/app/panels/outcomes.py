@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from govdash.app import context as ui
-from govdash.app.panels.overview import PER_ROW
+from govdash.app import chrome, context, fetch
+from govdash.app.panels.shared import PER_ROW
 from govdash.core import fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.i18n import date_label, t
@@ -19,13 +19,13 @@ from govdash.viz import charts
 STATUS_MARK = {"match": "✓", "mismatch": "×", "error": "⚠"}
 
 
-def beneficiaries_panel(ctx: ui.Context) -> None:
+def beneficiaries_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     st.subheader(t("outcomes.beneficiaries", lang))
     start, end = ctx.window.dates(True)
-    frame = ui.fetch(ctx, "breakdown", ctx.selection, start, end, ctx.filters)
+    frame = fetch.breakdown(ctx, ctx.selection, start, end, ctx.filters)
     if frame.empty:
-        ui.empty(ctx)
+        chrome.empty(ctx)
     else:
         groups = frame.groupby("target_group", as_index=False)["served_person_times"].sum()
         groups = groups.rename(columns={"served_person_times": "value"})
@@ -35,12 +35,12 @@ def beneficiaries_panel(ctx: ui.Context) -> None:
         vocab = list(load_vocabulary()["target_groups"])
         palette = {g: charts.PALETTE[i] for i, g in enumerate(vocab)}
         unit = load_catalog()["served_person_times"].unit_label(lang)
-        title = ui.chart_title(
-            ctx, t("outcomes.served_by_group", lang), unit, ui.period_label(ctx, True)
+        title = chrome.chart_title(
+            ctx, t("outcomes.served_by_group", lang), unit, chrome.period_label(ctx, True)
         )
         fig = charts.ranking_figure(groups, title, palette, unit)
         fig.update_traces(text=[fmt.number(v, lang) for v in groups.iloc[::-1]["value"]])
-        ui.chart(
+        chrome.chart(
             ctx,
             fig,
             groups[["target_group", "name", "value"]],
@@ -51,7 +51,7 @@ def beneficiaries_panel(ctx: ui.Context) -> None:
 
 
 def metric_cards(
-    ctx: ui.Context, metric_ids: list[str], columns: int = PER_ROW, filters: dict | None = None
+    ctx: context.Context, metric_ids: list[str], columns: int = PER_ROW, filters: dict | None = None
 ) -> None:
     """KPI cards for metrics; filters maps a metric id to the Filters it is read with."""
     from govdash.core.figures import is_flow_based
@@ -60,16 +60,16 @@ def metric_cards(
     cards = []
     for mid in metric_ids:
         f = (filters or {}).get(mid, ctx.filters)
-        cards += ui.fetch(ctx, "kpis", ctx.selection, ctx.window, [mid], filters=f)
-    qualified = ui.fetch(ctx, "qualifiers", ctx.selection, ctx.window.end)
+        cards += fetch.kpis(ctx, ctx.selection, ctx.window, [mid], filters=f)
+    qualified = fetch.qualifiers(ctx, ctx.selection, ctx.window.end)
     for first in range(0, len(cards), columns):
         for col, kpi in zip(st.columns(columns), cards[first : first + columns], strict=False):
             with col:
                 flow = is_flow_based(kpi.metric.id, catalog)
-                ui.kpi_card(ctx, kpi, flow, None if flow else qualified)
+                chrome.kpi_card(ctx, kpi, flow, None if flow else qualified)
 
 
-def employment_panel(ctx: ui.Context) -> None:
+def employment_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     settings = load_catalog().settings
     st.subheader(t("outcomes.employment", lang))
@@ -87,7 +87,7 @@ def qualified_text(row: pd.Series, lang: str) -> str:
     return fmt.qualified(float(row["value"]), row["qualifier"], lang, unit)
 
 
-def facts_table(ctx: ui.Context, facts: pd.DataFrame, *, key: str) -> None:
+def facts_table(ctx: context.Context, facts: pd.DataFrame, *, key: str) -> None:
     """Reported figure (with its qualifier), accepted range, computed figure and a clear mark."""
     lang = ctx.lang
     catalog = load_catalog()
@@ -113,7 +113,7 @@ def facts_table(ctx: ui.Context, facts: pd.DataFrame, *, key: str) -> None:
         )
     table = pd.DataFrame(rows)
     st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
-    ui.chrome(ctx, facts, key=key, queries=["reported_facts", *_fact_queries(facts)])
+    chrome.chart_tools(ctx, facts, key=key, queries=["reported_facts", *_fact_queries(facts)])
 
 
 def status_text(status: str, lang: str) -> str:
@@ -133,19 +133,19 @@ def _period(f: pd.Series, lang: str) -> str:
 
 
 def _fact_queries(facts: pd.DataFrame) -> list[str]:
-    from govdash.app.panels.overview import queries_for
+    from govdash.app.panels.shared import queries_for
 
     catalog = load_catalog()
     return queries_for([m for m in facts["metric"].unique() if m in catalog])
 
 
-def reconciliation_panel(ctx: ui.Context) -> None:
+def reconciliation_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     st.subheader(t("reconcile.heading", lang))
     with st.spinner(t("spinner.loading", lang)):
-        result = ui.fetch(ctx, "reconcile")
+        result = fetch.reconciled(ctx)
     if result.empty:
-        ui.empty(ctx, "reconcile.none")
+        chrome.empty(ctx, "reconcile.none")
         return
     counts = result["status"].value_counts()
     st.markdown(
@@ -162,6 +162,6 @@ def reconciliation_panel(ctx: ui.Context) -> None:
     facts_table(ctx, result, key="reconciliation")
     with st.expander(t("reconcile.sources", lang)):
         for _, f in result.iterrows():
-            st.markdown(f"**{ui.md(f['fact_id'])}** {ui.md(f['source_sentence'])}")
+            st.markdown(f"**{chrome.md(f['fact_id'])}** {chrome.md(f['source_sentence'])}")
             if isinstance(f.get("note"), str) and f["note"]:
-                st.caption(ui.md(f["note"]))
+                st.caption(chrome.md(f["note"]))

@@ -1,0 +1,237 @@
+"""The chrome every page shares: header with demo banner and breadcrumb, chart frames with their
+caption, SQL and download, KPI cards, labels for scopes and periods, and markdown-safe text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from govdash.app import sidebar
+from govdash.app.context import Context
+from govdash.core import fmt, privacy
+from govdash.core.divisions import city_code
+from govdash.core.exports import csv_bytes
+from govdash.core.figures import Kpi, Window
+from govdash.core.i18n import date_label, month_label, t
+from govdash.core.query import load_query
+from govdash.core.view import breadcrumb as view_breadcrumb
+from govdash.core.vocab import label
+
+
+def demo_banner(ctx: Context) -> None:
+    if ctx.snapshot.is_demo:
+        st.warning(t("banner.demo", ctx.lang), icon=":material/warning:")
+
+
+def download_preamble(ctx: Context) -> list[str]:
+    """The lines every downloaded file starts with: its snapshot and, for demo data, the label."""
+    lines = [snapshot_caption(ctx)]
+    if ctx.snapshot.is_demo:
+        lines.append(t("banner.demo", ctx.lang))
+    return lines
+
+
+def snapshot_caption(ctx: Context) -> str:
+    return t(
+        "caption.snapshot",
+        ctx.lang,
+        snapshot=ctx.snapshot.id,
+        provenance=label("provenances", ctx.snapshot.provenance, ctx.lang),
+        as_of=date_label(ctx.snapshot.as_of, ctx.lang),
+    )
+
+
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Data text (names from a snapshot) made literal for Streamlit's markdown: no links, images,
+    formatting or HTML can come from the data."""
+    return MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def scope_label(ctx: Context) -> str:
+    """The selection in words: the city, a district, several districts, a street or a community."""
+    sel = ctx.selection
+    if sel.single:
+        return ctx.name(sel.codes[0])
+    names = [ctx.name(c) for c in sel.codes]
+    if len(names) <= 3:
+        return t(
+            "scope.list", ctx.lang, names="、".join(names) if ctx.lang == "zh" else ", ".join(names)
+        )
+    return t("scope.many", ctx.lang, n=len(names), first=names[0])
+
+
+def period_label(ctx: Context, flow: bool) -> str:
+    """The months a figure covers, as the window reads them for stocks or flows."""
+    if flow:
+        return period_label_for(ctx.window, True, ctx.lang)
+    return t("period.stock", ctx.lang, month=month_label(ctx.window.end, ctx.lang))
+
+
+def chart_title(ctx: Context, what: str, unit: str, period: str, scope: str | None = None) -> str:
+    """Metric, unit, period and scope: every chart title says all four."""
+    return t(
+        "chart.title",
+        ctx.lang,
+        what=what,
+        unit=unit,
+        period=period,
+        scope=scope or scope_label(ctx),
+    )
+
+
+def page_header(ctx: Context, title: str) -> None:
+    """Title, demo banner, notices about ignored link parameters and the breadcrumb."""
+    st.title(md(title))
+    demo_banner(ctx)
+    if ctx.notices:
+        names = ", ".join(t(f"param.{n}", ctx.lang) for n in ctx.notices)
+        st.info(t("notice.bad_params", ctx.lang, names=names), icon=":material/info:")
+        sidebar.clear_notice()
+    breadcrumb(ctx)
+
+
+def breadcrumb(ctx: Context) -> None:
+    """City › district › street › community; every step above the current one goes back up."""
+    crumbs = view_breadcrumb(ctx.view, city_code(ctx.divisions))
+    if len(ctx.view.districts) > 1:
+        st.caption(t("breadcrumb.many", ctx.lang, scope=md(scope_label(ctx))))
+        return
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        for i, (level, code) in enumerate(crumbs):
+            last = i == len(crumbs) - 1
+            st.button(
+                md(ctx.name(code)),
+                key=f"crumb-{level}",
+                disabled=last,
+                on_click=sidebar.set_view,
+                args=(ctx.view.up_to(level),),
+                type="tertiary",
+                help=None if last else t("breadcrumb.up", ctx.lang),
+                icon=":material/location_on:" if i == 0 else None,
+            )
+            if not last:
+                st.markdown("›")
+
+
+def drill(ctx: Context, event) -> None:
+    """Follow a click on a division (bar, tile or map) down one level."""
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points:
+        return
+    point = points[0]
+    code = point.get("customdata")
+    if isinstance(code, list):
+        code = code[0] if code else None
+    code = code or point.get("location")
+    if not isinstance(code, str) or ctx.options.level(code) is None:
+        return
+    if code in ctx.view.scope_codes and ctx.selection.single:
+        return
+    sidebar.request(ctx.view.drill(code, ctx.options))
+
+
+def empty(ctx: Context, key: str = "empty.no_data") -> None:
+    st.info(t(key, ctx.lang), icon=":material/search:")
+
+
+def kpi_card(ctx: Context, kpi: Kpi, flow: bool, qualified: pd.DataFrame | None = None) -> None:
+    """One KPI. `qualified` lists the values behind it that were typed with 余/近/约: a single
+    one is shown in the value ("40余名"), several are counted under the card. A card whose value
+    is too small to show (kpi.hidden, set by govdash.core.privacy) reads "<5"."""
+    m = kpi.metric
+    unit = m.unit_label(ctx.lang)
+    lang = ctx.lang
+    pp = t("delta.pp", lang)
+    since = fmt.signed_delta(kpi.since_pilot, unit, m.kind, lang, pp=pp)
+    previous = kpi.window.previous()
+    prev_text = period_label_for(previous, flow, lang)
+    value = fmt.metric_value(kpi.value, unit, m.kind, lang)
+    mine = (
+        qualified[qualified["metric_column"] == m.column]
+        if qualified is not None and m.column and len(qualified)
+        else None
+    )
+    if mine is not None and len(mine) == 1 and ctx.selection.level == "community":
+        value = fmt.qualified(
+            kpi.value, mine["qualifier"].iloc[0], lang, unit if lang == "zh" else ""
+        )
+    delta = fmt.signed_delta(kpi.delta, unit, m.kind, lang, pp=pp)
+    if kpi.hidden:  # small counts of vulnerable people could identify them
+        value = f"<{privacy.min_cell()}"
+    st.metric(
+        label=md(m.name(lang)),
+        value=value,
+        delta=delta,
+        help=t(
+            "kpi.help",
+            lang,
+            definition=m.definition[lang],
+            period=period_label_for(kpi.window, flow, lang),
+            previous=prev_text,
+        ),
+        border=True,
+    )
+    if mine is not None and len(mine) and ctx.selection.level != "community":
+        st.caption(t("kpi.qualified", lang, n=len(mine)))
+    if since is not None and kpi.pilot_window is not None:
+        st.caption(
+            t(
+                "kpi.since_pilot",
+                lang,
+                delta=since,
+                period=period_label_for(kpi.pilot_window, flow, lang),
+            )
+        )
+
+
+def period_label_for(w: Window, flow: bool, lang: str) -> str:
+    a, b = (w.flow_start, w.flow_end) if flow else (w.end, w.end)
+    if a == b:
+        return month_label(a, lang)
+    return t("period.range", lang, start=month_label(a, lang), end=month_label(b, lang))
+
+
+def chart(
+    ctx: Context,
+    fig,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    queries: list[str],
+    note: str = "",
+    on_select: str = "ignore",
+    config: dict | None = None,
+):
+    """A chart with the chrome every chart has: snapshot caption, SQL behind it, data download."""
+    event = st.plotly_chart(
+        fig,
+        key=key,
+        on_select=on_select,
+        config={"displaylogo": False, **(config or {})},
+        width="stretch",
+    )
+    st.caption(snapshot_caption(ctx) + (f" · {note}" if note else ""))
+    chart_tools(ctx, data, key=key, queries=queries)
+    return event
+
+
+def chart_tools(ctx: Context, data: pd.DataFrame, *, key: str, queries: list[str]) -> None:
+    """The SQL expander and the CSV download under a chart or table."""
+    left, right = st.columns([2, 1])
+    with left.expander(t("sql.expander", ctx.lang)):
+        for name in queries:
+            st.code(load_query(name).sql, language="sql")
+    right.download_button(
+        t("download.csv", ctx.lang),
+        data=csv_bytes(data, download_preamble(ctx)),
+        file_name=f"{key}-{ctx.snapshot.id}.csv",
+        mime="text/csv",
+        key=f"{key}-download",
+        width="stretch",
+    )

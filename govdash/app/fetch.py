@@ -1,0 +1,268 @@
+"""Typed, cached calls into the core: one function per question a panel asks.
+
+Each public function takes the page's context and plain values, reads through a cache keyed on
+the snapshot id, its folder and the arguments (bounded by max_entries and a ttl), and returns what
+may be shown: metric figures pass through govdash.core.privacy here, so no panel can forget it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from govdash.app.context import Context, cached_divisions, connection
+from govdash.core import admin, events, figures, privacy, reconcile
+from govdash.core.figures import Kpi, Selection, Window
+from govdash.core.metrics import Filters
+from govdash.core.query import run_query
+from govdash.core.snapshot import Snapshot, open_snapshot
+
+TTL = 6 * 3600  # seconds; snapshots are immutable, so this only bounds memory over time
+
+
+def _open(snapshot_id: str, root: str) -> tuple[Snapshot, pd.DataFrame]:
+    return open_snapshot(snapshot_id, Path(root)), cached_divisions(snapshot_id, root)
+
+
+# --------------------------------------------------------------------------- metric figures
+@st.cache_data(max_entries=256, ttl=TTL, show_spinner=False)
+def _values(sid, root, selection, window, metric_ids, filters, by) -> pd.DataFrame:
+    snap, divisions = _open(sid, root)
+    return figures.values(
+        connection(), snap, divisions, selection, window, list(metric_ids), filters=filters, by=by
+    )
+
+
+def values(
+    ctx: Context,
+    selection: Selection,
+    window: Window,
+    metric_ids: list[str],
+    *,
+    filters: Filters | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Metric values over a window for the selection or per division `by` (privacy applied)."""
+    frame = _values(ctx.snapshot.id, ctx.root, selection, window, tuple(metric_ids), filters, by)
+    return privacy.shareable(frame)
+
+
+@st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
+def _series(sid, root, selection, start, end, metric_ids, filters, by) -> pd.DataFrame:
+    snap, divisions = _open(sid, root)
+    return figures.series(
+        connection(),
+        snap,
+        divisions,
+        selection,
+        start,
+        end,
+        list(metric_ids),
+        filters=filters,
+        by=by,
+    )
+
+
+def series(
+    ctx: Context,
+    selection: Selection,
+    start: dt.date,
+    end: dt.date,
+    metric_ids: list[str],
+    *,
+    filters: Filters | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Monthly values (month, division_code, metric, value), privacy applied."""
+    frame = _series(
+        ctx.snapshot.id, ctx.root, selection, start, end, tuple(metric_ids), filters, by
+    )
+    return privacy.shareable(frame)
+
+
+@st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
+def _kpis(sid, root, selection, window, metric_ids, filters) -> list[Kpi]:
+    snap, divisions = _open(sid, root)
+    return figures.kpis(
+        connection(), snap, divisions, selection, window, list(metric_ids), filters=filters
+    )
+
+
+def kpis(
+    ctx: Context,
+    selection: Selection,
+    window: Window,
+    metric_ids: list[str],
+    *,
+    filters: Filters | None = None,
+) -> list[Kpi]:
+    """KPI values with their comparisons; a card whose figures are too small to show is hidden."""
+    found = _kpis(ctx.snapshot.id, ctx.root, selection, window, tuple(metric_ids), filters)
+    return [privacy.shareable_kpi(kpi) for kpi in found]
+
+
+@st.cache_data(max_entries=8, ttl=TTL, show_spinner=False)
+def _reconciled(sid: str, root: str) -> pd.DataFrame:
+    snap, _ = _open(sid, root)
+    return reconcile.reconcile(connection(), snap)
+
+
+def reconciled(ctx: Context) -> pd.DataFrame:
+    """Every reported fact beside the figure the snapshot gives (published facts: no privacy)."""
+    return _reconciled(ctx.snapshot.id, ctx.root)
+
+
+# --------------------------------------------------------------------------- activity events
+@st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
+def _events(sid, root, question, selection, start, end, filters, options) -> pd.DataFrame | int:
+    snap, _ = _open(sid, root)
+    return getattr(events, question)(
+        connection(), snap, selection, start, end, filters, **dict(options)
+    )
+
+
+def _activity(ctx: Context, question: str, selection, start, end, filters, **options):
+    key = tuple(sorted(options.items()))
+    return _events(ctx.snapshot.id, ctx.root, question, selection, start, end, filters, key)
+
+
+def event_count(
+    ctx: Context, selection: Selection, start: dt.date, end: dt.date, filters: Filters | None
+) -> int:
+    return _activity(ctx, "event_count", selection, start, end, filters)
+
+
+def event_rows(
+    ctx: Context,
+    selection: Selection,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters | None,
+    *,
+    page: int,
+    page_size: int,
+) -> pd.DataFrame:
+    """One page of activity events, newest first."""
+    return _activity(ctx, "events", selection, start, end, filters, page=page, page_size=page_size)
+
+
+def breakdown(
+    ctx: Context, selection: Selection, start: dt.date, end: dt.date, filters: Filters | None
+) -> pd.DataFrame:
+    """Activities by month, category and target group."""
+    return _activity(ctx, "breakdown", selection, start, end, filters)
+
+
+def top_teams(
+    ctx: Context,
+    selection: Selection,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters | None,
+    *,
+    limit: int,
+) -> pd.DataFrame:
+    return _activity(ctx, "top_teams", selection, start, end, filters, limit=limit)
+
+
+def response_histogram(
+    ctx: Context,
+    selection: Selection,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters | None,
+    *,
+    bin_hours: float,
+    max_hours: float,
+) -> pd.DataFrame:
+    return _activity(
+        ctx,
+        "response_histogram",
+        selection,
+        start,
+        end,
+        filters,
+        bin_hours=bin_hours,
+        max_hours=max_hours,
+    )
+
+
+# --------------------------------------------------------------------------- look-ups
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _teams_by_type(sid, root, selection, level, end) -> pd.DataFrame:
+    snap, _ = _open(sid, root)
+    return events.teams_by_type(connection(), snap, selection, level, end)
+
+
+def teams_by_type(ctx: Context, selection: Selection, level: str, end: dt.date) -> pd.DataFrame:
+    return _teams_by_type(ctx.snapshot.id, ctx.root, selection, level, end)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _qualifiers(sid, root, selection, month) -> pd.DataFrame:
+    snap, _ = _open(sid, root)
+    return events.qualifiers(connection(), snap, selection, month)
+
+
+def qualifiers(ctx: Context, selection: Selection, month: dt.date) -> pd.DataFrame:
+    """Values typed with 余/近/约 in the selection for a month."""
+    return _qualifiers(ctx.snapshot.id, ctx.root, selection, month)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _programmes_for(sid, root, code) -> pd.DataFrame:
+    snap, divisions = _open(sid, root)
+    return events.programmes_for(connection(), snap, divisions, code)
+
+
+def programmes_for(ctx: Context, code: str) -> pd.DataFrame:
+    return _programmes_for(ctx.snapshot.id, ctx.root, code)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _resources_for(sid, root, code, end) -> pd.DataFrame:
+    snap, divisions = _open(sid, root)
+    return events.resources_for(connection(), snap, divisions, code, end)
+
+
+def resources_for(ctx: Context, code: str, end: dt.date) -> pd.DataFrame:
+    return _resources_for(ctx.snapshot.id, ctx.root, code, end)
+
+
+# --------------------------------------------------------------------------- data management
+@st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
+def _completeness(sid, root, start, end) -> pd.DataFrame:
+    snap, _ = _open(sid, root)
+    return admin.completeness(connection(), snap, start, end)
+
+
+def completeness(ctx: Context, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return _completeness(ctx.snapshot.id, ctx.root, start, end)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _missing_reports(sid, root, selection, month) -> list[str]:
+    snap, _ = _open(sid, root)
+    return admin.missing_reports(connection(), snap, selection, month)
+
+
+def missing_reports(ctx: Context, selection: Selection, month: dt.date) -> list[str]:
+    return _missing_reports(ctx.snapshot.id, ctx.root, selection, month)
+
+
+@st.cache_data(max_entries=8, ttl=TTL, show_spinner=False)
+def _diff(a: str, b: str, root: str):
+    snap_a, snap_b = open_snapshot(a, Path(root)), open_snapshot(b, Path(root))
+    return admin.table_diff(snap_a, snap_b), admin.metric_diff(connection(), snap_a, snap_b)
+
+
+def diff(ctx: Context, a: str, b: str):
+    """Table and metric differences between two snapshots of the current folder."""
+    return _diff(a, b, ctx.root)
+
+
+def facts(ctx: Context) -> pd.DataFrame:
+    return run_query(connection(), "reported_facts", ctx.snapshot)

@@ -1,0 +1,41 @@
+"""Every session-state key and URL parameter of the app, defined once.
+
+URL parameters are the public part: a copied link carries them (see govdash.core.view.KEYS for the
+view's own, validated there). Session keys starting with "_" are internal; the others are widget
+keys, which Streamlit binds to their widgets (and, for the language, to ?lang=).
+"""
+
+from __future__ import annotations
+
+# The language switch: a widget bound to the URL parameter of the same name.
+LANG = "lang"
+
+# The context the entry script prepares for the page it runs.
+CONTEXT = "_ctx"
+
+# The shared view (sidebar): seeding from the URL, requested changes, ignored link parameters.
+VIEW_SEEDED = "_view_seeded"
+VIEW_PENDING = "_view_pending"
+VIEW_NOTICE = "_view_notice"
+PERIOD = "_period"  # not a widget key: the slider is keyed by PERIOD_VERSION so it can be reset
+PERIOD_VERSION = "_period_version"
+FILTER_WIDGETS = {
+    "snapshot": "f_snapshot",
+    "period": PERIOD,
+    "districts": "f_districts",
+    "street": "f_street",
+    "community": "f_community",
+    "categories": "f_categories",
+    "target_groups": "f_groups",
+    "team_types": "f_teams",
+    "metric": "f_metric",
+}
+
+# The import page.
+IMPORT_UNLOCKED = "_import_unlocked"
+IMPORT_ATTEMPTS = "_import_token_attempts"
+IMPORT_DONE = "_import_done"
+IMPORT_FOLDER = "_import_folder"
+IMPORT_UPLOADS = "import_files"
+IMPORT_TOKEN = "import-token"
+IMPORT_BASE = "import-base"

@@ -1,0 +1,86 @@
+"""The layers hold: core knows no screen, viz no app, and nothing below the app imports it.
+
+An import-linter contract in test form: every import statement of every module (top level or
+inside a function) is read, so a late `import streamlit` inside a core function fails too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "govdash"
+
+# layer -> modules it must never import (prefix match on the dotted name)
+FORBIDDEN = {
+    "govdash.core": ("streamlit", "plotly", "govdash.viz", "govdash.app", "govdash.cli",
+                     "govdash.importing", "govdash.demo"),
+    "govdash.importing": ("streamlit", "plotly", "govdash.viz", "govdash.app", "govdash.cli"),
+    "govdash.demo": ("streamlit", "plotly", "govdash.viz", "govdash.app", "govdash.cli",
+                     "govdash.importing"),
+    "govdash.viz": ("streamlit", "govdash.app", "govdash.cli", "govdash.importing",
+                    "govdash.demo"),
+}  # fmt: skip
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> list[tuple[str, int]]:
+    """Absolute dotted names imported anywhere in the file, with their line numbers."""
+    found = []
+    package = module_name(path).rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against the package
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            found += [(f"{base}.{alias.name}", node.lineno) for alias in node.names]
+            found.append((base, node.lineno))
+    return found
+
+
+def violations(layer: str) -> list[str]:
+    folder = PACKAGE / layer.split(".", 1)[1]
+    bad = []
+    for path in sorted(folder.rglob("*.py")):
+        for name, line in imports(path):
+            for forbidden in FORBIDDEN[layer]:
+                if name == forbidden or name.startswith(forbidden + "."):
+                    bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    return sorted(set(bad))
+
+
+@pytest.mark.parametrize("layer", list(FORBIDDEN))
+def test_a_layer_imports_nothing_above_it(layer):
+    assert violations(layer) == []
+
+
+def test_the_contract_can_fail(tmp_path, monkeypatch):
+    core = tmp_path / "govdash" / "core"
+    core.mkdir(parents=True)
+    (core / "bad.py").write_text("def f():\n    import streamlit as st\n    from ..app import x\n")
+    monkeypatch.setitem(globals(), "ROOT", tmp_path)
+    monkeypatch.setitem(globals(), "PACKAGE", tmp_path / "govdash")
+    assert violations("govdash.core") == [
+        "govdash/core/bad.py:2 imports streamlit",
+        "govdash/core/bad.py:3 imports govdash.app",
+        "govdash/core/bad.py:3 imports govdash.app.x",
+    ]
+
+
+def test_pages_stay_thin():
+    """A page sets up, reads the shared state, calls its panels module and renders: no SQL, no
+    pandas, no Plotly, and short."""
+    for page in sorted((ROOT / "pages").glob("*.py")):
+        names = {name for name, _ in imports(page)}
+        assert not any(n.split(".")[0] in ("pandas", "plotly", "duckdb") for n in names), page
+        assert len(page.read_text(encoding="utf-8").splitlines()) <= 40, page
