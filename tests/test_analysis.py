@@ -10,9 +10,8 @@ import datetime as dt
 import pytest
 
 from govdash.core import events, figures
-from govdash.core.figures import Selection, Window
-from govdash.core.metrics import Filters
 from govdash.core.query import run_query
+from govdash.core.scope import Filters, Selection, Window
 
 TWO = ("420103", "420106")
 

@@ -16,7 +16,7 @@ from govdash.core.contract import (
     TABLES,
     VOCABULARY_COLUMNS,
 )
-from govdash.core.metrics import FILTER_KEYS
+from govdash.core.scope import FILTER_KEYS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 

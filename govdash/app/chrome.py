@@ -14,9 +14,10 @@ from govdash.app.context import Context
 from govdash.core import fmt, privacy
 from govdash.core.divisions import city_code
 from govdash.core.exports import csv_bytes
-from govdash.core.figures import Kpi, Window
+from govdash.core.figures import Kpi
 from govdash.core.i18n import date_label, month_label, t
 from govdash.core.query import load_query
+from govdash.core.scope import Window
 from govdash.core.view import breadcrumb as view_breadcrumb
 from govdash.core.vocab import label
 

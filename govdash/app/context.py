@@ -17,12 +17,11 @@ from govdash.app import sidebar, state
 from govdash.core import events
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import name as division_name
-from govdash.core.figures import Selection, Window
 from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, t
-from govdash.core.metrics import Filters
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import GovdashError, Problem
 from govdash.core.query import connect, run_query
+from govdash.core.scope import Filters, Selection, Window
 from govdash.core.snapshot import Snapshot, ensure_root, open_snapshot, scan_snapshots
 from govdash.core.view import Options, View
 from govdash.core.vocab import codes, label

@@ -15,9 +15,9 @@ import streamlit as st
 
 from govdash.app.context import Context, cached_divisions, connection
 from govdash.core import admin, events, figures, privacy, reconcile
-from govdash.core.figures import Kpi, Selection, Window
-from govdash.core.metrics import Filters
+from govdash.core.figures import Kpi
 from govdash.core.query import run_query
+from govdash.core.scope import Filters, Selection, Window
 from govdash.core.snapshot import Snapshot, open_snapshot
 
 TTL = 6 * 3600  # seconds; snapshots are immutable, so this only bounds memory over time

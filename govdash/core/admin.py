@@ -17,8 +17,8 @@ from govdash.core import figures
 from govdash.core.catalog import load_catalog
 from govdash.core.contract import TABLES
 from govdash.core.events import data_range, prefixes
-from govdash.core.figures import Selection, Window
 from govdash.core.query import run_query
+from govdash.core.scope import Selection, Window
 from govdash.core.snapshot import Snapshot, scan_snapshots
 
 

@@ -13,9 +13,9 @@ import duckdb
 import pandas as pd
 
 from govdash.core.divisions import ancestry, level_of
-from govdash.core.figures import Selection
-from govdash.core.metrics import GROUP_LEN, Filters
+from govdash.core.metrics import GROUP_LEN
 from govdash.core.query import run_query
+from govdash.core.scope import Filters, Selection
 from govdash.core.snapshot import Snapshot
 
 PAGE_SIZE = 50

@@ -15,136 +15,15 @@ import numpy as np
 import pandas as pd
 
 from govdash.core.catalog import Catalog, Metric, load_catalog
-from govdash.core.divisions import city_code, effective_pilot_start, level_of
-from govdash.core.metrics import Filters, apply_ratios, compute, monthly
+from govdash.core.divisions import effective_pilot_start
+from govdash.core.metrics import apply_ratios, compute, monthly
+from govdash.core.scope import Filters, Selection, Window
 from govdash.core.snapshot import Snapshot
-
-CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
-
-
-def month_end(month: dt.date) -> dt.date:
-    return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    return (pd.Timestamp(month) + pd.DateOffset(months=n)).date()
-
-
-def months_between(start: dt.date, end: dt.date) -> int:
-    """Number of months in [start, end], both first days of a month."""
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
-@dataclass(frozen=True)
-class Window:
-    """Months [start, end] for stocks and [flow_start, flow_end] for flows.
-
-    Flows use complete months only: a partial as-of month would make every flow look like a fall,
-    so it is dropped (and a one-month window moves back a month). Use Window.of to build one.
-    """
-
-    start: dt.date
-    end: dt.date
-    flow_start: dt.date
-    flow_end: dt.date
-    as_of: dt.date
-
-    @classmethod
-    def of(cls, start: dt.date, end: dt.date, as_of: dt.date) -> Window:
-        partial = end == as_of.replace(day=1) and as_of != month_end(end)
-        flow_end = add_months(end, -1) if partial else end
-        return cls(start, end, min(start, flow_end), flow_end, as_of)
-
-    @property
-    def partial(self) -> bool:
-        return self.flow_end != self.end
-
-    @property
-    def length(self) -> int:
-        return months_between(self.start, self.end)
-
-    @property
-    def flow_length(self) -> int:
-        return months_between(self.flow_start, self.flow_end)
-
-    def dates(self, flow: bool) -> tuple[dt.date, dt.date]:
-        """The date range a metric is read over: complete months for flows."""
-        if flow:
-            return self.flow_start, month_end(self.flow_end)
-        return self.start, min(month_end(self.end), self.as_of)
-
-    def previous(self) -> Window:
-        """The windows of the same lengths just before these ones."""
-        n, f = self.length, self.flow_length
-        return Window(
-            add_months(self.start, -n),
-            add_months(self.end, -n),
-            add_months(self.flow_start, -f),
-            add_months(self.flow_end, -f),
-            self.as_of,
-        )
-
-    def starting(self, month: dt.date) -> Window:
-        """The windows of the same lengths that start in month ("since the pilot began")."""
-        return Window(
-            month,
-            add_months(month, self.length - 1),
-            month,
-            add_months(month, self.flow_length - 1),
-            self.as_of,
-        )
 
 
 def is_flow_based(metric_id: str, catalog: Catalog) -> bool:
     """A metric counts as a flow for period choice if any of its building blocks is a flow."""
     return any(catalog[b].kind == "flow" for b in catalog.base_metrics(metric_id))
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Divisions of one level. No codes means the whole city."""
-
-    codes: tuple[str, ...]
-    level: str
-    parent: str
-
-    @classmethod
-    def of(cls, codes: tuple[str, ...] | list[str], divisions: pd.DataFrame) -> Selection:
-        codes = tuple(codes)
-        if not codes:
-            city = city_code(divisions)
-            return cls((city,), "city", city)
-        levels = {level_of(divisions, c) for c in codes}
-        if None in levels or len(levels) != 1:
-            raise ValueError(f"a selection needs known divisions of one level, got {codes!r}")
-        level = levels.pop()
-        if len(codes) == 1:
-            return cls(codes, level, codes[0])
-        parents = divisions.set_index("code").loc[list(codes), "parent_code"].unique()
-        parent = parents[0] if len(parents) == 1 else city_code(divisions)
-        return cls(codes, level, parent)
-
-    @property
-    def single(self) -> bool:
-        return len(self.codes) == 1
-
-    @property
-    def child_level(self) -> str:
-        return CHILD_LEVEL.get(self.level, self.level)
-
-    def grouping(self, by: str | None) -> tuple[str, str]:
-        """The level to group at and the division to query: the selection itself, or its parent
-        when the rows of several divisions (or of their children) are wanted."""
-        level = by or self.level
-        if level == "city" or (self.single and by is None):
-            return level, self.codes[0]
-        return level, self.parent
-
-    def contains(self, codes: pd.Index | pd.Series) -> np.ndarray:
-        """Which division codes (of the selection's level or below) lie inside the selection."""
-        if self.level == "city":
-            return np.ones(len(codes), dtype=bool)
-        return np.asarray(pd.Series(codes).str[: len(self.codes[0])].isin(self.codes))
 
 
 def _sum_bases(frame: pd.DataFrame, metric_ids: list[str], catalog: Catalog) -> pd.DataFrame:

@@ -7,7 +7,6 @@ summed; ratios are recomputed from the aggregated numerator and denominator, nev
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -17,6 +16,7 @@ from govdash.core.catalog import Catalog, load_catalog
 from govdash.core.contract import CODE_LENGTH
 from govdash.core.divisions import level_of
 from govdash.core.query import run_query
+from govdash.core.scope import Filters, as_list
 from govdash.core.snapshot import Snapshot
 
 GROUP_LEN = {
@@ -25,60 +25,6 @@ GROUP_LEN = {
     "street": CODE_LENGTH["street"],
     "community": CODE_LENGTH["community"],
 }
-FILTER_KEYS = {
-    "category": "activities",
-    "target_group": "activities",
-    "team_type": "activities",
-    "level": "resources",
-}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Optional restrictions. None means "all"; they apply only to the sources that have the column."""
-
-    categories: tuple[str, ...] | None = None
-    target_groups: tuple[str, ...] | None = None
-    team_types: tuple[str, ...] | None = None
-    resource_levels: tuple[str, ...] | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Filters:
-        """Parse "key=value;key=value|value" as written in the reported-facts file."""
-        values: dict[str, tuple[str, ...]] = {}
-        text = text if isinstance(text, str) else ""  # a missing CSV cell arrives as None or NaN
-        for part in filter(None, (p.strip() for p in text.split(";"))):
-            key, _, raw = part.partition("=")
-            key = key.strip()
-            if key not in FILTER_KEYS:
-                raise ValueError(f"unknown filter {key!r}; allowed: {sorted(FILTER_KEYS)}")
-            values[key] = tuple(v.strip() for v in raw.split("|") if v.strip())
-        return cls(
-            categories=values.get("category"),
-            target_groups=values.get("target_group"),
-            team_types=values.get("team_type"),
-            resource_levels=values.get("level"),
-        )
-
-    def activity_params(self) -> dict[str, list[str] | None]:
-        """The bound list parameters of the activity queries (None means all)."""
-        return {
-            "categories": _list(self.categories),
-            "target_groups": _list(self.target_groups),
-            "team_types": _list(self.team_types),
-        }
-
-    def sources(self) -> set[str]:
-        used = set()
-        if self.categories or self.target_groups or self.team_types:
-            used.add("activities")
-        if self.resource_levels:
-            used.add("resources")
-        return used
-
-
-def _list(values: tuple[str, ...] | None) -> list[str] | None:
-    return list(values) if values is not None else None
 
 
 def scope_prefix(scope_code: str, divisions: pd.DataFrame) -> str:
@@ -117,7 +63,7 @@ def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -
             "resources_by_division",
             snapshot,
             end=end,
-            levels=_list(filters.resource_levels),
+            levels=as_list(filters.resource_levels),
             **common,
         )
         return _pivot(long, ["division_code"], "kind", "n")
@@ -276,7 +222,7 @@ def monthly(
             snapshot,
             start=start,
             end=end,
-            levels=_list(filters.resource_levels),
+            levels=as_list(filters.resource_levels),
             **common,
         )
         parts.append(_pivot(long, ["month", "division_code"], "kind", "n"))

@@ -10,8 +10,9 @@ import pandas as pd
 from govdash.core.catalog import Catalog, load_catalog
 from govdash.core.divisions import effective_pilot_start, level_of
 from govdash.core.facts import bounds
-from govdash.core.metrics import FILTER_KEYS, Filters, compute_total
+from govdash.core.metrics import compute_total
 from govdash.core.query import run_query
+from govdash.core.scope import FILTER_KEYS, Filters
 from govdash.core.snapshot import Snapshot
 
 STATUSES = ("match", "mismatch", "error")

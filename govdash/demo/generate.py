@@ -18,8 +18,8 @@ import pyarrow as pa
 from govdash.core.catalog import Catalog, load_catalog
 from govdash.core.contract import STOCK_COLUMNS, TABLES
 from govdash.core.facts import load_facts_csv, significant_step
-from govdash.core.metrics import Filters
 from govdash.core.reconcile import fact_period
+from govdash.core.scope import Filters
 from govdash.core.vocab import codes
 from govdash.demo.config import months as config_months
 from govdash.demo.places import build_divisions, largest_remainder

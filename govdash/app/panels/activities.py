@@ -9,8 +9,8 @@ from govdash.app import chrome, context, fetch
 from govdash.app.panels.shared import colours, names, queries_for, ranking_selection, trend_window
 from govdash.core import events, fmt
 from govdash.core.exports import csv_bytes
-from govdash.core.figures import Window, month_end
 from govdash.core.i18n import month_label, t
+from govdash.core.scope import Window, month_end
 from govdash.core.vocab import label, load_vocabulary
 from govdash.viz import charts
 

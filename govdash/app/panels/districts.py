@@ -17,8 +17,9 @@ from govdash.app.panels.shared import (
 )
 from govdash.core import fmt, privacy
 from govdash.core.catalog import load_catalog
-from govdash.core.figures import is_flow_based, month_end
+from govdash.core.figures import is_flow_based
 from govdash.core.i18n import month_label, t
+from govdash.core.scope import month_end
 from govdash.core.targets import load_targets
 from govdash.core.vocab import load_vocabulary
 from govdash.viz import charts

@@ -11,7 +11,7 @@ from govdash.app.panels.shared import PER_ROW
 from govdash.core import fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.i18n import date_label, t
-from govdash.core.metrics import Filters
+from govdash.core.scope import Filters
 from govdash.core.vocab import label, load_vocabulary
 from govdash.viz import charts
 

@@ -16,10 +16,11 @@ from govdash.app.panels.shared import (
 from govdash.core import fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import ancestry, city_code
-from govdash.core.figures import Selection, is_flow_based
+from govdash.core.figures import is_flow_based
 from govdash.core.i18n import t
 from govdash.core.paths import DATA_DIR
 from govdash.core.problems import GovdashError
+from govdash.core.scope import Selection
 from govdash.core.vocab import label
 from govdash.viz import geo, maps
 

@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from govdash.app import chrome, context, fetch
-from govdash.core import figures, fmt, privacy
+from govdash.core import fmt, privacy, scope
 from govdash.core.catalog import Metric, load_catalog
-from govdash.core.figures import Selection, add_months, is_flow_based
+from govdash.core.figures import is_flow_based
 from govdash.core.i18n import month_label, t
+from govdash.core.scope import Selection, add_months
 from govdash.core.vocab import label
 from govdash.viz import charts
 
@@ -99,7 +100,7 @@ def trend_panel(
         ctx,
         ctx.selection,
         start,
-        figures.month_end(end),
+        scope.month_end(end),
         [metric_id],
         filters=ctx.filters,
     )
