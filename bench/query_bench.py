@@ -44,12 +44,12 @@ def main() -> None:
     )
     con = connect(root)
     start, end = dt.date(2025, 6, 1), dt.date(2025, 6, 30)
-    common = {"code_len": 6, "scope_prefix": ""}
+    common = {"group_len": 6, "prefix_len": 0, "prefixes": [""]}
 
     def duck_flows():
         run_query(
             con,
-            "flows_by_division",
+            "activities_by_division",
             snap,
             start=start,
             end=end,
@@ -71,15 +71,16 @@ def main() -> None:
     def duck_monthly():
         run_query(
             con,
-            "flows_monthly",
+            "activities_monthly",
             snap,
             start=dt.date(2022, 8, 1),
             end=end,
             categories=None,
             target_groups=None,
             team_types=None,
-            code_len=0,
-            scope_prefix="",
+            group_len=0,
+            prefix_len=0,
+            prefixes=[""],
         )
 
     def pandas_monthly():

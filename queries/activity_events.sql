@@ -1,5 +1,5 @@
 -- One page of service activities (newest first) in a scope and date range, with their team.
--- Params: $activities_parquet, $teams_parquet; $prefix_len, $prefixes (the selected divisions' code length and codes; 0 and [''] for the city); $start, $end (dates);
+-- Params: $activities_parquet, $teams_parquet; $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city); $start, $end (dates);
 --   $categories, $target_groups, $team_types (lists of codes, or NULL for all); $limit, $offset (paging).
 select
     a.activity_id,
@@ -20,9 +20,7 @@ select
 from read_parquet($activities_parquet) as a
 left join read_parquet($teams_parquet) as t on t.team_id = a.team_id
 where a.date between $start::date and $end::date
-  and left(a.community_code, $prefix_len) = any($prefixes)
-  and ($categories is null or a.category = any($categories))
-  and ($target_groups is null or a.target_group = any($target_groups))
-  and ($team_types is null or t.team_type = any($team_types))
+  and in_scope(a.community_code, $prefix_len, $prefixes)
+  and activity_passes(a.category, a.target_group, t.team_type, $categories, $target_groups, $team_types)
 order by a.date desc, a.activity_id desc
 limit $limit::bigint offset $offset::bigint

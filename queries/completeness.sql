@@ -1,7 +1,7 @@
 -- Reporting completeness: per month and district, how many communities sent their monthly headcount
 -- report (a row with at least one figure) out of how many there are.
 -- Params: $divisions_parquet, $headcounts_parquet; $start, $end (first days of months).
--- A community without a report is counted as missing, never as zero.
+-- A community without a report is counted as missing, never as zero (macro reported_communities).
 with communities as (
     select code, left(code, 6) as district_code
     from read_parquet($divisions_parquet)
@@ -10,16 +10,6 @@ with communities as (
 
 months as (
     select unnest(generate_series($start::date, $end::date, interval 1 month))::date as month
-),
-
-reported as (
-    select distinct h.month, h.community_code
-    from read_parquet($headcounts_parquet) as h
-    where h.month between $start::date and $end::date
-      and coalesce(
-          h.social_workers, h.community_workers, h.registered_volunteers, h.volunteer_backbones,
-          h.volunteer_teams, h.new_employment_teams, h.mobile_grid_workers
-      ) is not null
 )
 
 select
@@ -29,6 +19,7 @@ select
     count(r.community_code) as reported
 from months as m
 cross join communities as c
-left join reported as r on r.month = m.month and r.community_code = c.code
+left join reported_communities($headcounts_parquet, $start::date, $end::date) as r
+    on r.month = m.month and r.community_code = c.code
 group by all
 order by m.month, c.district_code

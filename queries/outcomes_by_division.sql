@@ -1,13 +1,13 @@
 -- Outcome metrics per division: the period's last value (for cumulative counts) and the period's sum (for flows).
--- Params: $outcomes_parquet, $divisions_parquet; $code_len (0, 6, 9 or 12); $scope_prefix ('' for the city);
+-- Params: $outcomes_parquet, $divisions_parquet; $group_len (0, 6, 9 or 12: the grouping level's code length); $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city);
 --   $start, $end (dates). Rows recorded above the grouping level are left out of finer groupings.
 with in_period as (
     select o.*
     from read_parquet($outcomes_parquet) as o
     inner join read_parquet($divisions_parquet) as d on d.code = o.division_code
     where o.month between date_trunc('month', $start::date) and $end::date
-      and starts_with(o.division_code, $scope_prefix)
-      and ($code_len = 0 or (d.level <> 'city' and length(o.division_code) >= $code_len))
+      and in_scope(o.division_code, $prefix_len, $prefixes)
+      and ($group_len = 0 or (d.level <> 'city' and length(o.division_code) >= $group_len))
 ),
 
 per_series as (
@@ -22,7 +22,7 @@ per_series as (
 )
 
 select
-    left(division_code, $code_len) as division_code,
+    left(division_code, $group_len) as division_code,
     metric,
     sum(last_value) as stock_value,
     sum(period_sum) as flow_value

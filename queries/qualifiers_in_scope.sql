@@ -1,7 +1,7 @@
 -- Values typed with a qualifier (余, 近, 约 ...) in a scope for one month of a monthly table, so the
 -- UI can show "40余" instead of a bare 40.
 -- Params: $value_qualifiers_parquet; $table ('headcounts' or 'outcomes'); $month (first day);
---   $prefix_len, $prefixes (the selected divisions' code length and codes; 0 and [''] for the city).
+--   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city).
 -- Row keys are "month|division ..." (see docs/data-contract.md, value_qualifiers).
 select
     q.column,
@@ -11,5 +11,5 @@ select
 from read_parquet($value_qualifiers_parquet) as q
 where q.table = $table
   and split_part(q.row_key, '|', 1) = strftime($month::date, '%Y-%m-%d')
-  and left(split_part(q.row_key, '|', 2), $prefix_len) = any($prefixes)
+  and in_scope(split_part(q.row_key, '|', 2), $prefix_len, $prefixes)
 order by metric_column, division_code

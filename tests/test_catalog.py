@@ -94,13 +94,13 @@ def test_every_metric_is_bilingual_with_a_kind():
 
 
 def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
-    common = {"code_len": 6, "scope_prefix": ""}
+    common = {"group_len": 6, "prefix_len": 0, "prefixes": [""]}
     span = {"start": dt.date(2025, 1, 1), "end": dt.date(2025, 7, 18)}
     results = {
-        "headcounts": run_query(con, "stocks_by_division", snapshot, **common, **span),
+        "headcounts": run_query(con, "headcounts_by_division", snapshot, **common, **span),
         "activities": run_query(
             con,
-            "flows_by_division",
+            "activities_by_division",
             snapshot,
             **common,
             **span,
@@ -109,7 +109,7 @@ def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
             team_types=None,
             baseline_months=12,
         ),
-        "divisions": run_query(con, "division_stocks", snapshot, **common),
+        "divisions": run_query(con, "communities_by_division", snapshot, **common),
     }
     resource_kinds = set(
         run_query(con, "resources_by_division", snapshot, **common, end=span["end"], levels=None)[

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
+import time
 from pathlib import Path
 
 import pytest
 
-from govdash.core.query import QUERY_LOG, load_query, query_names, run_query
+from govdash.core.query import MACROS, QUERY_LOG, connect, load_query, query_names, run_query
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ["' OR 1=1 --", "420106'; drop table x; --", "%", "420106 OR 1=1", "\\x00"]
@@ -17,14 +18,17 @@ HOSTILE = ["' OR 1=1 --", "420106'; drop table x; --", "%", "420106 OR 1=1", "\\
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_filter_values_match_nothing_and_raise_nothing(con, snapshot, value):
-    common = dict(code_len=6, start=dt.date(2022, 1, 1), end=dt.date(2025, 7, 18))
-    frame = run_query(con, "stocks_by_division", snapshot, scope_prefix=value, **common)
+    common = dict(group_len=6, start=dt.date(2022, 1, 1), end=dt.date(2025, 7, 18))
+    frame = run_query(
+        con, "headcounts_by_division", snapshot, prefix_len=len(value), prefixes=[value], **common
+    )
     assert frame.empty
     flows = run_query(
         con,
-        "flows_by_division",
+        "activities_by_division",
         snapshot,
-        scope_prefix="",
+        prefix_len=0,
+        prefixes=[""],
         categories=[value],
         target_groups=None,
         team_types=[value],
@@ -100,3 +104,87 @@ def test_no_sql_text_in_python():
     assert offenders == []
     executes = [p.name for p in files if ".execute(" in p.read_text()]
     assert executes == ["query.py"]
+
+
+MACRO = re.compile(r"create or replace macro (\w+)\(", re.IGNORECASE)
+# Each shared rule as it would read if a query wrote it out again instead of calling its macro.
+RULES_WRITTEN_OUT = {
+    "pilot_starts": "coalesce(c.pilot_start",
+    "activity_passes": "$categories is null",
+    "in_scope": "= any($prefixes)",
+    "reported_communities": "h.social_workers, h.community_workers",
+}
+
+
+def test_shared_sql_rules_are_macros_used_and_not_copied():
+    macros = MACRO.findall(MACROS.read_text(encoding="utf-8"))
+    assert sorted(macros) == sorted(RULES_WRITTEN_OUT)
+    texts = {name: load_query(name).sql for name in query_names()}
+    for macro, written_out in RULES_WRITTEN_OUT.items():
+        users = [n for n, sql in texts.items() if f"{macro}(" in sql]
+        assert users, f"macro {macro} is never used"
+        copies = [n for n, sql in texts.items() if written_out in sql]
+        assert copies == [], f"{copies} write out the rule of {macro} again"
+    for name, sql in texts.items():  # one scope convention everywhere
+        assert "$scope_prefix" not in sql and "$code_len" not in sql, name
+
+
+def test_the_python_pilot_start_rule_equals_the_sql_macro(con, snapshot, tmp_path):
+    """On divisions whose pilots start at every level (a community, a street, a district, the
+    city), the Python twin and the macro give every community the same start."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from govdash.core.divisions import effective_pilot_start
+
+    divisions = pq.read_table(snapshot.table_path("divisions")).to_pandas()
+    divisions["pilot_start"] = None
+    starts = {
+        "420106": dt.date(2024, 1, 1),  # a district
+        "420106002": dt.date(2023, 9, 1),  # a street of it
+        "420106002003": dt.date(2023, 5, 1),  # a community of that street
+        "420103001001": dt.date(2022, 11, 1),  # a community elsewhere
+    }
+    for code, start in starts.items():
+        divisions.loc[divisions["code"] == code, "pilot_start"] = start
+    divisions.loc[divisions["level"] == "city", "pilot_start"] = starts["city"] = dt.date(
+        2024, 3, 1
+    )
+    path = tmp_path / "divisions.parquet"
+    pq.write_table(pa.Table.from_pandas(divisions, preserve_index=False), path)
+    sql = dict(
+        con.execute(
+            "select community_code, pilot_start from pilot_starts($p)", {"p": str(path)}
+        ).fetchall()
+    )
+    communities = divisions.loc[divisions["level"] == "community", "code"]
+    python = {c: effective_pilot_start(divisions, c) for c in communities}
+    assert len(sql) == len(communities) > 1000 and python == sql
+    assert set(sql.values()) == set(starts.values()), "every level's start is used somewhere"
+
+
+def test_a_query_that_runs_out_of_time_is_stopped_with_a_clear_message(
+    con, snapshot, monkeypatch, caplog
+):
+    from govdash.core.query import QueryTimeout
+
+    monkeypatch.setenv("GOVDASH_QUERY_TIMEOUT", "0.2")
+    # A scope list of two million codes: minutes of comparisons, stopped after 0.2 s.
+    many = [f"{i:06d}" for i in range(2_000_000)]
+    params = dict(
+        start=dt.date(2022, 1, 1), end=dt.date(2025, 7, 18), prefix_len=6, prefixes=many,
+        categories=None, target_groups=None, team_types=None,
+    )  # fmt: skip
+    started = time.perf_counter()
+    with pytest.raises(QueryTimeout) as stopped:
+        run_query(con, "activity_event_count", snapshot, **params)
+    assert time.perf_counter() - started < 10
+    assert "超过 0.2 秒" in stopped.value.text("zh") and "narrow" in stopped.value.text("en")
+    assert any("activity_event_count" in r.getMessage() for r in caplog.records)
+    assert run_query(con, "divisions", snapshot).shape[0] > 1000, "the connection still works"
+
+
+def test_threads_are_configurable(monkeypatch, tmp_path):
+    monkeypatch.setenv("GOVDASH_DUCKDB_THREADS", "1")
+    con = connect(tmp_path)
+    assert con.execute("select current_setting('threads')").fetchone()[0] == 1

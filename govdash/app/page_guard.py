@@ -14,6 +14,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from govdash.core.i18n import DEFAULT_LANG, t
+from govdash.core.problems import GovdashError
 
 log = logging.getLogger("govdash.errors")
 
@@ -27,11 +28,17 @@ def run_guarded(body: Callable[[], None], lang: Callable[[], str] = lambda: DEFA
     BaseException and passes through; any Exception is logged and shown as a short message."""
     try:
         body()
+    except GovdashError as exc:  # an expected problem (a query out of time ...): say what it is
+        log.warning("page stopped: %s", exc.text("en"))
+        st.error(exc.text(_safe(lang)), icon=":material/error:")
     except Exception:
         error_id = new_error_id()
         log.exception("unexpected error %s", error_id)
-        try:
-            code = lang()
-        except Exception:  # the language switch itself may be what failed
-            code = DEFAULT_LANG
-        st.error(t("error.unexpected", code, id=error_id), icon=":material/error:")
+        st.error(t("error.unexpected", _safe(lang), id=error_id), icon=":material/error:")
+
+
+def _safe(lang: Callable[[], str]) -> str:
+    try:
+        return lang()
+    except Exception:  # the language switch itself may be what failed
+        return DEFAULT_LANG

@@ -13,9 +13,8 @@ import duckdb
 import pandas as pd
 
 from govdash.core.divisions import ancestry, level_of
-from govdash.core.metrics import GROUP_LEN
 from govdash.core.query import run_query
-from govdash.core.scope import Filters, Selection
+from govdash.core.scope import GROUP_LEN, Filters, Selection
 from govdash.core.snapshot import Snapshot
 
 PAGE_SIZE = 50
@@ -24,9 +23,7 @@ DOWNLOAD_LIMIT = 200_000  # events in one CSV download; larger selections are as
 
 def prefixes(selection: Selection) -> dict:
     """The bound parameters that restrict a query to the selection's divisions."""
-    if selection.level == "city":
-        return {"prefix_len": 0, "prefixes": [""]}
-    return {"prefix_len": GROUP_LEN[selection.level], "prefixes": list(selection.codes)}
+    return selection.params()
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,7 @@ def teams_by_type(con, snapshot, selection: Selection, level: str, end: dt.date)
         con,
         "teams_by_type",
         snapshot,
-        code_len=GROUP_LEN[level],
+        group_len=GROUP_LEN[level],
         end=end,
         **prefixes(selection),
     )

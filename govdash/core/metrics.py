@@ -13,18 +13,10 @@ import numpy as np
 import pandas as pd
 
 from govdash.core.catalog import Catalog, load_catalog
-from govdash.core.contract import CODE_LENGTH
 from govdash.core.divisions import level_of
 from govdash.core.query import run_query
-from govdash.core.scope import Filters, as_list
+from govdash.core.scope import GROUP_LEN, Filters, as_list, scope_params
 from govdash.core.snapshot import Snapshot
-
-GROUP_LEN = {
-    "city": 0,
-    "district": CODE_LENGTH["district"],
-    "street": CODE_LENGTH["street"],
-    "community": CODE_LENGTH["community"],
-}
 
 
 def scope_prefix(scope_code: str, divisions: pd.DataFrame) -> str:
@@ -35,21 +27,25 @@ def scope_prefix(scope_code: str, divisions: pd.DataFrame) -> str:
 
 
 def _common(snapshot: Snapshot, divisions: pd.DataFrame, group_level: str, scope_code: str) -> dict:
+    """The bound parameters every aggregate query takes: the grouping length and the scope."""
     if group_level not in GROUP_LEN:
         raise ValueError(f"unknown level {group_level!r}")
-    return {"code_len": GROUP_LEN[group_level], "scope_prefix": scope_prefix(scope_code, divisions)}
+    return {
+        "group_len": GROUP_LEN[group_level],
+        **scope_params(scope_prefix(scope_code, divisions)),
+    }
 
 
 def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -> pd.DataFrame:
     """One aggregate query per source, reshaped to division_code x catalog column."""
     if source == "headcounts":
-        return run_query(con, "stocks_by_division", snapshot, start=start, end=end, **common)
+        return run_query(con, "headcounts_by_division", snapshot, start=start, end=end, **common)
     if source == "divisions":
-        return run_query(con, "division_stocks", snapshot, **common)
+        return run_query(con, "communities_by_division", snapshot, **common)
     if source == "activities":
         return run_query(
             con,
-            "flows_by_division",
+            "activities_by_division",
             snapshot,
             start=start,
             end=end,
@@ -130,7 +126,7 @@ def compute(
     sources = sorted({catalog[b].source for b in base})
     common = _common(snapshot, divisions, group_level, scope_code)
 
-    frame = _groups(divisions, group_level, common["scope_prefix"])
+    frame = _groups(divisions, group_level, common["prefixes"][0])
     for source in sources:
         part = _source_frame(con, snapshot, source, common, start, end, filters, catalog)
         if group_level == "city":
@@ -199,12 +195,12 @@ def monthly(
     common = _common(snapshot, divisions, group_level, scope_code)
     parts: list[pd.DataFrame] = []
     if "headcounts" in sources:
-        parts.append(run_query(con, "stocks_monthly", snapshot, start=start, end=end, **common))
+        parts.append(run_query(con, "headcounts_monthly", snapshot, start=start, end=end, **common))
     if "activities" in sources:
         parts.append(
             run_query(
                 con,
-                "flows_monthly",
+                "activities_monthly",
                 snapshot,
                 start=start,
                 end=end,
@@ -227,7 +223,7 @@ def monthly(
         )
         parts.append(_pivot(long, ["month", "division_code"], "kind", "n"))
     months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(), end, freq="MS")
-    groups = _groups(divisions, group_level, common["scope_prefix"]).index
+    groups = _groups(divisions, group_level, common["prefixes"][0]).index
     keys = [""] if group_level == "city" else list(groups)
     frame = pd.MultiIndex.from_product([months.date, keys], names=["month", "division_code"])
     frame = pd.DataFrame(index=frame)
@@ -242,7 +238,9 @@ def monthly(
             if m.kind == "flow":
                 frame[b] = frame[b].fillna(0)
     if "divisions" in sources:
-        static = run_query(con, "division_stocks", snapshot, **common).set_index("division_code")
+        static = run_query(con, "communities_by_division", snapshot, **common).set_index(
+            "division_code"
+        )
         codes = frame.index.get_level_values("division_code")
         for b in base:
             m = catalog[b]

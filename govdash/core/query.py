@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ import pandas as pd
 
 from govdash.core.contract import TABLES
 from govdash.core.paths import QUERIES_DIR, default_snapshots_dir
+from govdash.core.problems import GovdashError, Problem
 from govdash.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,13 @@ log = logging.getLogger(__name__)
 QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 TABLE_PARAM_SUFFIX = "_parquet"
+MACROS = QUERIES_DIR / "_macros.sql"
+TIMEOUT_ENV, DEFAULT_TIMEOUT = "GOVDASH_QUERY_TIMEOUT", 30.0
+THREADS_ENV, DEFAULT_THREADS = "GOVDASH_DUCKDB_THREADS", 2
+
+
+class QueryTimeout(GovdashError):
+    """A query ran out of time and was interrupted."""
 
 
 @dataclass(frozen=True)
@@ -80,13 +90,28 @@ def load_query(name: str, directory: Path = QUERIES_DIR) -> Query:
 
 
 def query_names(directory: Path = QUERIES_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.sql"))
+    """The named queries; files starting with "_" (the shared macros) are not queries."""
+    return sorted(p.stem for p in directory.glob("*.sql") if not p.name.startswith("_"))
+
+
+def query_timeout() -> float:
+    """Seconds a query may run before it is interrupted (GOVDASH_QUERY_TIMEOUT, default 30)."""
+    try:
+        return max(0.1, float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
 
 
 def run_query(
     con: duckdb.DuckDBPyConnection, name: str, snapshot: Snapshot, **params
 ) -> pd.DataFrame:
-    """Run a named query against a snapshot; every value is a bound parameter, never SQL text."""
+    """Run a named query against a snapshot; every value is a bound parameter, never SQL text.
+
+    As in Datasette's Database.execute, this is the one place SQL runs: it binds, runs on a fresh
+    cursor under a time limit (the cursor is interrupted when it runs out, and the visitor gets a
+    clear message), records name, parameters, rows and milliseconds, and logs failures with the
+    query's name and parameters.
+    """
     query = load_query(name)
     unknown = set(params) - set(query.value_params)
     missing = set(query.value_params) - set(params)
@@ -98,10 +123,28 @@ def run_query(
     for p in query.table_params:
         bind[p] = str(snapshot.table_path(p[: -len(TABLE_PARAM_SUFFIX)]))
     cursor = con.cursor()
+    limit = query_timeout()
+    timer = threading.Timer(limit, cursor.interrupt)
+    timer.daemon = True
     start = time.perf_counter()
+    timer.start()
     try:
         frame = cursor.execute(query.sql, bind).df()
+    except duckdb.InterruptException:
+        log.warning("query %s on %s stopped after %.0f s: %s", name, snapshot.id, limit, params)
+        raise QueryTimeout(
+            Problem(
+                "timeout",
+                f"the query {name!r} took longer than {limit:g} s and was stopped; "
+                "narrow the period or the area and try again",
+                f"查询“{name}”超过 {limit:g} 秒，已停止；请缩小时间范围或区域后重试",
+            )
+        ) from None
+    except duckdb.Error:
+        log.exception("query %s on %s failed with parameters %s", name, snapshot.id, params)
+        raise
     finally:
+        timer.cancel()
         cursor.close()
     ms = (time.perf_counter() - start) * 1000
     QUERY_LOG.append(QueryRecord(name, snapshot.id, dict(params), len(frame), ms))
@@ -121,10 +164,19 @@ def connect(*readable: Path) -> duckdb.DuckDBPyConnection:
     spill = Path(tempfile.mkdtemp(prefix="govdash-duckdb-"))  # private spill space, removed at exit
     atexit.register(shutil.rmtree, spill, True)
     con = duckdb.connect(":memory:")
-    con.execute("set threads to 2")
+    con.execute("set threads = $n", {"n": duckdb_threads()})
     con.execute("set temp_directory = $dir", {"dir": str(spill)})
     allowed = [str(p.resolve()) + "/" for p in roots] + [str(p) + "/" for p in roots]
     con.execute("set allowed_directories = $dirs", {"dirs": [*dict.fromkeys(allowed), f"{spill}/"]})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
+    con.execute(MACROS.read_text(encoding="utf-8"))  # shared rules: pilot start, filters, scope
     return con
+
+
+def duckdb_threads() -> int:
+    """Threads per connection (GOVDASH_DUCKDB_THREADS, default 2: this kind of machine's cores)."""
+    try:
+        return max(1, int(os.environ.get(THREADS_ENV, DEFAULT_THREADS)))
+    except ValueError:
+        return DEFAULT_THREADS

@@ -12,9 +12,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from govdash.core.contract import CODE_LENGTH
 from govdash.core.divisions import city_code, level_of
 
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
+GROUP_LEN = {
+    "city": 0,
+    "district": CODE_LENGTH["district"],
+    "street": CODE_LENGTH["street"],
+    "community": CODE_LENGTH["community"],
+}
+
+
+def scope_params(*prefixes: str) -> dict:
+    """The one scope convention of every query (see queries/_macros.sql, in_scope): division codes
+    of the same length as prefixes; no prefix or "" is the whole city."""
+    codes = [p for p in prefixes if p] or [""]
+    lengths = {len(c) for c in codes}
+    if len(lengths) != 1:
+        raise ValueError(f"a scope is divisions of one level, got {codes!r}")
+    return {"prefix_len": lengths.pop(), "prefixes": codes}
 
 
 FILTER_KEYS = {
@@ -192,3 +209,7 @@ class Selection:
         if self.level == "city":
             return np.ones(len(codes), dtype=bool)
         return np.asarray(pd.Series(codes).str[: len(self.codes[0])].isin(self.codes))
+
+    def params(self) -> dict:
+        """The bound parameters that restrict a query to the selection's divisions."""
+        return scope_params(*([] if self.level == "city" else self.codes))

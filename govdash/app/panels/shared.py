@@ -28,9 +28,9 @@ def queries_for(metric_ids: list[str], monthly: bool = False) -> list[str]:
     catalog = load_catalog()
     sources = {catalog[b].source for m in metric_ids for b in catalog.base_metrics(m)}
     names = {
-        "headcounts": "stocks_monthly" if monthly else "stocks_by_division",
-        "divisions": "division_stocks",
-        "activities": "flows_monthly" if monthly else "flows_by_division",
+        "headcounts": "headcounts_monthly" if monthly else "headcounts_by_division",
+        "divisions": "communities_by_division",
+        "activities": "activities_monthly" if monthly else "activities_by_division",
         "resources": "resources_monthly" if monthly else "resources_by_division",
         "outcomes": "outcomes_monthly" if monthly else "outcomes_by_division",
     }

@@ -1,9 +1,9 @@
 -- Flow totals of service activities per month and division.
--- Params: $activities_parquet, $teams_parquet; $code_len (0, 6, 9 or 12); $scope_prefix ('' for the city);
+-- Params: $activities_parquet, $teams_parquet; $group_len (0, 6, 9 or 12: the grouping level's code length); $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city);
 --   $start, $end (dates); $categories, $target_groups, $team_types (lists of codes, or NULL for all).
 select
     date_trunc('month', a.date)::date as month,
-    left(a.community_code, $code_len) as division_code,
+    left(a.community_code, $group_len) as division_code,
     count(*) as activities,
     sum(a.served_person_times)::bigint as served_person_times,
     sum(a.service_hours) as service_hours,
@@ -15,9 +15,7 @@ select
 from read_parquet($activities_parquet) as a
 left join read_parquet($teams_parquet) as t on t.team_id = a.team_id
 where a.date between $start::date and $end::date
-  and starts_with(a.community_code, $scope_prefix)
-  and ($categories is null or a.category = any($categories))
-  and ($target_groups is null or a.target_group = any($target_groups))
-  and ($team_types is null or t.team_type = any($team_types))
+  and in_scope(a.community_code, $prefix_len, $prefixes)
+  and activity_passes(a.category, a.target_group, t.team_type, $categories, $target_groups, $team_types)
 group by all
 order by month, division_code

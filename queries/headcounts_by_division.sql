@@ -1,13 +1,13 @@
 -- Stock headcounts per division: each community's last reported value in the period, summed across communities.
 -- Params: $headcounts_parquet (table file, bound from the snapshot);
---   $code_len (0 city, 6 district, 9 street, 12 community: the length of the grouping code);
---   $scope_prefix (the scope's division code, '' for the whole city); $start, $end (dates).
+--   $group_len (0 city, 6 district, 9 street, 12 community: the length of the grouping code);
+--   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city) (the scope's division code, '' for the whole city); $start, $end (dates).
 -- A community that reported nothing in the period stays NULL, never zero.
 with in_period as (
     select h.*
     from read_parquet($headcounts_parquet) as h
     where h.month between date_trunc('month', $start::date) and $end::date
-      and starts_with(h.community_code, $scope_prefix)
+      and in_scope(h.community_code, $prefix_len, $prefixes)
 ),
 
 last_per_community as (
@@ -25,7 +25,7 @@ last_per_community as (
 )
 
 select
-    left(l.community_code, $code_len) as division_code,
+    left(l.community_code, $group_len) as division_code,
     count(*) as reporting_communities,
     sum(l.social_workers)::bigint as social_workers,
     sum(l.community_workers)::bigint as community_workers,

@@ -1,41 +1,23 @@
 -- Flow totals of service activities per division over a period, with the pre-pilot response-time baseline.
--- Params: $activities_parquet, $teams_parquet, $divisions_parquet; $code_len (0, 6, 9 or 12);
---   $scope_prefix ('' for the city); $start, $end (dates); $categories, $target_groups, $team_types
+-- Params: $activities_parquet, $teams_parquet, $divisions_parquet; $group_len (0, 6, 9 or 12: the grouping level's code length);
+--   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city); $start, $end (dates); $categories, $target_groups, $team_types
 --   (lists of codes, or NULL for all); $baseline_months (length of the baseline before each pilot start).
--- A community's pilot start is its own, else its street's, district's or the city's.
-with divisions as (
-    select * from read_parquet($divisions_parquet)
-),
-
-pilot as (
-    select
-        c.code as community_code,
-        coalesce(c.pilot_start, s.pilot_start, d.pilot_start, city.pilot_start) as pilot_start
-    from divisions as c
-    left join divisions as s on s.code = left(c.code, 9) and s.level = 'street'
-    left join divisions as d on d.code = left(c.code, 6) and d.level = 'district'
-    cross join (select pilot_start from divisions where level = 'city') as city
-    where c.level = 'community'
-      and starts_with(c.code, $scope_prefix)
-),
-
-filtered as (
+-- A community's pilot start comes from the shared macro pilot_starts (queries/_macros.sql).
+with filtered as (
     select
         a.*,
         a.date between $start::date and $end::date as in_period,
         a.date >= p.pilot_start as since_pilot,
         a.date >= p.pilot_start - to_months($baseline_months::integer) and a.date < p.pilot_start as in_baseline
     from read_parquet($activities_parquet) as a
-    inner join pilot as p on p.community_code = a.community_code
+    inner join pilot_starts($divisions_parquet) as p on p.community_code = a.community_code
     left join read_parquet($teams_parquet) as t on t.team_id = a.team_id
-    where starts_with(a.community_code, $scope_prefix)
-      and ($categories is null or a.category = any($categories))
-      and ($target_groups is null or a.target_group = any($target_groups))
-      and ($team_types is null or t.team_type = any($team_types))
+    where in_scope(a.community_code, $prefix_len, $prefixes)
+      and activity_passes(a.category, a.target_group, t.team_type, $categories, $target_groups, $team_types)
 )
 
 select
-    left(community_code, $code_len) as division_code,
+    left(community_code, $group_len) as division_code,
     count(*) filter (where in_period) as activities,
     coalesce(sum(served_person_times) filter (where in_period), 0)::bigint as served_person_times,
     coalesce(sum(service_hours) filter (where in_period), 0) as service_hours,
