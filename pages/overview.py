@@ -11,15 +11,15 @@ from govdash.core.i18n import t
 ctx = context.context()
 settings = load_catalog().settings
 chrome.page_header(ctx, t("overview.heading", ctx.lang, scope=chrome.scope_label(ctx)))
-kpi_panel(ctx, list(settings["overview_kpis"]))
+kpi_panel(ctx, list(settings.overview_kpis))
 left, right = st.columns([3, 2])
 with left:
-    trend_panel(ctx, settings["trend_metric"], key="overview-trend")
+    trend_panel(ctx, settings.trend_metric, key="overview-trend")
 with right:
-    ranking_panel(ctx, settings["ranking_metric"], key="overview-ranking")
+    ranking_panel(ctx, settings.ranking_metric, key="overview-ranking")
 left, right = st.columns([3, 2])
 with left:
-    map_panel(ctx, ctx.view.metric or settings["ranking_metric"], key="overview-map")
+    map_panel(ctx, ctx.view.metric or settings.ranking_metric, key="overview-map")
 with right:
     integration_panel(ctx, key="overview-integration")
 pilot_highlights(ctx)

@@ -235,8 +235,8 @@ def test_format_number_rejects_what_it_cannot_write():
         format_number(float("inf"))
 
 
-def test_typed_forms_match_the_chinese_display_forms():
-    assert QUALIFIER_FORMS["zh"] == TYPED_FORMS
+def test_typed_forms_are_the_chinese_display_forms():
+    assert QUALIFIER_FORMS["zh"] is TYPED_FORMS, "one table, not two kept equal"
     assert set(TYPED_FORMS) == set(QUALIFIERS)
 
 

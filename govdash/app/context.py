@@ -163,7 +163,7 @@ def _options(snap: Snapshot, divisions: pd.DataFrame) -> Options:
         categories=tuple(codes("categories")),
         target_groups=tuple(codes("target_groups")),
         team_types=tuple(codes("team_types")),
-        default_metric=catalog.settings.get("compare_metric", catalog.settings["ranking_metric"]),
+        default_metric=catalog.settings.start_metric,
     )
 
 

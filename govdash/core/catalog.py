@@ -6,7 +6,7 @@ It is also the allow-list: a metric id that is not in the catalog never reaches 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,9 +45,66 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """The catalog's [settings]: which metrics the pages show and the rules' parameters, typed and
+    checked on load (a misspelt metric id is an error at start, not a blank chart later)."""
+
+    baseline_months: int = 12  # the pre-pilot window response times are compared against
+    min_cell: int = 5  # sensitive values below this are not shown (govdash.core.privacy)
+    overview_kpis: tuple[str, ...] = ()
+    trend_metric: str = "activities"
+    ranking_metric: str = "activities"
+    compare_metric: str = ""  # the metric the sidebar starts with (ranking_metric when empty)
+    profile_kpis: tuple[str, ...] = ()
+    beneficiary_metrics: tuple[str, ...] = ()
+    employment_metrics: tuple[str, ...] = ()
+    integration_metrics: tuple[str, ...] = ()
+    per_10k_population: str = "population"
+
+    @classmethod
+    def parse(cls, raw: dict) -> Settings:
+        unknown = set(raw) - {f.name for f in fields(cls)}
+        if unknown:
+            raise GovdashError(_setting_problem(f"unknown settings {sorted(unknown)}"))
+        values = {}
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value, default = raw[f.name], getattr(cls, f.name, None)
+            if isinstance(f.default, tuple) or f.type == "tuple[str, ...]":
+                if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                    raise GovdashError(_setting_problem(f"{f.name} must be a list of metric ids"))
+                value = tuple(value)
+            elif not isinstance(value, type(default)) or isinstance(value, bool):
+                raise GovdashError(_setting_problem(f"{f.name} = {value!r} is not {f.type}"))
+            values[f.name] = value
+        return cls(**values)
+
+    def metric_ids(self) -> list[str]:
+        """Every metric id the settings name, for the allow-list check."""
+        single = [
+            self.trend_metric,
+            self.ranking_metric,
+            self.compare_metric,
+            self.per_10k_population,
+        ]
+        lists = (self.overview_kpis, self.profile_kpis, self.beneficiary_metrics,
+                 self.employment_metrics, self.integration_metrics)  # fmt: skip
+        return [m for m in single if m] + [m for ids in lists for m in ids]
+
+    @property
+    def start_metric(self) -> str:
+        return self.compare_metric or self.ranking_metric
+
+
+def _setting_problem(text: str) -> Problem:
+    return Problem("settings", text, f"指标目录设置有误：{text}", "data/metrics.toml [settings]")
+
+
+@dataclass(frozen=True)
 class Catalog:
     metrics: dict[str, Metric]
-    settings: dict = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
     def __getitem__(self, metric_id: str) -> Metric:
         return self.metrics[metric_id]
@@ -166,4 +223,7 @@ def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
     if problems:
         raise GovdashError(problems)
     _check_acyclic(metrics)
-    return Catalog(metrics=metrics, settings=raw.get("settings", {}))
+    catalog = Catalog(metrics=metrics, settings=Settings.parse(raw.get("settings", {})))
+    for metric_id in catalog.settings.metric_ids():
+        catalog.require(metric_id)
+    return catalog

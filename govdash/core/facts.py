@@ -16,9 +16,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
 from govdash.core.contract import QUALIFIERS, TABLES
+from govdash.core.divisions import effective_pilot_start
 from govdash.core.fmt import decimals
 from govdash.core.paths import DATA_DIR
 from govdash.core.problems import ContractError, Problem
@@ -131,3 +133,12 @@ def load_facts_csv(path: Path = FACTS_FILE) -> pa.Table:
     if problems:
         raise ContractError(problems)
     return pa.table(columns, schema=schema)
+
+
+def fact_period(fact: pd.Series, divisions: pd.DataFrame) -> tuple[dt.date, dt.date]:
+    """[period_start, as_of]; without a period_start, cumulative figures count from the pilot's start."""
+    end = pd.Timestamp(fact["as_of"]).date()
+    if fact.get("period_start") is not None and not pd.isna(fact["period_start"]):
+        return pd.Timestamp(fact["period_start"]).date(), end
+    start = effective_pilot_start(divisions, fact["scope_code"]) or end.replace(day=1)
+    return min(start, end.replace(day=1)), end

@@ -6,6 +6,8 @@ import math
 
 from babel.numbers import format_compact_decimal, format_decimal
 
+from govdash.core.numbers import TYPED_FORMS
+
 LOCALES = {"zh": "zh_CN", "en": "en_US"}
 
 
@@ -22,14 +24,10 @@ def number(value: float | None, lang: str = "zh", *, digits: int = 0, compact: b
     return format_decimal(round(value, digits), format=fmt, locale=locale)
 
 
+# Chinese shows a qualifier the way people type it (the importer's own table, one definition);
+# English uses signs.
 QUALIFIER_FORMS = {
-    "zh": {
-        "exact": "{v}",
-        "more_than": "{v}余",
-        "nearly": "近{v}",
-        "about": "约{v}",
-        "at_least": "{v}以上",
-    },
+    "zh": TYPED_FORMS,
     "en": {
         "exact": "{v}",
         "more_than": "{v}+",

@@ -49,7 +49,7 @@ def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -
             snapshot,
             start=start,
             end=end,
-            baseline_months=int(catalog.settings.get("baseline_months", 12)),
+            baseline_months=catalog.settings.baseline_months,
             **filters.activity_params(),
             **common,
         )

@@ -65,7 +65,7 @@ MEASURES = (
     "期",
 )
 
-# What format_number writes; the non-percent forms equal fmt.QUALIFIER_FORMS["zh"] (a test checks).
+# What format_number writes, and how the Chinese UI shows a qualified value (fmt.QUALIFIER_FORMS).
 TYPED_FORMS = {
     "exact": "{v}",
     "more_than": "{v}余",

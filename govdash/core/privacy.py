@@ -22,7 +22,7 @@ EXEMPT_TABLES = frozenset({"reported_facts"})
 
 def min_cell(catalog: Catalog | None = None) -> int:
     """Sensitive values below this are hidden (the catalog's settings.min_cell, 5 by default)."""
-    return int((catalog or load_catalog()).settings.get("min_cell", 5))
+    return (catalog or load_catalog()).settings.min_cell
 
 
 def is_hidden(metric: Metric, value: float | None, catalog: Catalog | None = None) -> bool:

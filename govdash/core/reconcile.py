@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import pandas as pd
 
 from govdash.core.catalog import Catalog, load_catalog
-from govdash.core.divisions import effective_pilot_start, level_of
-from govdash.core.facts import bounds
+from govdash.core.divisions import level_of
+from govdash.core.facts import bounds, fact_period
 from govdash.core.metrics import compute_total
 from govdash.core.query import run_query
 from govdash.core.scope import FILTER_KEYS, Filters
 from govdash.core.snapshot import Snapshot
 
 STATUSES = ("match", "mismatch", "error")
-
-
-def fact_period(fact: pd.Series, divisions: pd.DataFrame) -> tuple[dt.date, dt.date]:
-    """[period_start, as_of]; without a period_start, cumulative figures count from the pilot's start."""
-    end = pd.Timestamp(fact["as_of"]).date()
-    if fact.get("period_start") is not None and not pd.isna(fact["period_start"]):
-        return pd.Timestamp(fact["period_start"]).date(), end
-    start = effective_pilot_start(divisions, fact["scope_code"]) or end.replace(day=1)
-    return min(start, end.replace(day=1)), end
 
 
 def _check_one(con, snapshot, fact, divisions, catalog) -> dict:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from govdash.core.progress import Progress
 from govdash.core.snapshot import Snapshot, write_snapshot
 from govdash.demo.config import DEMO_CONFIG, load_demo_config
-from govdash.demo.generate import DemoBuilder, Progress
+from govdash.demo.generate import DemoBuilder
 
 
 def build_demo(

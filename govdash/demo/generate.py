@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -17,14 +16,12 @@ import pyarrow as pa
 
 from govdash.core.catalog import Catalog, load_catalog
 from govdash.core.contract import STOCK_COLUMNS, TABLES
-from govdash.core.facts import load_facts_csv, significant_step
-from govdash.core.reconcile import fact_period
+from govdash.core.facts import fact_period, load_facts_csv, significant_step
+from govdash.core.progress import Progress
 from govdash.core.scope import Filters
 from govdash.core.vocab import codes
 from govdash.demo.config import months as config_months
 from govdash.demo.places import build_divisions, largest_remainder
-
-Progress = Callable[[float, str], None]
 
 # Activity columns behind the flow metrics of the "activities" source.
 FLOW_COLUMNS = {
@@ -448,7 +445,7 @@ class DemoBuilder:
 
     def calibrate_response_gain(self) -> None:
         """Rescale post-pilot response times so baseline mean / post mean = 1 + gain."""
-        months = int(self.catalog.settings.get("baseline_months", 12))
+        months = self.catalog.settings.baseline_months
         a = self.activities
         for f in self.facts_for("response_efficiency_gain").itertuples():
             start, end = fact_period(pd.Series(f._asdict()), self.divisions)

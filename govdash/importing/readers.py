@@ -15,7 +15,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,9 +26,8 @@ from openpyxl.utils import get_column_letter
 
 from govdash.core.exports import DEMO_MARKS
 from govdash.core.problems import GovdashError, Problem
+from govdash.core.progress import Progress
 from govdash.importing.spec import load_spec
-
-Progress = Callable[[float, str], None]
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})

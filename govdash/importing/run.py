@@ -14,7 +14,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from govdash.core.catalog import load_catalog
 from govdash.core.contract import OPTIONAL_TABLES, TABLES, row_key, validate_tables
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import ContractError, GovdashError, Problem
+from govdash.core.progress import Progress
 from govdash.core.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
 from govdash.importing.validate import Known, SheetResult, Vocabularies, validate_sheet
@@ -33,7 +34,6 @@ from govdash.importing.validate import Known, SheetResult, Vocabularies, validat
 LOCK_FILE = ".import.lock"
 CHUNKED_BYTES = 20 * 1024 * 1024  # CSV files above this are read and checked in chunks
 STALE_TMP_SECONDS = 600
-Progress = Callable[[float, str], None]
 
 
 @dataclass

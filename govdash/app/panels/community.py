@@ -28,7 +28,7 @@ def picker_hint(ctx: context.Context) -> bool:
 
 
 def profile_kpis(ctx: context.Context) -> None:
-    kpi_panel(ctx, list(load_catalog().settings.get("profile_kpis", [])))
+    kpi_panel(ctx, list(load_catalog().settings.profile_kpis))
 
 
 def mix_panel(ctx: context.Context) -> None:

@@ -30,7 +30,7 @@ WORKFORCE = ("social_workers", "community_workers", "mobile_grid_workers", "volu
 def per_10k(ctx: context.Context, metric_id: str) -> pd.DataFrame:
     """The metric per 10,000 residents per division, from summed values (a ratio of sums)."""
     catalog = load_catalog()
-    population = catalog.settings.get("per_10k_population", "population")
+    population = catalog.settings.per_10k_population
     sel, level = ranking_selection(ctx)
     frame = fetch.values(
         ctx, sel, ctx.window, [metric_id, population], filters=ctx.filters, by=level

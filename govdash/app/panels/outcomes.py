@@ -47,7 +47,7 @@ def beneficiaries_panel(ctx: context.Context) -> None:
             key="outcomes-groups",
             queries=["activity_breakdown"],
         )
-    metric_cards(ctx, load_catalog().settings.get("beneficiary_metrics", []))
+    metric_cards(ctx, list(load_catalog().settings.beneficiary_metrics))
 
 
 def metric_cards(
@@ -73,7 +73,7 @@ def employment_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     settings = load_catalog().settings
     st.subheader(t("outcomes.employment", lang))
-    ids = list(settings.get("employment_metrics", []))
+    ids = list(settings.employment_metrics)
     special = {
         "served_person_times": Filters(team_types=("new_employment",)),
     }

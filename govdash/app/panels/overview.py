@@ -89,7 +89,7 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
 def integration_panel(ctx: context.Context, *, key: str) -> None:
     """The integration ratios over time: volunteers per social worker, co-delivered share."""
     st.markdown(f"**{t('integration.heading', ctx.lang)}**")
-    for metric_id in load_catalog().settings.get("integration_metrics", []):
+    for metric_id in load_catalog().settings.integration_metrics:
         trend_panel(ctx, metric_id, key=f"{key}-{metric_id}", height=300)
 
 
