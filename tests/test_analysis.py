@@ -11,7 +11,7 @@ import pytest
 
 from govdash.core import events, figures
 from govdash.core.query import run_query
-from govdash.core.scope import Filters, Selection, Window
+from govdash.core.scope import ActivityScope, Filters, Selection, Window
 
 TWO = ("420103", "420106")
 
@@ -147,13 +147,14 @@ def test_explorer_counts_pages_and_histogram_agree(ctx):
     con, snap, divisions = ctx
     sel = Selection.of(TWO, divisions)
     start, end = dt.date(2025, 1, 1), dt.date(2025, 6, 30)
-    n = events.event_count(con, snap, sel, start, end)
-    page = events.events(con, snap, sel, start, end, page=1, page_size=25)
+    scope = ActivityScope(sel, start, end)
+    n = events.event_count(con, snap, scope)
+    page = events.events(con, snap, scope, page=1, page_size=25)
     assert len(page) == 25 and page["date"].is_monotonic_decreasing
     assert set(page["community_code"].str[:6]) <= set(TWO)
-    everything = events.events(con, snap, sel, start, end, page=0, page_size=n + 10)
+    everything = events.events(con, snap, scope, page=0, page_size=n + 10)
     assert len(everything) == n == everything["activity_id"].nunique()
-    hist = events.response_histogram(con, snap, sel, start, end)
+    hist = events.response_histogram(con, snap, scope)
     assert hist["requests"].sum() == int(everything["is_request"].sum())
     by_type = events.teams_by_type(con, snap, sel, "district", end)
     teams = _one(

@@ -86,3 +86,25 @@ def test_pages_stay_thin():
         names = {name for name, _ in imports(page)}
         assert not any(n.split(".")[0] in ("pandas", "plotly", "duckdb") for n in names), page
         assert len(page.read_text(encoding="utf-8").splitlines()) <= 40, page
+
+
+def test_public_functions_are_typed():
+    """Every public function and method of the package annotates its parameters and its result."""
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if node.name.startswith("_"):
+                continue
+            args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            untyped = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
+            for star in (node.args.vararg, node.args.kwarg):
+                if star is not None and star.annotation is None:
+                    untyped.append(star.arg)
+            if untyped or node.returns is None:
+                where = f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+                missing.append(
+                    f"{where} {untyped}{' (no return type)' if not node.returns else ''}"
+                )
+    assert missing == []

@@ -18,6 +18,7 @@ from govdash.core.contract import (
 )
 from govdash.core.scope import FILTER_KEYS
 
+ROOT = Path(__file__).resolve().parent.parent
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 
 TYPE_NAMES = {
@@ -124,3 +125,17 @@ def test_ci_runs_the_readme_test_command_verbatim_in_a_fresh_environment():
     lines = [line.strip() for line in CI_SCRIPT.read_text(encoding="utf-8").splitlines()]
     assert test in lines, f".ci/run must run {test!r} as written in README.md"
     assert lines.index("rm -rf .venv .venv-lowest") < lines.index(test), "a fresh venv every run"
+
+
+PATH_MENTION = re.compile(r"`((?:govdash|queries|data|docs|bench|tests|pages)/[\w./-]+?)`")
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/architecture.md", "docs/data-contract.md"])
+def test_every_path_the_docs_name_exists(name: str) -> None:
+    """Docs that point at moved files send a newcomer nowhere; every `path/in/backticks` exists."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    mentioned = {m for m in PATH_MENTION.findall(text) if "<" not in m and "*" not in m}
+    mentioned -= {"data/snapshots", "data/snapshots/"}  # user data, created on first run
+    assert mentioned, f"{name} names no paths; the pattern is wrong"
+    missing = sorted(m for m in mentioned if not (ROOT / m.rstrip("/")).exists())
+    assert missing == [], f"{name} names paths that do not exist: {missing}"

@@ -5,8 +5,10 @@ caption, SQL and download, KPI cards, labels for scopes and periods, and markdow
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from govdash.app import sidebar
@@ -120,7 +122,7 @@ def breadcrumb(ctx: Context) -> None:
                 st.markdown("›")
 
 
-def drill(ctx: Context, event) -> None:
+def drill(ctx: Context, event: Mapping | None) -> None:
     """Follow a click on a division (bar, tile or map) down one level."""
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     if not points:
@@ -200,7 +202,7 @@ def period_label_for(w: Window, flow: bool, lang: str) -> str:
 
 def chart(
     ctx: Context,
-    fig,
+    fig: go.Figure,
     data: pd.DataFrame,
     *,
     key: str,
@@ -208,7 +210,7 @@ def chart(
     note: str = "",
     on_select: str = "ignore",
     config: dict | None = None,
-):
+) -> Mapping | None:
     """A chart with the chrome every chart has: snapshot caption, SQL behind it, data download."""
     event = st.plotly_chart(
         fig,

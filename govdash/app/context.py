@@ -7,9 +7,11 @@ govdash.app.fetch and the chrome around charts in govdash.app.chrome.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +23,7 @@ from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, t
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import GovdashError, Problem
 from govdash.core.query import connect, run_query
-from govdash.core.scope import Filters, Selection, Window
+from govdash.core.scope import ActivityScope, Filters, Selection, Window
 from govdash.core.snapshot import Snapshot, ensure_root, open_snapshot, scan_snapshots
 from govdash.core.view import Options, View
 from govdash.core.vocab import codes, label
@@ -62,6 +64,10 @@ class Context:
             team_types=v.team_types or None,
         )
 
+    def activities(self, start: dt.date, end: dt.date) -> ActivityScope:
+        """The view's events between two dates (both inclusive)."""
+        return ActivityScope(self.selection, start, end, self.filters)
+
     def name(self, code: str) -> str:
         return division_name(self.divisions, code, self.lang)
 
@@ -95,7 +101,7 @@ def _connection(root: str):
     return connect(Path(root))
 
 
-def connection():
+def connection() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per snapshot folder and server process, sandboxed to that folder;
     every query runs on its own cursor."""
     return _connection(str(default_snapshots_dir()))

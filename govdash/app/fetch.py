@@ -17,7 +17,7 @@ from govdash.app.context import Context, cached_divisions, connection
 from govdash.core import admin, events, figures, privacy, reconcile
 from govdash.core.figures import Kpi
 from govdash.core.query import run_query
-from govdash.core.scope import Filters, Selection, Window
+from govdash.core.scope import ActivityScope, Filters, Selection, Window
 from govdash.core.snapshot import Snapshot, open_snapshot
 
 TTL = 6 * 3600  # seconds; snapshots are immutable, so this only bounds memory over time
@@ -117,77 +117,37 @@ def reconciled(ctx: Context) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- activity events
 @st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
-def _events(sid, root, question, selection, start, end, filters, options) -> pd.DataFrame | int:
+def _events(sid, root, question, scope, options) -> pd.DataFrame | int:
     snap, _ = _open(sid, root)
-    return getattr(events, question)(
-        connection(), snap, selection, start, end, filters, **dict(options)
-    )
+    return getattr(events, question)(connection(), snap, scope, **dict(options))
 
 
-def _activity(ctx: Context, question: str, selection, start, end, filters, **options):
-    key = tuple(sorted(options.items()))
-    return _events(ctx.snapshot.id, ctx.root, question, selection, start, end, filters, key)
+def _activity(ctx: Context, question: str, scope: ActivityScope, **options):
+    return _events(ctx.snapshot.id, ctx.root, question, scope, tuple(sorted(options.items())))
 
 
-def event_count(
-    ctx: Context, selection: Selection, start: dt.date, end: dt.date, filters: Filters | None
-) -> int:
-    return _activity(ctx, "event_count", selection, start, end, filters)
+def event_count(ctx: Context, scope: ActivityScope) -> int:
+    return _activity(ctx, "event_count", scope)
 
 
-def event_rows(
-    ctx: Context,
-    selection: Selection,
-    start: dt.date,
-    end: dt.date,
-    filters: Filters | None,
-    *,
-    page: int,
-    page_size: int,
-) -> pd.DataFrame:
+def event_rows(ctx: Context, scope: ActivityScope, *, page: int, page_size: int) -> pd.DataFrame:
     """One page of activity events, newest first."""
-    return _activity(ctx, "events", selection, start, end, filters, page=page, page_size=page_size)
+    return _activity(ctx, "events", scope, page=page, page_size=page_size)
 
 
-def breakdown(
-    ctx: Context, selection: Selection, start: dt.date, end: dt.date, filters: Filters | None
-) -> pd.DataFrame:
+def breakdown(ctx: Context, scope: ActivityScope) -> pd.DataFrame:
     """Activities by month, category and target group."""
-    return _activity(ctx, "breakdown", selection, start, end, filters)
+    return _activity(ctx, "breakdown", scope)
 
 
-def top_teams(
-    ctx: Context,
-    selection: Selection,
-    start: dt.date,
-    end: dt.date,
-    filters: Filters | None,
-    *,
-    limit: int,
-) -> pd.DataFrame:
-    return _activity(ctx, "top_teams", selection, start, end, filters, limit=limit)
+def top_teams(ctx: Context, scope: ActivityScope, *, limit: int) -> pd.DataFrame:
+    return _activity(ctx, "top_teams", scope, limit=limit)
 
 
 def response_histogram(
-    ctx: Context,
-    selection: Selection,
-    start: dt.date,
-    end: dt.date,
-    filters: Filters | None,
-    *,
-    bin_hours: float,
-    max_hours: float,
+    ctx: Context, scope: ActivityScope, *, bin_hours: float, max_hours: float
 ) -> pd.DataFrame:
-    return _activity(
-        ctx,
-        "response_histogram",
-        selection,
-        start,
-        end,
-        filters,
-        bin_hours=bin_hours,
-        max_hours=max_hours,
-    )
+    return _activity(ctx, "response_histogram", scope, bin_hours=bin_hours, max_hours=max_hours)
 
 
 # --------------------------------------------------------------------------- look-ups
@@ -254,12 +214,12 @@ def missing_reports(ctx: Context, selection: Selection, month: dt.date) -> list[
 
 
 @st.cache_data(max_entries=8, ttl=TTL, show_spinner=False)
-def _diff(a: str, b: str, root: str):
+def _diff(a: str, b: str, root: str) -> tuple[list[admin.TableDiff], pd.DataFrame]:
     snap_a, snap_b = open_snapshot(a, Path(root)), open_snapshot(b, Path(root))
     return admin.table_diff(snap_a, snap_b), admin.metric_diff(connection(), snap_a, snap_b)
 
 
-def diff(ctx: Context, a: str, b: str):
+def diff(ctx: Context, a: str, b: str) -> tuple[list[admin.TableDiff], pd.DataFrame]:
     """Table and metric differences between two snapshots of the current folder."""
     return _diff(a, b, ctx.root)
 

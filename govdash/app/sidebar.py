@@ -10,6 +10,7 @@ before the widgets are drawn on the next run.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -107,7 +108,11 @@ def _sanitise(options: Options) -> None:
 
 
 def render(
-    options: Options, lang: str, snapshot_label, name_of, metric_name
+    options: Options,
+    lang: str,
+    snapshot_label: Callable[[str], str],
+    name_of: Callable[[str], str],
+    metric_name: Callable[[str], str],
 ) -> tuple[View, list[str]]:
     """Draw the filters (values come from session state) and return the view they describe.
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from govdash.core.divisions import ancestry, level_of
 from govdash.core.query import run_query
-from govdash.core.scope import GROUP_LEN, Filters, Selection
+from govdash.core.scope import GROUP_LEN, ActivityScope, Selection
 from govdash.core.snapshot import Snapshot
 
 PAGE_SIZE = 50
@@ -44,81 +44,61 @@ def data_range(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> DataRange:
     return DataRange(first, snapshot.as_of.replace(day=1))
 
 
-def _activity_params(selection: Selection, start, end, filters: Filters | None) -> dict:
-    return {
-        "start": start,
-        "end": end,
-        **(filters or Filters()).activity_params(),
-        **prefixes(selection),
-    }
-
-
-def event_count(con, snapshot, selection, start, end, filters=None) -> int:
-    params = _activity_params(selection, start, end, filters)
-    return int(run_query(con, "activity_event_count", snapshot, **params)["n"].iloc[0])
+def event_count(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, scope: ActivityScope) -> int:
+    return int(run_query(con, "activity_event_count", snapshot, **scope.params())["n"].iloc[0])
 
 
 def events(
     con: duckdb.DuckDBPyConnection,
     snapshot: Snapshot,
-    selection: Selection,
-    start: dt.date,
-    end: dt.date,
-    filters: Filters | None = None,
+    scope: ActivityScope,
     *,
     page: int = 0,
     page_size: int = PAGE_SIZE,
 ) -> pd.DataFrame:
     """One page of events, newest first. page counts from 0."""
-    params = _activity_params(selection, start, end, filters)
+    offset = int(max(page, 0)) * int(page_size)
+    params = scope.params()
     return run_query(
-        con,
-        "activity_events",
-        snapshot,
-        limit=int(page_size),
-        offset=int(max(page, 0)) * int(page_size),
-        **params,
+        con, "activity_events", snapshot, limit=int(page_size), offset=offset, **params
     )
 
 
-def breakdown(con, snapshot, selection, start, end, filters=None) -> pd.DataFrame:
+def breakdown(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, scope: ActivityScope
+) -> pd.DataFrame:
     """Activities by month, category and target group."""
-    frame = run_query(
-        con, "activity_breakdown", snapshot, **_activity_params(selection, start, end, filters)
-    )
+    frame = run_query(con, "activity_breakdown", snapshot, **scope.params())
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame
 
 
-def top_teams(con, snapshot, selection, start, end, filters=None, limit: int = 10) -> pd.DataFrame:
-    params = _activity_params(selection, start, end, filters)
-    return run_query(con, "top_teams", snapshot, limit=int(limit), **params)
+def top_teams(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, scope: ActivityScope, *, limit: int = 10
+) -> pd.DataFrame:
+    return run_query(con, "top_teams", snapshot, limit=int(limit), **scope.params())
 
 
 def response_histogram(
-    con,
-    snapshot,
-    selection,
-    start,
-    end,
-    filters=None,
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    scope: ActivityScope,
     *,
     bin_hours: float = 6,
     max_hours: float = 96,
 ) -> pd.DataFrame:
     """Requests per response-time bin, split into the pre-pilot baseline and the pilot period."""
-    params = _activity_params(selection, start, end, filters)
-    return run_query(
-        con,
-        "response_histogram",
-        snapshot,
-        bin_hours=float(bin_hours),
-        max_hours=float(max_hours),
-        **params,
-    )
+    bins = {"bin_hours": float(bin_hours), "max_hours": float(max_hours)}
+    return run_query(con, "response_histogram", snapshot, **bins, **scope.params())
 
 
-def teams_by_type(con, snapshot, selection: Selection, level: str, end: dt.date) -> pd.DataFrame:
+def teams_by_type(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    selection: Selection,
+    level: str,
+    end: dt.date,
+) -> pd.DataFrame:
     """Team counts per division of level and team type inside the selection."""
     return run_query(
         con,
@@ -137,16 +117,26 @@ def _family(divisions: pd.DataFrame, code: str) -> dict:
     return {"code": code, "prefix": "" if is_city else code, "ancestors": chain[:-1]}
 
 
-def programmes_for(con, snapshot, divisions: pd.DataFrame, code: str) -> pd.DataFrame:
+def programmes_for(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, divisions: pd.DataFrame, code: str
+) -> pd.DataFrame:
     """Programmes run by the division (own), above it, or below it (relation column)."""
     return run_query(con, "programmes_for_division", snapshot, **_family(divisions, code))
 
 
-def resources_for(con, snapshot, divisions: pd.DataFrame, code: str, end: dt.date) -> pd.DataFrame:
+def resources_for(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    code: str,
+    end: dt.date,
+) -> pd.DataFrame:
     return run_query(con, "resources_for_division", snapshot, end=end, **_family(divisions, code))
 
 
-def qualifiers(con, snapshot, selection: Selection, month: dt.date) -> pd.DataFrame:
+def qualifiers(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, selection: Selection, month: dt.date
+) -> pd.DataFrame:
     """Qualified values in the selection for a month: columns source, metric_column,
     division_code, qualifier. Empty when the snapshot holds no qualifiers."""
     columns = ["source", "metric_column", "division_code", "qualifier"]

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping
 
 import openpyxl
 import pandas as pd
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The title row a demo export starts with; the importer reads it back, so generated rows that
@@ -66,7 +67,7 @@ def csv_bytes(frame: pd.DataFrame, preamble: Iterable[str] = ()) -> bytes:
     return (lines + body).encode("utf-8-sig")
 
 
-def text_cell(sheet, value: object):
+def text_cell(sheet: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
     """A cell for a write-only sheet: text is always a string, never a formula."""
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
@@ -74,7 +75,7 @@ def text_cell(sheet, value: object):
     return cell
 
 
-def set_text(cell, value: object) -> None:
+def set_text(cell: Cell, value: object) -> None:
     """The same for a cell of an ordinary (not write-only) workbook."""
     cell.value = value
     if isinstance(value, str):

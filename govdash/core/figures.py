@@ -37,6 +37,17 @@ def _bases(metric_ids: list[str], catalog: Catalog) -> list[str]:
     return sorted(set().union(*(catalog.base_metrics(m) for m in metric_ids)))
 
 
+def _where(divisions, level: str, scope: str, filters, catalog: Catalog) -> dict:
+    """The keyword arguments metrics.compute() and metrics.monthly() share."""
+    return {
+        "divisions": divisions,
+        "group_level": level,
+        "scope_code": scope,
+        "filters": filters,
+        "catalog": catalog,
+    }
+
+
 def values(
     con: duckdb.DuckDBPyConnection,
     snapshot: Snapshot,
@@ -64,13 +75,9 @@ def values(
             con,
             snapshot,
             bases,
-            divisions=divisions,
-            group_level=level,
-            scope_code=scope,
             start=start,
             end=end,
-            filters=filters,
-            catalog=catalog,
+            **_where(divisions, level, scope, filters, catalog),
         )
         frame = frame.loc[selection.contains(frame.index)]
         if by is None:
@@ -105,13 +112,9 @@ def series(
         con,
         snapshot,
         bases,
-        divisions=divisions,
-        group_level=level,
-        scope_code=scope,
         start=start,
         end=end,
-        filters=filters,
-        catalog=catalog,
+        **_where(divisions, level, scope, filters, catalog),
     )
     wide = long.pivot_table(
         index=["month", "division_code"], columns="metric", values="value", dropna=False

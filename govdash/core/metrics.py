@@ -36,6 +36,25 @@ def _common(snapshot: Snapshot, divisions: pd.DataFrame, group_level: str, scope
     }
 
 
+def _plan(
+    snapshot: Snapshot,
+    metric_ids: list[str],
+    divisions: pd.DataFrame,
+    group_level: str,
+    scope_code: str,
+    filters: Filters | None,
+    catalog: Catalog | None,
+) -> tuple[Catalog, Filters, set[str], dict]:
+    """What compute() and monthly() both need first: the catalog, the filters, the base metrics
+    the requested ones are made of (unknown ids raise), and the bound scope parameters."""
+    catalog = catalog or load_catalog()
+    for mid in metric_ids:
+        catalog.require(mid)
+    base = set().union(*(catalog.base_metrics(m) for m in metric_ids)) if metric_ids else set()
+    common = _common(snapshot, divisions, group_level, scope_code)
+    return catalog, filters or Filters(), base, common
+
+
 def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -> pd.DataFrame:
     """One aggregate query per source, reshaped to division_code x catalog column."""
     if source == "headcounts":
@@ -118,13 +137,10 @@ def compute(
     Returns one row per division of that level in the scope (those with no data show NaN for
     stocks and 0 for flows), indexed by division code.
     """
-    catalog = catalog or load_catalog()
-    filters = filters or Filters()
-    for mid in metric_ids:
-        catalog.require(mid)
-    base = set().union(*(catalog.base_metrics(m) for m in metric_ids)) if metric_ids else set()
+    catalog, filters, base, common = _plan(
+        snapshot, metric_ids, divisions, group_level, scope_code, filters, catalog
+    )
     sources = sorted({catalog[b].source for b in base})
-    common = _common(snapshot, divisions, group_level, scope_code)
 
     frame = _groups(divisions, group_level, common["prefixes"][0])
     for source in sources:
@@ -152,21 +168,22 @@ def _groups(divisions: pd.DataFrame, level: str, prefix: str) -> pd.DataFrame:
 
 
 def compute_total(
-    con, snapshot, metric_ids, *, divisions, scope_code, start, end, filters=None, catalog=None
-) -> dict[str, float]:
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    metric_ids: list[str],
+    *,
+    divisions: pd.DataFrame,
+    scope_code: str,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, float | None]:
     """Metric values for the scope as a whole (one number each)."""
     level = level_of(divisions, scope_code)
+    where = {"divisions": divisions, "group_level": level, "scope_code": scope_code}
     frame = compute(
-        con,
-        snapshot,
-        metric_ids,
-        divisions=divisions,
-        group_level=level,
-        scope_code=scope_code,
-        start=start,
-        end=end,
-        filters=filters,
-        catalog=catalog,
+        con, snapshot, metric_ids, start=start, end=end, filters=filters, catalog=catalog, **where
     )
     row = frame.loc[scope_code]
     return {mid: (None if pd.isna(row[mid]) else float(row[mid])) for mid in metric_ids}
@@ -186,13 +203,10 @@ def monthly(
     catalog: Catalog | None = None,
 ) -> pd.DataFrame:
     """Long frame (month, division_code, metric, value): each month aggregated by the metric's kind."""
-    catalog = catalog or load_catalog()
-    filters = filters or Filters()
-    for mid in metric_ids:
-        catalog.require(mid)
-    base = set().union(*(catalog.base_metrics(m) for m in metric_ids))
+    catalog, filters, base, common = _plan(
+        snapshot, metric_ids, divisions, group_level, scope_code, filters, catalog
+    )
     sources = {catalog[b].source for b in base}
-    common = _common(snapshot, divisions, group_level, scope_code)
     parts: list[pd.DataFrame] = []
     if "headcounts" in sources:
         parts.append(run_query(con, "headcounts_monthly", snapshot, start=start, end=end, **common))

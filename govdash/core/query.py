@@ -103,7 +103,7 @@ def query_timeout() -> float:
 
 
 def run_query(
-    con: duckdb.DuckDBPyConnection, name: str, snapshot: Snapshot, **params
+    con: duckdb.DuckDBPyConnection, name: str, snapshot: Snapshot, **params: object
 ) -> pd.DataFrame:
     """Run a named query against a snapshot; every value is a bound parameter, never SQL text.
 

@@ -213,3 +213,23 @@ class Selection:
     def params(self) -> dict:
         """The bound parameters that restrict a query to the selection's divisions."""
         return scope_params(*([] if self.level == "city" else self.codes))
+
+
+@dataclass(frozen=True)
+class ActivityScope:
+    """The events an activity question covers: the selection's divisions, dates [start, end]
+    inclusive, and the category/target-group/team-type filters."""
+
+    selection: Selection
+    start: dt.date
+    end: dt.date
+    filters: Filters | None = None
+
+    def params(self) -> dict:
+        """The bound parameters of every activity query (see queries/_macros.sql)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            **(self.filters or Filters()).activity_params(),
+            **self.selection.params(),
+        }

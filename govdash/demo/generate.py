@@ -364,7 +364,7 @@ class DemoBuilder:
         return out.astype(str)
 
     # ------------------------------------------------------------------ activity calibration
-    def fact_mask(self, fact) -> np.ndarray:
+    def fact_mask(self, fact: tuple) -> np.ndarray:
         a = self.activities
         start, end = fact_period(pd.Series(fact._asdict()), self.divisions)
         filters = Filters.parse(fact.filters or "")

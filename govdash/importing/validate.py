@@ -438,7 +438,9 @@ class _SheetChecker:
                 out[name] = self.column_values(name, field_.type, raw, rows)
         return out  # with None where a cell was wrong, so whole-sheet checks still run
 
-    def column_values(self, name: str, typ: pa.DataType, raw: pd.Series, rows: np.ndarray):
+    def column_values(
+        self, name: str, typ: pa.DataType, raw: pd.Series, rows: np.ndarray
+    ) -> np.ndarray:
         codes, uniques = pd.factorize(raw, use_na_sentinel=True)
         values: list = [None] * len(uniques)
         issues: dict[int, list] = {}
@@ -509,7 +511,9 @@ class _SheetChecker:
         return np.flatnonzero(~plain).tolist()
 
     # one cell -> typed value, or None with a problem recorded
-    def cell(self, name: str, typ: pa.DataType, text, row: int, record: pd.Series):
+    def cell(
+        self, name: str, typ: pa.DataType, text: object, row: int | None, record: pd.Series | None
+    ) -> object:
         required = name in TABLES[self.table].required
         if text is None or (isinstance(text, str) and not text.strip()):
             if required:
@@ -573,7 +577,9 @@ class _SheetChecker:
             )
         return code
 
-    def division(self, text: str, level: str, row: int, name: str, record: pd.Series):
+    def division(
+        self, text: str, level: str, row: int | None, name: str, record: pd.Series | None
+    ) -> str | None:
         code, candidates = self.index.find(text, level)
         if code is None:
             if candidates and all(c in self.index.level for c in candidates):
@@ -608,7 +614,7 @@ class _SheetChecker:
                 )
         return code
 
-    def number(self, text: str, typ: pa.DataType, row: int, name: str):
+    def number(self, text: str, typ: pa.DataType, row: int | None, name: str) -> int | float | None:
         try:
             parsed = parse_number(text)
         except NumberError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import pandas as pd
@@ -97,7 +98,9 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def highlight(fig: go.Figure, start, end, label: str = "") -> go.Figure:
+def highlight(
+    fig: go.Figure, start: dt.date | str, end: dt.date | str, label: str = ""
+) -> go.Figure:
     """Shade the selected months on a time axis."""
     fig.add_vrect(
         x0=pd.Timestamp(start) - pd.Timedelta(days=14),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +23,7 @@ RESPONSE_MAX_HOURS = 96
 
 def summary(ctx: context.Context) -> int:
     start, end = ctx.window.dates(True)
-    n = fetch.event_count(ctx, ctx.selection, start, end, ctx.filters)
+    n = fetch.event_count(ctx, ctx.activities(start, end))
     st.markdown(
         t(
             "activities.summary",
@@ -38,7 +40,7 @@ def monthly_panel(ctx: context.Context) -> None:
     """Activities per month stacked by category, over up to three years ending with the view."""
     lang = ctx.lang
     start, end = trend_window(ctx, flow=True)
-    frame = fetch.breakdown(ctx, ctx.selection, start, month_end(end), ctx.filters)
+    frame = fetch.breakdown(ctx, ctx.activities(start, month_end(end)))
     if frame.empty:
         chrome.empty(ctx)
         return
@@ -68,7 +70,7 @@ def monthly_panel(ctx: context.Context) -> None:
 def top_teams_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     start, end = ctx.window.dates(True)
-    teams = fetch.top_teams(ctx, ctx.selection, start, end, ctx.filters, limit=10)
+    teams = fetch.top_teams(ctx, ctx.activities(start, end), limit=10)
     if teams.empty:
         chrome.empty(ctx)
         return
@@ -103,10 +105,7 @@ def response_panel(ctx: context.Context) -> None:
     _, end = ctx.window.dates(True)
     hist = fetch.response_histogram(
         ctx,
-        ctx.selection,
-        first,
-        end,
-        ctx.filters,
+        ctx.activities(first, end),
         bin_hours=RESPONSE_BIN_HOURS,
         max_hours=RESPONSE_MAX_HOURS,
     )
@@ -194,9 +193,7 @@ def events_table(ctx: context.Context, total: int) -> None:
         key=PAGE_KEY,
     )
     start, end = ctx.window.dates(True)
-    rows = fetch.event_rows(
-        ctx, ctx.selection, start, end, ctx.filters, page=int(page) - 1, page_size=size
-    )
+    rows = fetch.event_rows(ctx, ctx.activities(start, end), page=int(page) - 1, page_size=size)
     st.dataframe(readable(ctx, rows), hide_index=True, width="stretch", height=420)
     download(ctx, total, start, end)
 
@@ -224,7 +221,7 @@ def readable(ctx: context.Context, rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def download(ctx: context.Context, total: int, start, end) -> None:
+def download(ctx: context.Context, total: int, start: dt.date, end: dt.date) -> None:
     lang = ctx.lang
     if total > events.DOWNLOAD_LIMIT:
         st.caption(
@@ -238,9 +235,7 @@ def download(ctx: context.Context, total: int, start, end) -> None:
         return
 
     def build() -> bytes:
-        rows = fetch.event_rows(
-            ctx, ctx.selection, start, end, ctx.filters, page=0, page_size=total
-        )
+        rows = fetch.event_rows(ctx, ctx.activities(start, end), page=0, page_size=total)
         return csv_bytes(rows, chrome.download_preamble(ctx))
 
     st.download_button(

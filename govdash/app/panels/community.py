@@ -35,7 +35,7 @@ def mix_panel(ctx: context.Context) -> None:
     """Activities by category and by target group (一老一新一小) over the view's complete months."""
     lang = ctx.lang
     start, end = ctx.window.dates(True)
-    frame = fetch.breakdown(ctx, ctx.selection, start, end, ctx.filters)
+    frame = fetch.breakdown(ctx, ctx.activities(start, end))
     if frame.empty:
         chrome.empty(ctx)
         return

@@ -9,12 +9,16 @@ import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from govdash.app import chrome, context, sidebar, state
 from govdash.core import fmt
 from govdash.core.access import Attempts, is_admin
+
+if TYPE_CHECKING:
+    from govdash.importing.run import ImportReport
 from govdash.core.i18n import t
 
 log = logging.getLogger(__name__)
@@ -120,7 +124,7 @@ def _save(uploads, folder: Path) -> list[Path]:
 
 def run_import(
     ctx: context.Context, paths: list[Path], dry_run: bool, note: str = "", empty: bool = False
-):
+) -> ImportReport:
     from govdash.importing.run import import_files
 
     bar = st.progress(0.0, text=t("import.progress", ctx.lang, step=""))
@@ -136,7 +140,7 @@ def run_import(
         bar.empty()
 
 
-def report_panel(ctx: context.Context, report) -> None:
+def report_panel(ctx: context.Context, report: ImportReport) -> None:
     lang = ctx.lang
     for sheet in report.sheets:
         where = sheet.file + (f" › {sheet.sheet}" if sheet.sheet else "")

@@ -23,7 +23,7 @@ def beneficiaries_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     st.subheader(t("outcomes.beneficiaries", lang))
     start, end = ctx.window.dates(True)
-    frame = fetch.breakdown(ctx, ctx.selection, start, end, ctx.filters)
+    frame = fetch.breakdown(ctx, ctx.activities(start, end))
     if frame.empty:
         chrome.empty(ctx)
     else:
