@@ -1,17 +1,16 @@
--- Service activities by month, category and target group in a scope and date range (flows, summable).
--- Params: $activities_parquet, $teams_parquet; $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city); $start, $end (dates);
---   $categories, $target_groups, $team_types (lists of codes, or NULL for all).
+-- Service activities by month, category and target group in a scope and whole months (flows, summable).
+-- Reads the detail rows of the activity rollup (build_activity_rollup.sql); activity_breakdown_raw.sql gives the same from the raw table.
+-- Params: $activity_rollup_parquet; $detail (true here), $grain, $code_min, $code_max (which rows: see rollup_rows in _macros.sql);
+--   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city);
+--   $start, $end (the first day of the first month and the last day of the last); $categories, $target_groups, $team_types (lists of codes, or NULL for all).
 select
-    date_trunc('month', a.date)::date as month,
-    a.category,
-    a.target_group,
-    count(*) as activities,
-    sum(a.served_person_times)::bigint as served_person_times,
-    sum(a.service_hours) as service_hours
-from read_parquet($activities_parquet) as a
-left join read_parquet($teams_parquet) as t on t.team_id = a.team_id
-where a.date between $start::date and $end::date
-  and in_scope(a.community_code, $prefix_len, $prefixes)
-  and activity_passes(a.category, a.target_group, t.team_type, $categories, $target_groups, $team_types)
+    r.month,
+    r.category,
+    r.target_group,
+    sum(r.activities)::bigint as activities,
+    sum(r.served_person_times)::bigint as served_person_times,
+    sum(r.service_hours) as service_hours
+from rollup_rows($activity_rollup_parquet, $detail, $grain, $code_min, $code_max, $prefix_len, $prefixes, $categories, $target_groups, $team_types) as r
+where r.month between $start::date and $end::date
 group by all
-order by month, a.category, a.target_group
+order by month, r.category, r.target_group

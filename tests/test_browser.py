@@ -321,15 +321,17 @@ def import_server(snapshot, tmp_path_factory):
     import shutil
 
     root = tmp_path_factory.mktemp("import-root")
+    scratch = tmp_path_factory.mktemp("import-tmp")  # the server's temporary folder
     shutil.copytree(snapshot.path, root / snapshot.id)
     proc, url = _start(
         {
             "GOVDASH_SNAPSHOTS_DIR": str(root),
             "GOVDASH_BOUNDARIES": "",
             "GOVDASH_ADMIN_TOKEN": "browser-test-token",
+            "TMPDIR": str(scratch),
         }
     )
-    yield url, root
+    yield url, root, scratch
     _stop(proc)
 
 
@@ -339,7 +341,7 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
     from govdash.core.snapshot import latest_good
     from govdash.importing.export import export_snapshot
 
-    url, root = import_server
+    url, root, scratch = import_server
     # A part of the export keeps the upload small; the CLI test imports the whole of it.
     files = export_snapshot(
         snapshot, tmp_path / "export", tables=["teams", "programmes", "outcomes"]
@@ -357,6 +359,8 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', [str(f) for f in files])
     page.get_by_text("全部通过检查").wait_for(timeout=180_000)
     assert page.get_by_text("生成的新快照仍标为“演示数据”").count() == 1
+    (uploaded,) = scratch.glob("govdash-up-*")  # the files wait in one private folder
+    assert sorted(p.name for p in uploaded.iterdir()) == sorted(f.name for f in files)
     _shot(page, "import-report")
     page.get_by_role("button", name="导入并生成新快照").click()
     dialog = page.get_by_role("dialog")
@@ -367,3 +371,6 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
     # The same rows, still demo data: the very same snapshot, not a second copy of it.
     assert new.provenance == "demo" and new.id == snapshot.id
     assert new.id in page.locator("body").inner_text()
+    # Uploaded files may hold personal data: once imported they are gone, and so is the list.
+    assert list(scratch.glob("govdash-up-*")) == []
+    assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0

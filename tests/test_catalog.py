@@ -9,6 +9,7 @@ import pytest
 from govdash.core.catalog import load_catalog
 from govdash.core.metrics import compute, compute_total
 from govdash.core.query import run_query
+from govdash.core.rollups import route
 
 CATALOG = load_catalog()
 
@@ -100,7 +101,7 @@ def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
         "headcounts": run_query(con, "headcounts_by_division", snapshot, **common, **span),
         "activities": run_query(
             con,
-            "activities_by_division",
+            "activities_by_division_raw",
             snapshot,
             **common,
             **span,
@@ -119,6 +120,12 @@ def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
     outcome_metrics = set(
         run_query(con, "outcomes_by_division", snapshot, **common, **span)["metric"]
     )
+    ask = {**common, "start": span["start"], "end": dt.date(2025, 6, 30)}
+    ask |= {"categories": None, "target_groups": None, "team_types": None}
+    name, bound = route("activities_by_division", snapshot.manifest, ask)
+    assert name == "activities_by_division"
+    rolled = run_query(con, name, snapshot, **bound)
+    assert list(rolled.columns) == list(results["activities"].columns)  # twins, column for column
     for m in CATALOG.metrics.values():
         if m.source in results:
             assert m.column in results[m.source].columns, m.id

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from govdash.core.query import MACROS, QUERY_LOG, connect, load_query, query_names, run_query
+from govdash.core.rollups import RAW_SUFFIX, READS, route
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ["' OR 1=1 --", "420106'; drop table x; --", "%", "420106 OR 1=1", "\\x00"]
@@ -23,19 +24,12 @@ def test_hostile_filter_values_match_nothing_and_raise_nothing(con, snapshot, va
         con, "headcounts_by_division", snapshot, prefix_len=len(value), prefixes=[value], **common
     )
     assert frame.empty
-    flows = run_query(
-        con,
-        "activities_by_division",
-        snapshot,
-        prefix_len=0,
-        prefixes=[""],
-        categories=[value],
-        target_groups=None,
-        team_types=[value],
-        baseline_months=12,
-        **common,
-    )
-    assert flows["activities"].sum() == 0
+    ask = dict(categories=[value], target_groups=None, team_types=[value], prefix_len=0,
+               prefixes=[""], group_len=6, start=dt.date(2022, 1, 1), end=dt.date(2025, 6, 30))  # fmt: skip
+    for manifest in (snapshot.manifest, {}):  # the rollup, then the raw twin
+        name, bound = route("activities_by_division", manifest, ask, baseline_months=12)
+        flows = run_query(con, name, snapshot, **bound)
+        assert flows["activities"].sum() == 0, name
 
 
 def test_runs_are_recorded_with_name_parameters_and_time(con, snapshot):
@@ -73,7 +67,10 @@ def test_every_query_file_is_documented_and_used():
             assert f"${p}" in q.sql.split("\n\n")[0] or f"${p}" in "".join(
                 ln for ln in q.sql.splitlines() if ln.startswith("--")
             ), f"{name}: ${p} undocumented"
-        assert f'"{name}"' in code, f"{name}.sql is never used"
+        used = name.removesuffix(RAW_SUFFIX) if name.endswith(RAW_SUFFIX) else name
+        assert f'"{used}"' in code, f"{name}.sql is never used"
+        if name.endswith(RAW_SUFFIX):  # a raw twin is used through core.rollups.query_for
+            assert used in READS, f"{name}.sql has no rollup twin that falls back to it"
 
 
 SQL_WORDS = re.compile(
@@ -113,6 +110,8 @@ RULES_WRITTEN_OUT = {
     "activity_passes": "$categories is null",
     "in_scope": "= any($prefixes)",
     "reported_communities": "h.social_workers, h.community_workers",
+    "rollup_rows": "grain = $grain",
+    "rollup_keys": "('street', 9)",
 }
 
 
@@ -177,7 +176,7 @@ def test_a_query_that_runs_out_of_time_is_stopped_with_a_clear_message(
     )  # fmt: skip
     started = time.perf_counter()
     with pytest.raises(QueryTimeout) as stopped:
-        run_query(con, "activity_event_count", snapshot, **params)
+        run_query(con, "activity_event_count_raw", snapshot, **params)
     assert time.perf_counter() - started < 10
     assert "超过 0.2 秒" in stopped.value.text("zh") and "narrow" in stopped.value.text("en")
     assert any("activity_event_count" in r.getMessage() for r in caplog.records)

@@ -19,6 +19,7 @@ from govdash.core.exports import csv_bytes
 from govdash.core.figures import Kpi
 from govdash.core.i18n import date_label, month_label, t
 from govdash.core.query import load_query
+from govdash.core.rollups import query_for
 from govdash.core.scope import Window
 from govdash.core.view import breadcrumb as view_breadcrumb
 from govdash.core.vocab import label
@@ -228,8 +229,8 @@ def chart_tools(ctx: Context, data: pd.DataFrame, *, key: str, queries: list[str
     """The SQL expander and the CSV download under a chart or table."""
     left, right = st.columns([2, 1])
     with left.expander(t("sql.expander", ctx.lang)):
-        for name in queries:
-            st.code(load_query(name).sql, language="sql")
+        for name in queries:  # the variant this snapshot answers with: rollup, or raw twin
+            st.code(load_query(query_for(name, ctx.snapshot.manifest)).sql, language="sql")
     right.download_button(
         t("download.csv", ctx.lang),
         data=csv_bytes(data, download_preamble(ctx)),

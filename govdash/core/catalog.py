@@ -50,6 +50,8 @@ class Settings:
     checked on load (a misspelt metric id is an error at start, not a blank chart later)."""
 
     baseline_months: int = 12  # the pre-pilot window response times are compared against
+    response_bin_hours: int = 6  # width of a response-time histogram bin
+    response_max_hours: int = 96  # the histogram's last bin starts here
     min_cell: int = 5  # sensitive values below this are not shown (govdash.core.privacy)
     overview_kpis: tuple[str, ...] = ()
     trend_metric: str = "activities"

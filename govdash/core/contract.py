@@ -229,6 +229,87 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
+# Rollups: tables derived from the ones above when a snapshot is written (govdash.core.rollups),
+# never imported. Each holds sums of the activities at the grains the pages ask at (district,
+# street, community; per month and pilot phase), as detail rows split by category, target group
+# and team type and as summary rows that add those up. Listed in the manifest under "rollups" with
+# checksums and verified like the source tables; a snapshot written before rollups existed has
+# none and is answered from the raw tables.
+_GRAIN_KEYS = (
+    ("detail", B),
+    ("grain", S),
+    ("division_code", S),
+    ("month", D),
+    ("category", S),
+    ("target_group", S),
+    ("team_type", S),
+    ("since_pilot", B),
+)
+_GRAIN_KEY_NAMES = tuple(name for name, _ in _GRAIN_KEYS)
+_ACTIVITY_SUMS = (
+    "activities",
+    "served_person_times",
+    "service_hours",
+    "volunteer_person_times",
+    "social_worker_person_times",
+    "co_delivered_activities",
+    "request_activities",
+    "response_hours_total",
+)
+ROLLUPS: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "activity_rollup",
+            _schema(
+                *_GRAIN_KEYS,
+                ("in_baseline", B),
+                *[
+                    (c, F64 if c.endswith("hours") or c.endswith("total") else I64)
+                    for c in _ACTIVITY_SUMS
+                ],
+            ),  # fmt: skip
+            sort_by=(*_GRAIN_KEY_NAMES, "in_baseline"),
+            required=("detail", "grain", "division_code", "month", *_ACTIVITY_SUMS),
+            unique=(*_GRAIN_KEY_NAMES, "in_baseline"),
+        ),
+        TableSpec(
+            "response_rollup",
+            _schema(*_GRAIN_KEYS, ("bin_start", F64), ("requests", I64)),
+            sort_by=(*_GRAIN_KEY_NAMES, "bin_start"),
+            required=("detail", "grain", "division_code", "month", "bin_start", "requests"),
+            unique=(*_GRAIN_KEY_NAMES, "bin_start"),
+        ),
+        TableSpec(
+            "team_rollup",
+            _schema(
+                ("detail", B),
+                ("community_code", S),
+                ("team_id", S),
+                ("month", D),
+                ("category", S),
+                ("target_group", S),
+                ("activities", I64),
+                ("served_person_times", I64),
+                ("service_hours", F64),
+            ),
+            sort_by=("detail", "community_code", "team_id", "month", "category", "target_group"),
+            required=(
+                "detail",
+                "community_code",
+                "team_id",
+                "month",
+                "activities",
+                "served_person_times",
+                "service_hours",
+            ),
+            unique=("detail", "community_code", "team_id", "month", "category", "target_group"),
+        ),
+    )
+}
+# Every table a snapshot folder can hold, sources and rollups.
+ALL_TABLES: dict[str, TableSpec] = {**TABLES, **ROLLUPS}
+
 NON_NEGATIVE = {
     "headcounts": STOCK_COLUMNS,
     "activities": (
@@ -263,7 +344,7 @@ def _problem(table: str, column: str, en: str, zh: str, row: int | None = None) 
 
 def check_schema(name: str, schema: pa.Schema, where: str = "") -> list[Problem]:
     """Column names and types must match the contract exactly (order included)."""
-    spec = TABLES.get(name)
+    spec = ALL_TABLES.get(name)
     if spec is None:
         return [Problem("contract", f"unknown table {name!r}", f"未知的数据表 {name!r}", where)]
     problems = []

@@ -14,6 +14,7 @@ import pandas as pd
 
 from govdash.core.divisions import ancestry, level_of
 from govdash.core.query import run_query
+from govdash.core.rollups import route
 from govdash.core.scope import GROUP_LEN, ActivityScope, Selection
 from govdash.core.snapshot import Snapshot
 
@@ -44,8 +45,21 @@ def data_range(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> DataRange:
     return DataRange(first, snapshot.as_of.replace(day=1))
 
 
+def _ask(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    snapshot: Snapshot,
+    scope: ActivityScope,
+    raw_only: dict | None = None,
+    **params: object,
+) -> pd.DataFrame:
+    """Run the rollup variant of a query for whole months, else its raw twin (core.rollups)."""
+    chosen, bound = route(name, snapshot.manifest, {**scope.params(), **params}, **(raw_only or {}))
+    return run_query(con, chosen, snapshot, **bound)
+
+
 def event_count(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, scope: ActivityScope) -> int:
-    return int(run_query(con, "activity_event_count", snapshot, **scope.params())["n"].iloc[0])
+    return int(_ask(con, "activity_event_count", snapshot, scope)["n"].iloc[0])
 
 
 def events(
@@ -56,7 +70,8 @@ def events(
     page: int = 0,
     page_size: int = PAGE_SIZE,
 ) -> pd.DataFrame:
-    """One page of events, newest first. page counts from 0."""
+    """One page of events, newest first. page counts from 0. Always the raw table: these are the
+    events themselves, read with the date range pushed down to the sorted file's row groups."""
     offset = int(max(page, 0)) * int(page_size)
     params = scope.params()
     return run_query(
@@ -68,7 +83,7 @@ def breakdown(
     con: duckdb.DuckDBPyConnection, snapshot: Snapshot, scope: ActivityScope
 ) -> pd.DataFrame:
     """Activities by month, category and target group."""
-    frame = run_query(con, "activity_breakdown", snapshot, **scope.params())
+    frame = _ask(con, "activity_breakdown", snapshot, scope)
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame
 
@@ -76,7 +91,7 @@ def breakdown(
 def top_teams(
     con: duckdb.DuckDBPyConnection, snapshot: Snapshot, scope: ActivityScope, *, limit: int = 10
 ) -> pd.DataFrame:
-    return run_query(con, "top_teams", snapshot, limit=int(limit), **scope.params())
+    return _ask(con, "top_teams", snapshot, scope, limit=int(limit))
 
 
 def response_histogram(
@@ -89,7 +104,7 @@ def response_histogram(
 ) -> pd.DataFrame:
     """Requests per response-time bin, split into the pre-pilot baseline and the pilot period."""
     bins = {"bin_hours": float(bin_hours), "max_hours": float(max_hours)}
-    return run_query(con, "response_histogram", snapshot, **bins, **scope.params())
+    return _ask(con, "response_histogram", snapshot, scope, raw_only=bins)
 
 
 def teams_by_type(

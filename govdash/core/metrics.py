@@ -15,6 +15,7 @@ import pandas as pd
 from govdash.core.catalog import Catalog, load_catalog
 from govdash.core.divisions import level_of
 from govdash.core.query import run_query
+from govdash.core.rollups import route
 from govdash.core.scope import GROUP_LEN, Filters, as_list, scope_params
 from govdash.core.snapshot import Snapshot
 
@@ -62,16 +63,12 @@ def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -
     if source == "divisions":
         return run_query(con, "communities_by_division", snapshot, **common)
     if source == "activities":
-        return run_query(
-            con,
-            "activities_by_division",
-            snapshot,
-            start=start,
-            end=end,
-            baseline_months=catalog.settings.baseline_months,
-            **filters.activity_params(),
-            **common,
+        params = {"start": start, "end": end, **filters.activity_params(), **common}
+        months = catalog.settings.baseline_months
+        name, bound = route(
+            "activities_by_division", snapshot.manifest, params, baseline_months=months
         )
+        return run_query(con, name, snapshot, **bound)
     if source == "resources":
         long = run_query(
             con,
@@ -211,17 +208,9 @@ def monthly(
     if "headcounts" in sources:
         parts.append(run_query(con, "headcounts_monthly", snapshot, start=start, end=end, **common))
     if "activities" in sources:
-        parts.append(
-            run_query(
-                con,
-                "activities_monthly",
-                snapshot,
-                start=start,
-                end=end,
-                **filters.activity_params(),
-                **common,
-            )
-        )
+        params = {"start": start, "end": end, **filters.activity_params(), **common}
+        name, bound = route("activities_monthly", snapshot.manifest, params)
+        parts.append(run_query(con, name, snapshot, **bound))
     if "outcomes" in sources:
         long = run_query(con, "outcomes_monthly", snapshot, start=start, end=end, **common)
         parts.append(_pivot(long, ["month", "division_code"], "metric", "value"))

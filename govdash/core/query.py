@@ -18,14 +18,15 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from govdash.core.contract import TABLES
+from govdash.core.contract import ALL_TABLES
 from govdash.core.paths import QUERIES_DIR, default_snapshots_dir
 from govdash.core.problems import GovdashError, Problem
-from govdash.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,15 @@ TABLE_PARAM_SUFFIX = "_parquet"
 MACROS = QUERIES_DIR / "_macros.sql"
 TIMEOUT_ENV, DEFAULT_TIMEOUT = "GOVDASH_QUERY_TIMEOUT", 30.0
 THREADS_ENV, DEFAULT_THREADS = "GOVDASH_DUCKDB_THREADS", 2
+
+
+class Tables(Protocol):
+    """Where a query's tables are: a verified Snapshot, or a snapshot being written."""
+
+    @property
+    def id(self) -> str: ...
+
+    def table_path(self, table: str) -> Path: ...
 
 
 class QueryTimeout(GovdashError):
@@ -84,7 +94,7 @@ def load_query(name: str, directory: Path = QUERIES_DIR) -> Query:
     purpose = header[0] if header else ""
     params = tuple(dict.fromkeys(PARAM.findall(_strip_comments(text))))
     for p in params:
-        if p.endswith(TABLE_PARAM_SUFFIX) and p[: -len(TABLE_PARAM_SUFFIX)] not in TABLES:
+        if p.endswith(TABLE_PARAM_SUFFIX) and p[: -len(TABLE_PARAM_SUFFIX)] not in ALL_TABLES:
             raise ValueError(f"{path}: ${p} names no contract table")
     return Query(name=name, sql=text, purpose=purpose, params=params)
 
@@ -102,16 +112,9 @@ def query_timeout() -> float:
         return DEFAULT_TIMEOUT
 
 
-def run_query(
-    con: duckdb.DuckDBPyConnection, name: str, snapshot: Snapshot, **params: object
-) -> pd.DataFrame:
-    """Run a named query against a snapshot; every value is a bound parameter, never SQL text.
-
-    As in Datasette's Database.execute, this is the one place SQL runs: it binds, runs on a fresh
-    cursor under a time limit (the cursor is interrupted when it runs out, and the visitor gets a
-    clear message), records name, parameters, rows and milliseconds, and logs failures with the
-    query's name and parameters.
-    """
+def _bind(name: str, snapshot: Tables, params: dict) -> tuple[Query, dict]:
+    """The query and its bound values: the caller's, checked against the file's $parameters,
+    and the table paths ($<table>_parquet) from the snapshot."""
     query = load_query(name)
     unknown = set(params) - set(query.value_params)
     missing = set(query.value_params) - set(params)
@@ -122,6 +125,20 @@ def run_query(
     bind = dict(params)
     for p in query.table_params:
         bind[p] = str(snapshot.table_path(p[: -len(TABLE_PARAM_SUFFIX)]))
+    return query, bind
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection, name: str, snapshot: Tables, **params: object
+) -> pd.DataFrame:
+    """Run a named query against a snapshot; every value is a bound parameter, never SQL text.
+
+    As in Datasette's Database.execute, this is the one place SQL runs: it binds, runs on a fresh
+    cursor under a time limit (the cursor is interrupted when it runs out, and the visitor gets a
+    clear message), records name, parameters, rows and milliseconds, and logs failures with the
+    query's name and parameters.
+    """
+    query, bind = _bind(name, snapshot, params)
     cursor = con.cursor()
     limit = query_timeout()
     timer = threading.Timer(limit, cursor.interrupt)
@@ -152,20 +169,45 @@ def run_query(
     return frame
 
 
-def connect(*readable: Path) -> duckdb.DuckDBPyConnection:
+def stream_query(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    snapshot: Tables,
+    *,
+    batch_rows: int = 128 * 1024,
+    **params: object,
+) -> pa.RecordBatchReader:
+    """Run a named query and hand its result over in batches, for results too large to hold at
+    once (the rollups a snapshot build writes). No time limit: a build is not a visitor waiting."""
+    query, bind = _bind(name, snapshot, params)
+    log.debug("query %s on %s %s (streamed)", name, snapshot.id, params)
+    relation = con.sql(query.sql, params=bind)  # a relation streams; a cursor's result is copied
+    reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader  # 2.x / 1.x
+    return reader(batch_rows)
+
+
+def connect(*readable: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that can read files only under `readable` (the snapshot folders).
 
     Every value is bound, so no SQL can be injected; the sandbox is the second wall: external
     access is off, the allowed directories are fixed and the configuration is locked, so even a
     query that tried read_csv('/etc/passwd'), COPY ... TO, ATTACH or INSTALL would be refused.
-    Without arguments the connection reads under the default snapshot folder.
+    Without arguments the connection reads under the default snapshot folder. `threads` overrides
+    GOVDASH_DUCKDB_THREADS (a snapshot build uses one thread, so its float sums add up in the same
+    order every time and the written bytes are reproducible).
     """
     roots = [Path(p) for p in readable] or [default_snapshots_dir()]
     spill = Path(tempfile.mkdtemp(prefix="govdash-duckdb-"))  # private spill space, removed at exit
     atexit.register(shutil.rmtree, spill, True)
     con = duckdb.connect(":memory:")
-    con.execute("set threads = $n", {"n": duckdb_threads()})
+    con.execute("set threads = $n", {"n": threads or duckdb_threads()})
     con.execute("set temp_directory = $dir", {"dir": str(spill)})
+    # Snapshot files never change, so their Parquet footers can be kept between queries: a small
+    # rollup question then costs no footer read at all.
+    try:
+        con.execute("set parquet_metadata_cache = true")
+    except duckdb.CatalogException:  # DuckDB 1.2 calls it enable_object_cache
+        con.execute("set enable_object_cache = true")
     allowed = [str(p.resolve()) + "/" for p in roots] + [str(p) + "/" for p in roots]
     con.execute("set allowed_directories = $dirs", {"dirs": [*dict.fromkeys(allowed), f"{spill}/"]})
     con.execute("set enable_external_access = false")

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from govdash.core.catalog import load_catalog
 from govdash.core.contract import (
     OPTIONAL_TABLES,
+    ROLLUPS,
     SAFE_ID,
     SCHEMA_VERSION,
     SUPPORTED_SCHEMA_VERSIONS,
@@ -32,14 +33,18 @@ from govdash.core.contract import (
     conform,
     validate_tables,
 )
+from govdash.core.files import fsync_dir, fsync_file, sha256, write_parquet
 from govdash.core.paths import default_snapshots_dir, is_default_snapshots_dir
 from govdash.core.problems import Problem, SnapshotError
+from govdash.core.progress import Progress
+from govdash.core.rollups import build as build_rollups
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PROVENANCES = ("demo", "imported", "reported")
-ROW_GROUP_SIZE = 128 * 1024
+# The source tables the rollups are built from.
+ROLLUP_SOURCES = frozenset({"activities", "teams", "divisions"})
 
 
 @dataclass(frozen=True)
@@ -70,39 +75,25 @@ class Snapshot:
         """Optional tables (value_qualifiers) may be absent from a snapshot."""
         return table in self.manifest["tables"]
 
+    @property
+    def rollups(self) -> dict[str, dict]:
+        """The rollup tables written with the snapshot (none in one written before rollups)."""
+        return self.manifest.get("rollups") or {}
+
     def table_path(self, table: str) -> Path:
-        if table not in TABLES:
-            raise KeyError(table)
-        return self.path / self.manifest["tables"][table]["file"]
+        if table in TABLES:
+            return self.path / self.manifest["tables"][table]["file"]
+        if table in ROLLUPS and table in self.rollups:
+            return self.path / self.rollups[table]["file"]
+        raise KeyError(table)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """Deterministic bytes for the same table: fixed row groups, compression and no pandas metadata."""
-    table = table.replace_schema_metadata(None)
-    pq.write_table(
-        table,
-        path,
-        compression="zstd",
-        row_group_size=ROW_GROUP_SIZE,
-        write_statistics=True,
-        use_dictionary=True,
-    )
+    def without_rollups(self) -> Snapshot:
+        """The same snapshot as if written before rollups: every question reads the raw tables.
+        For proving the two paths equal and for measuring what the rollups save."""
+        manifest = {
+            k: v for k, v in self.manifest.items() if k not in ("rollups", "rollup_settings")
+        }
+        return Snapshot(self.id, self.path, manifest)
 
 
 def snapshot_id(as_of: dt.date, provenance: str, checksums: dict[str, str]) -> str:
@@ -119,8 +110,10 @@ def write_snapshot(
     note: str = "",
     generator: dict | None = None,
     validate: bool = True,
+    progress: Progress | None = None,
 ) -> Snapshot:
-    """Validate every table, write them to a temporary folder and rename it into place atomically."""
+    """Validate every table, write them and their rollups to a temporary folder and rename it into
+    place atomically. The id depends on the source tables only: rollups are derived from them."""
     if provenance not in PROVENANCES:
         raise ValueError(f"provenance must be one of {PROVENANCES}")
     root = Path(root) if root else default_snapshots_dir()
@@ -135,11 +128,20 @@ def write_snapshot(
         for name, table in conformed.items():
             path = tmp / f"{name}.parquet"
             write_parquet(table, path)
-            with open(path, "rb+") as fh:
-                os.fsync(fh.fileno())
-            checksums[name] = _sha256(path)
+            fsync_file(path)
+            checksums[name] = sha256(path)
             entries[name] = {"file": path.name, "rows": table.num_rows, "sha256": checksums[name]}
         sid = snapshot_id(as_of, provenance, checksums)
+        final = root / sid
+        if final.exists():
+            log.info("snapshot %s already exists; keeping the existing folder", sid)
+            shutil.rmtree(tmp)
+            return open_snapshot(sid, root)
+        rollups, rollup_settings = {}, {}
+        if conformed.keys() >= ROLLUP_SOURCES:
+            rollups, rollup_settings = build_rollups(
+                tmp, settings=load_catalog().settings, progress=progress
+            )
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "id": sid,
@@ -149,19 +151,16 @@ def write_snapshot(
             "note": note,
             "generator": generator or {},
             "tables": entries,
+            "rollups": rollups,
+            "rollup_settings": rollup_settings,
         }
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2)
             fh.flush()
             os.fsync(fh.fileno())
-        _fsync_dir(tmp)
-        final = root / sid
-        if final.exists():
-            log.info("snapshot %s already exists; keeping the existing folder", sid)
-            shutil.rmtree(tmp)
-            return open_snapshot(sid, root)
+        fsync_dir(tmp)
         os.rename(tmp, final)
-        _fsync_dir(root)
+        fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -279,60 +278,77 @@ def _verify(folder: Path, force: bool) -> dict:
                     f"未列出数据表 {name!r}",
                 )
             )
-        path = folder / entry["file"]
-        if path.parent != folder or not path.exists():
-            raise SnapshotError(
-                _problem(
-                    "missing_file",
-                    path,
-                    "file listed in the manifest is missing",
-                    "manifest 中列出的文件不存在",
-                )
+        _verify_file(folder, name, entry)
+    rollups = manifest.get("rollups") or {}
+    if not isinstance(rollups, dict) or set(rollups) - set(ROLLUPS):
+        raise SnapshotError(
+            _problem(
+                "bad_manifest",
+                folder / MANIFEST,
+                f"unknown rollups {sorted(set(rollups) - set(ROLLUPS))}",
+                f"未知的汇总表 {sorted(set(rollups) - set(ROLLUPS))}",
             )
-        if path.is_symlink() or not path.is_file():  # a pipe or device would never finish hashing
-            raise SnapshotError(
-                _problem(
-                    "not_a_file",
-                    path,
-                    "not a regular file (a link, pipe or device)",
-                    "不是普通文件（链接、管道或设备）",
-                )
-            )
-        if _sha256(path) != entry["sha256"]:
-            raise SnapshotError(
-                _problem(
-                    "checksum",
-                    path,
-                    "checksum mismatch: the file changed after it was written",
-                    "校验和不符：文件在写入后被改动",
-                )
-            )
-        try:
-            meta = pq.read_metadata(path)
-            schema = meta.schema.to_arrow_schema()
-        except (pa.ArrowException, OSError) as exc:
-            raise SnapshotError(
-                _problem(
-                    "corrupt",
-                    path,
-                    f"not a readable Parquet file ({exc})",
-                    "不是可读取的 Parquet 文件",
-                )
-            ) from None
-        problems = check_schema(name, schema, where=str(path))
-        if problems:
-            raise SnapshotError(problems)
-        if meta.num_rows != entry["rows"]:
-            raise SnapshotError(
-                _problem(
-                    "rows",
-                    path,
-                    f"{meta.num_rows} rows, manifest says {entry['rows']}",
-                    f"行数 {meta.num_rows} 与 manifest 中的 {entry['rows']} 不符",
-                )
-            )
+        )
+    for name, entry in rollups.items():
+        _verify_file(folder, name, entry)
     _VERIFIED[key] = manifest
     return manifest
+
+
+def _verify_file(folder: Path, name: str, entry: dict) -> None:
+    """One table file: where the manifest says, a regular file, its checksum, schema and rows."""
+    path = folder / entry["file"]
+    if path.parent != folder or not path.exists():
+        raise SnapshotError(
+            _problem(
+                "missing_file",
+                path,
+                "file listed in the manifest is missing",
+                "manifest 中列出的文件不存在",
+            )
+        )
+    if path.is_symlink() or not path.is_file():  # a pipe or device would never finish hashing
+        raise SnapshotError(
+            _problem(
+                "not_a_file",
+                path,
+                "not a regular file (a link, pipe or device)",
+                "不是普通文件（链接、管道或设备）",
+            )
+        )
+    if sha256(path) != entry["sha256"]:
+        raise SnapshotError(
+            _problem(
+                "checksum",
+                path,
+                "checksum mismatch: the file changed after it was written",
+                "校验和不符：文件在写入后被改动",
+            )
+        )
+    try:
+        meta = pq.read_metadata(path)
+        schema = meta.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError) as exc:
+        raise SnapshotError(
+            _problem(
+                "corrupt",
+                path,
+                f"not a readable Parquet file ({exc})",
+                "不是可读取的 Parquet 文件",
+            )
+        ) from None
+    problems = check_schema(name, schema, where=str(path))
+    if problems:
+        raise SnapshotError(problems)
+    if meta.num_rows != entry["rows"]:
+        raise SnapshotError(
+            _problem(
+                "rows",
+                path,
+                f"{meta.num_rows} rows, manifest says {entry['rows']}",
+                f"行数 {meta.num_rows} 与 manifest 中的 {entry['rows']} 不符",
+            )
+        )
 
 
 def check_root(root: Path) -> None:

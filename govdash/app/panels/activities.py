@@ -10,6 +10,7 @@ import streamlit as st
 from govdash.app import chrome, context, fetch
 from govdash.app.panels.shared import colours, names, queries_for, ranking_selection, trend_window
 from govdash.core import events, fmt
+from govdash.core.catalog import load_catalog
 from govdash.core.exports import csv_bytes
 from govdash.core.i18n import month_label, t
 from govdash.core.scope import Window, month_end
@@ -17,8 +18,7 @@ from govdash.core.vocab import label, load_vocabulary
 from govdash.viz import charts
 
 PAGE_KEY = "activities_page"
-RESPONSE_BIN_HOURS = 6
-RESPONSE_MAX_HOURS = 96
+SETTINGS = load_catalog().settings
 
 
 def summary(ctx: context.Context) -> int:
@@ -106,8 +106,8 @@ def response_panel(ctx: context.Context) -> None:
     hist = fetch.response_histogram(
         ctx,
         ctx.activities(first, end),
-        bin_hours=RESPONSE_BIN_HOURS,
-        max_hours=RESPONSE_MAX_HOURS,
+        bin_hours=SETTINGS.response_bin_hours,
+        max_hours=SETTINGS.response_max_hours,
     )
     left, right = st.columns(2)
     with left:
@@ -127,7 +127,7 @@ def response_panel(ctx: context.Context) -> None:
                 hist,
                 title,
                 {"baseline": t("phase.baseline", lang), "pilot": t("phase.pilot", lang)},
-                t("axis.response_hours", lang, max=RESPONSE_MAX_HOURS),
+                t("axis.response_hours", lang, max=SETTINGS.response_max_hours),
                 t("unit.share_requests", lang),
             )
             chrome.chart(

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import shutil
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,6 +114,38 @@ def template_download(ctx: context.Context) -> None:
     )
 
 
+UPLOAD_PREFIX = "govdash-up-"
+UPLOAD_TTL = 6 * 3600  # seconds; a session idle this long has its uploaded files removed
+
+
+def _upload_folder() -> str:
+    """This session's private folder for uploaded files, emptied for the new set of files.
+
+    Uploaded files may hold personal data, so they must not outlive their use: folders of other
+    sessions untouched for UPLOAD_TTL are removed here (Streamlit has no session-end hook), and
+    this session's folder is removed after a successful import or when the files are cleared.
+    """
+    base = Path(tempfile.gettempdir())
+    for stale in base.glob(UPLOAD_PREFIX + "*"):
+        try:
+            if time.time() - stale.stat().st_mtime > UPLOAD_TTL:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
+    folder = st.session_state.get(state.IMPORT_FOLDER)
+    if not folder or not Path(folder).is_dir():
+        folder = st.session_state[state.IMPORT_FOLDER] = tempfile.mkdtemp(prefix=UPLOAD_PREFIX)
+    for old in Path(folder).iterdir():
+        old.unlink()
+    return folder
+
+
+def _drop_upload_folder() -> None:
+    folder = st.session_state.pop(state.IMPORT_FOLDER, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _save(uploads, folder: Path) -> list[Path]:
     paths = []
     for upload in uploads:
@@ -184,6 +218,8 @@ def _confirm_body(
         paths = [Path(folder) / n for n in names]
         report = run_import(ctx, paths, dry_run=False, note=note, empty=empty)
         if report.ok and report.snapshot is not None:
+            _drop_upload_folder()
+            st.session_state.pop(UPLOAD_KEY, None)  # imported: the uploader starts empty again
             st.session_state[state.IMPORT_DONE] = report.snapshot.id
             sidebar.set_view(replace(ctx.view, snapshot=report.snapshot.id))
             st.rerun()
@@ -205,12 +241,9 @@ def upload_panel(ctx: context.Context) -> None:
         help=t("import.upload_help", lang),
     )
     if not uploads:
+        _drop_upload_folder()
         return
-    folder = st.session_state.setdefault(
-        state.IMPORT_FOLDER, tempfile.mkdtemp(prefix="govdash-up-")
-    )
-    for old in Path(folder).iterdir():
-        old.unlink()
+    folder = _upload_folder()
     paths = _save(uploads, Path(folder))
     with st.spinner(t("import.checking", lang)):
         report = run_import(ctx, paths, dry_run=True, empty=empty)

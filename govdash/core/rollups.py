@@ -1,0 +1,175 @@
+"""Rollups: the activity aggregates every snapshot carries, and which query answers a question.
+
+A page asks about whole months of a district, a street or a community, under a few filters. The
+raw activity table answers by reading every matching event, which at city scale is seconds. The
+rollups hold the same sums per grain (district, street, community), division, month and pilot
+phase, as summary rows (every category, target group and team type together: what the default
+views read) and as detail rows split by those three (what a filtered view reads); the response
+rollup holds requests per histogram bin, the team rollup activities per team. Each is sorted by
+kind of row, grain and division code, so a question reads the few row groups of its scope.
+
+They are built when a snapshot is written, from its own tables, by the build_*.sql queries, on one
+DuckDB thread so the float sums and therefore the bytes are the same every time; the manifest
+lists them under "rollups" with checksums, and verification checks them like the source tables.
+
+A question reads a rollup when the snapshot has one and the period is whole months; otherwise
+(a snapshot written before rollups, a part-month period, settings other than those the rollup was
+built with) it reads the `_raw` twin of the query, which gives the same figures:
+tests/test_rollups.py proves the two equal for random scopes, periods, groupings and filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from govdash.core.catalog import Settings
+from govdash.core.contract import ROLLUPS
+from govdash.core.files import fsync_file, sha256, write_batches
+from govdash.core.progress import Progress
+from govdash.core.query import connect, stream_query
+
+log = logging.getLogger(__name__)
+
+# rollup table -> the query that builds it
+BUILDS = {
+    "activity_rollup": "build_activity_rollup",
+    "response_rollup": "build_response_rollup",
+    "team_rollup": "build_team_rollup",
+}
+# named query -> the rollup it reads (its raw twin is the same name + "_raw")
+READS = {
+    "activities_by_division": "activity_rollup",
+    "activities_monthly": "activity_rollup",
+    "activity_breakdown": "activity_rollup",
+    "activity_event_count": "activity_rollup",
+    "response_histogram": "response_rollup",
+    "top_teams": "team_rollup",
+}
+# Queries that need the category and target group of each row, filtered or not.
+NEEDS_DETAIL = frozenset({"activity_breakdown"})
+# The grains of the activity and response rollups, by the length of their division codes.
+GRAINS = {6: "district", 9: "street", 12: "community"}
+CODE_MAX = "\U0010ffff"  # sorts after any character a division code can hold
+# Rollup files are read a few row groups at a time (a district, a street); smaller row groups than
+# the source tables' let a one-community question skip more of the file.
+ROW_GROUP = 16 * 1024
+RAW_SUFFIX = "_raw"
+
+
+@dataclass(frozen=True)
+class Staging:
+    """The tables of a snapshot being written: files in its temporary folder, no id yet."""
+
+    folder: Path
+    id: str = "(being written)"
+
+    def table_path(self, table: str) -> Path:
+        return self.folder / f"{table}.parquet"
+
+
+def build(
+    folder: Path, *, settings: Settings, progress: Progress | None = None
+) -> tuple[dict[str, dict], dict]:
+    """Write every rollup beside the source tables in `folder`.
+
+    Returns the manifest entries (file, rows, sha256) per rollup and the settings they were built
+    with, which decide later whether a question may read them.
+    """
+    staging = Staging(folder)
+    built_with = {
+        "baseline_months": settings.baseline_months,
+        "response_bin_hours": settings.response_bin_hours,
+        "response_max_hours": settings.response_max_hours,
+    }
+    params = {
+        "activity_rollup": {"baseline_months": settings.baseline_months},
+        "response_rollup": {
+            "bin_hours": settings.response_bin_hours,
+            "max_hours": settings.response_max_hours,
+        },
+        "team_rollup": {},
+    }
+    entries: dict[str, dict] = {}
+    con = connect(folder, threads=1)
+    try:
+        for i, (table, query) in enumerate(BUILDS.items()):
+            if progress:
+                progress(i / len(BUILDS), table)
+            path = staging.table_path(table)
+            batches = stream_query(con, query, staging, **params[table])
+            rows = write_batches(batches, path, ROLLUPS[table].schema, row_group_size=ROW_GROUP)
+            fsync_file(path)
+            entries[table] = {"file": path.name, "rows": rows, "sha256": sha256(path)}
+            log.info("rollup %s: %d rows", table, rows)
+    finally:
+        con.close()
+    return entries, built_with
+
+
+def _whole_months(start: dt.date, end: dt.date) -> bool:
+    return start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+
+
+def query_for(
+    name: str,
+    manifest: dict,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    baseline_months: int | None = None,
+    bin_hours: float | None = None,
+    max_hours: float | None = None,
+) -> str:
+    """The query that answers `name` for this snapshot and period: the rollup variant when it can,
+    else the raw twin. Without dates it answers for whole months (what a chart's SQL view shows)."""
+    rollup = READS.get(name)
+    if rollup is None:
+        return name
+    raw = name + RAW_SUFFIX
+    built_with = manifest.get("rollup_settings") or {}
+    if rollup not in (manifest.get("rollups") or {}):
+        return raw
+    if start is not None and end is not None and not _whole_months(start, end):
+        return raw
+    wanted = {
+        "baseline_months": baseline_months,
+        "response_bin_hours": bin_hours,
+        "response_max_hours": max_hours,
+    }
+    for setting, value in wanted.items():
+        if value is not None and built_with.get(setting) != value:
+            return raw
+    return name
+
+
+def route(name: str, manifest: dict, params: dict, **raw_only: float) -> tuple[str, dict]:
+    """The query that answers `name` and the values to bind: `params` (scope, dates, filters and
+    whatever both variants take) plus, for a rollup, the values that pick its rows, or, for the
+    raw twin, `raw_only` (baseline_months, bin_hours, max_hours), which a rollup has built in and
+    which decide whether it may answer at all."""
+    chosen = query_for(name, manifest, params.get("start"), params.get("end"), **raw_only)
+    if chosen != name or name not in READS:
+        return chosen, {**params, **raw_only}
+    return chosen, {**params, **rows_params(name, params)}
+
+
+def rows_params(name: str, params: dict) -> dict:
+    """The bound values that pick a rollup's rows (see rollup_rows in queries/_macros.sql): detail
+    rows when the question filters (or needs the categories), the coarsest grain that still holds
+    the scope and the grouping, and the scope as a range of codes for skipping row groups."""
+    prefixes = [p for p in params["prefixes"] if p] or [""]
+    split_by = ("categories", "target_groups", "team_types")
+    if READS[name] == "team_rollup":  # a team's type is joined from teams, not split in rows
+        split_by = ("categories", "target_groups")
+    values = {
+        "detail": name in NEEDS_DETAIL or any(params[k] is not None for k in split_by),
+        "code_min": min(prefixes),
+        "code_max": max(prefixes) + CODE_MAX,
+    }
+    if READS[name] != "team_rollup":
+        need = max(int(params["prefix_len"]), int(params.get("group_len", 0)), min(GRAINS))
+        values["grain"] = GRAINS[min(n for n in GRAINS if n >= need)]
+    return values

@@ -1,0 +1,21 @@
+-- The most active volunteer teams in a scope and date range, by number of activities.
+-- Raw variant: reads every matching activity. The reference its rollup twin (same name without _raw) is proven equal to, and the fallback for periods that are not whole months and for snapshots without rollups.
+-- Params: $activities_parquet, $teams_parquet; $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city); $start, $end (dates);
+--   $categories, $target_groups, $team_types (lists of codes, or NULL for all); $limit (rows).
+select
+    a.team_id,
+    any_value(t.name_zh) as name_zh,
+    any_value(t.name_en) as name_en,
+    any_value(t.team_type) as team_type,
+    any_value(t.community_code) as community_code,
+    count(*) as activities,
+    sum(a.served_person_times)::bigint as served_person_times,
+    sum(a.service_hours) as service_hours
+from read_parquet($activities_parquet) as a
+inner join read_parquet($teams_parquet) as t on t.team_id = a.team_id
+where a.date between $start::date and $end::date
+  and in_scope(a.community_code, $prefix_len, $prefixes)
+  and activity_passes(a.category, a.target_group, t.team_type, $categories, $target_groups, $team_types)
+group by a.team_id
+order by activities desc, a.team_id
+limit $limit::bigint

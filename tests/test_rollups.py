@@ -1,0 +1,253 @@
+"""Rollups give the figures the raw tables give, are reproducible, and are verified like tables.
+
+The proof is by comparison: the same question asked of the snapshot with its rollups and of the
+same snapshot without them (Snapshot.without_rollups, which sends every query to its `_raw` twin)
+must give equal answers, for random scopes, periods, groupings and filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govdash.core import events, metrics
+from govdash.core.catalog import load_catalog
+from govdash.core.contract import ROLLUPS
+from govdash.core.events import data_range
+from govdash.core.problems import SnapshotError
+from govdash.core.query import QUERY_LOG, run_query
+from govdash.core.rollups import READS, build, query_for
+from govdash.core.scope import ActivityScope, Filters, Selection, month_end
+from govdash.core.snapshot import open_snapshot, verify_snapshot
+from govdash.core.vocab import codes
+
+CATALOG = load_catalog()
+# Every metric computed from activities alone: the flows and the ratios made of them.
+ACTIVITY_METRICS = sorted(
+    m.id
+    for m in CATALOG.metrics.values()
+    if {CATALOG[b].source for b in CATALOG.base_metrics(m.id)} == {"activities"}
+)
+
+
+@pytest.fixture()
+def world(snapshot, con):
+    divisions = run_query(con, "divisions", snapshot)
+    months = data_range(con, snapshot).months()
+    return snapshot, divisions, months
+
+
+def _scopes(divisions: pd.DataFrame) -> dict[str, list[str]]:
+    by_level = {lv: sorted(divisions.loc[divisions["level"] == lv, "code"]) for lv in
+                ("district", "street", "community")}  # fmt: skip
+    return by_level
+
+
+@st.composite
+def questions(draw, divisions: pd.DataFrame, months: list[dt.date]):
+    """A scope (city, one or several districts, a street or a community), a run of whole months,
+    a grouping level at or below the scope, and filters (each may be absent)."""
+    levels = _scopes(divisions)
+    kind = draw(st.sampled_from(["city", "district", "districts", "street", "community"]))
+    if kind == "city":
+        chosen: list[str] = []
+    elif kind == "districts":
+        chosen = draw(st.lists(st.sampled_from(levels["district"]), min_size=2, max_size=3,
+                               unique=True))  # fmt: skip
+    else:
+        chosen = [draw(st.sampled_from(levels[kind.rstrip("s")]))]
+    selection = Selection.of(chosen, divisions)
+    first = draw(st.integers(0, len(months) - 1))
+    last = draw(st.integers(first, min(len(months) - 1, first + 14)))
+    start, end = months[first], month_end(months[last])
+    below = {"city": "district", "district": "street", "street": "community"}
+    by = draw(st.sampled_from([None, below.get(selection.level)]))
+
+    def some(vocabulary: str):
+        return draw(st.one_of(st.none(), st.lists(st.sampled_from(codes(vocabulary)),
+                                                   min_size=1, max_size=3, unique=True)))  # fmt: skip
+
+    filters = Filters(
+        categories=tuple(v) if (v := some("categories")) else None,
+        target_groups=tuple(v) if (v := some("target_groups")) else None,
+        team_types=tuple(v) if (v := some("team_types")) else None,
+    )
+    return selection, start, end, by, filters
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
+    a = a.sort_values(keys).reset_index(drop=True)
+    b = b.sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-9, atol=1e-9)
+
+
+def _used(name: str) -> str:
+    return QUERY_LOG[-1].name if QUERY_LOG and QUERY_LOG[-1].name.startswith(name) else ""
+
+
+def test_the_rollups_are_written_listed_and_verified(snapshot):
+    manifest = verify_snapshot(snapshot.path, force=True)
+    assert set(manifest["rollups"]) == set(ROLLUPS)
+    assert manifest["rollup_settings"] == {
+        "baseline_months": CATALOG.settings.baseline_months,
+        "response_bin_hours": CATALOG.settings.response_bin_hours,
+        "response_max_hours": CATALOG.settings.response_max_hours,
+    }
+    for name, entry in manifest["rollups"].items():
+        assert (snapshot.path / entry["file"]).is_file() and entry["rows"] > 0, name
+
+
+def test_every_grain_and_kind_of_row_holds_every_activity(snapshot, con):
+    """Each grain, in detail and in summary rows, adds up to the whole table: nothing lost,
+    nothing counted twice."""
+    raw = con.execute(
+        "select count(*), sum(served_person_times), count(*) filter (where is_request "
+        "and response_hours is not null), count(*) filter (where team_id is not null) "
+        "from read_parquet($p)",
+        {"p": str(snapshot.table_path("activities"))},
+    ).fetchone()
+
+    def totals(table: str, column: str, by: str) -> dict:
+        path = str(snapshot.table_path(table))
+        rows = con.execute(
+            f"select {by}, sum({column}) from read_parquet($p) group by all", {"p": path}
+        ).fetchall()
+        return {tuple(r[:-1]): r[-1] for r in rows}
+
+    grains = {(d, g) for d in (True, False) for g in ("district", "street", "community")}
+    assert totals("activity_rollup", "activities", "detail, grain") == dict.fromkeys(grains, raw[0])
+    served = totals("activity_rollup", "served_person_times", "detail, grain")
+    assert served == dict.fromkeys(grains, raw[1])
+    assert totals("response_rollup", "requests", "detail, grain") == dict.fromkeys(grains, raw[2])
+    assert totals("team_rollup", "activities", "detail") == {(True,): raw[3], (False,): raw[3]}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_every_activity_figure_from_rollups_equals_the_raw_figure(world, con, data):
+    snapshot, divisions, months = world
+    raw = snapshot.without_rollups()
+    selection, start, end, by, filters = data.draw(questions(divisions, months))
+    level, scope = selection.grouping(by)
+    ask = {"divisions": divisions, "group_level": level, "scope_code": scope,
+           "start": start, "end": end, "filters": filters}  # fmt: skip
+
+    fast = metrics.compute(con, snapshot, ACTIVITY_METRICS, **ask)
+    assert _used("activities_by_division") == "activities_by_division"
+    slow = metrics.compute(con, raw, ACTIVITY_METRICS, **ask)
+    assert _used("activities_by_division") == "activities_by_division_raw"
+    pd.testing.assert_frame_equal(fast, slow, check_dtype=False, rtol=1e-9, atol=1e-9)
+
+    fast = metrics.monthly(con, snapshot, ACTIVITY_METRICS, **ask)
+    slow = metrics.monthly(con, raw, ACTIVITY_METRICS, **ask)
+    _same(fast, slow, ["month", "division_code", "metric"])
+
+    scope_ = ActivityScope(selection, start, end, filters)
+    assert events.event_count(con, snapshot, scope_) == events.event_count(con, raw, scope_)
+    _same(
+        events.breakdown(con, snapshot, scope_),
+        events.breakdown(con, raw, scope_),
+        ["month", "category", "target_group"],
+    )
+    pd.testing.assert_frame_equal(
+        events.top_teams(con, snapshot, scope_, limit=10),
+        events.top_teams(con, raw, scope_, limit=10),
+        check_dtype=False,
+        rtol=1e-9,
+    )
+    bins = {"bin_hours": CATALOG.settings.response_bin_hours,
+            "max_hours": CATALOG.settings.response_max_hours}  # fmt: skip
+    fast = events.response_histogram(con, snapshot, scope_, **bins)
+    assert _used("response_histogram") == "response_histogram"
+    _same(fast, events.response_histogram(con, raw, scope_, **bins), ["phase", "bin_start"])
+
+
+def test_questions_the_rollups_cannot_answer_read_the_raw_table(snapshot):
+    manifest = snapshot.manifest
+    june = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    for name in READS:
+        assert query_for(name, manifest, *june) == name
+        assert query_for(name, manifest, dt.date(2025, 6, 2), june[1]) == name + "_raw"
+        assert query_for(name, manifest, june[0], dt.date(2025, 6, 29)) == name + "_raw"
+        assert query_for(name, snapshot.without_rollups().manifest, *june) == name + "_raw"
+    months = CATALOG.settings.baseline_months
+    assert query_for("activities_by_division", manifest, *june, baseline_months=months + 1) == (
+        "activities_by_division_raw"
+    )
+    other_bins = {"bin_hours": CATALOG.settings.response_bin_hours + 1}
+    assert query_for("response_histogram", manifest, *june, **other_bins) == (
+        "response_histogram_raw"
+    )
+    other_cap = {"max_hours": CATALOG.settings.response_max_hours * 2}
+    assert query_for("response_histogram", manifest, *june, **other_cap) == (
+        "response_histogram_raw"
+    )
+    assert query_for("activity_events", manifest, *june) == "activity_events"
+
+
+def test_a_part_month_period_still_gives_the_raw_answer(world, con):
+    snapshot, divisions, _ = world
+    scope_ = ActivityScope(Selection.of([], divisions), dt.date(2025, 3, 10), dt.date(2025, 5, 20))
+    n = events.event_count(con, snapshot, scope_)
+    assert QUERY_LOG[-1].name == "activity_event_count_raw"
+    counted = con.execute(
+        "select count(*) from read_parquet($p) where date between $a and $b",
+        {"p": str(snapshot.table_path("activities")), "a": scope_.start, "b": scope_.end},
+    ).fetchone()[0]
+    assert n == counted > 0
+
+
+def test_the_same_tables_roll_up_to_the_same_bytes(snapshot, tmp_path):
+    for run in ("a", "b"):
+        folder = tmp_path / run
+        folder.mkdir()
+        for table in ("activities", "teams", "divisions"):
+            shutil.copy(snapshot.table_path(table), folder / f"{table}.parquet")
+        entries, _ = build(folder, settings=CATALOG.settings)
+        assert {k: v["sha256"] for k, v in entries.items()} == {
+            k: v["sha256"] for k, v in snapshot.rollups.items()
+        }
+
+
+def test_a_changed_rollup_is_refused_and_an_old_snapshot_still_opens(snapshot_copy, con):
+    root, snapshot = snapshot_copy
+    folder = root / snapshot.id
+    rollup = folder / snapshot.rollups["team_rollup"]["file"]
+    data = bytearray(rollup.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    rollup.write_bytes(bytes(data))
+    with pytest.raises(SnapshotError) as caught:
+        verify_snapshot(folder, force=True)
+    assert "team_rollup.parquet" in str(caught.value.problems[0].where)
+
+    # A snapshot written before rollups existed: no "rollups" in its manifest. It opens, and its
+    # figures come from the raw tables.
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for table in manifest.pop("rollups"):
+        (folder / f"{table}.parquet").unlink()
+    manifest.pop("rollup_settings")
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    old = open_snapshot(snapshot.id, root)
+    assert old.rollups == {}
+    divisions = run_query(con, "divisions", old)
+    june = ActivityScope(Selection.of([], divisions), dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    assert events.event_count(con, old, june) > 0
+    assert QUERY_LOG[-1].name == "activity_event_count_raw"
+
+
+def test_an_unknown_rollup_in_the_manifest_is_refused(snapshot_copy):
+    root, snapshot = snapshot_copy
+    folder = root / snapshot.id
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["rollups"]["../../etc/passwd"] = {"file": "x.parquet", "rows": 1, "sha256": "0"}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(SnapshotError, match="unknown rollups"):
+        verify_snapshot(folder, force=True)
