@@ -37,17 +37,29 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["", "districts", "community", "activities", "outcomes", "data"]
-DISTRICTS = {
-    "420102": "江岸区",
-    "420103": "江汉区",
-    "420104": "硚口区",
-    "420105": "汉阳区",
-    "420106": "武昌区",
-    "420111": "洪山区",
-    "420115": "江夏区",
-}
-PERIODS = [("2025-06", "2025-06"), ("2025-01", "2025-06"), ("2024-03", "2025-06"), (None, None)]
-CATEGORIES = [None, "elderly_care", "child_care", "station"]
+DISTRICTS: dict[str, str] = {}  # code -> Chinese name, read from the served snapshot (districts())
+PERIODS: list[tuple[str | None, str | None]] = [(None, None)]  # filled from the snapshot
+CATEGORIES: list[str | None] = [None]
+
+
+def learn(data: Path) -> None:
+    """Districts, periods and categories for the links, from the newest snapshot served: the
+    bench knows no city of its own."""
+    import pandas as pd
+
+    from govdash.core.snapshot import latest_good
+    from govdash.core.vocab import codes
+
+    snapshot, _ = latest_good(data)
+    divisions = pd.read_parquet(snapshot.table_path("divisions"))
+    districts = divisions[divisions["level"] == "district"]
+    DISTRICTS.update(zip(districts["code"], districts["name_zh"], strict=True))
+    last = (snapshot.as_of.replace(day=1) - pd.DateOffset(months=1)).date()
+    month = lambda n: (pd.Timestamp(last) - pd.DateOffset(months=n)).strftime("%Y-%m")  # noqa: E731
+    PERIODS[:] = [(month(0), month(0)), (month(5), month(0)), (month(15), month(0)), (None, None)]
+    CATEGORIES[:] = [None, *codes("categories")[:3]]
+
+
 ERROR_MARKS = ("错误编号", "error id")
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
@@ -174,6 +186,42 @@ def start_server(data: Path) -> tuple[subprocess.Popen, int]:
     raise SystemExit("the server did not start")
 
 
+def run(data: Path, sessions: int, minutes: float) -> dict:
+    """Serve the snapshots under `data`, drive the sessions, and return what was measured."""
+    learn(data)
+    proc, port = start_server(data)
+    tally = Tally()
+    try:
+        url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        start_rss = rss_mb(proc.pid)
+        asyncio.run(drive(url, proc.pid, sessions, minutes * 60, tally))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    settle = sorted(tally.settle)
+    rss = [r for _, r in tally.rss_mb]
+    first = [r for t, r in tally.rss_mb if t < 60] or rss
+    last = [r for t, r in tally.rss_mb if t >= minutes * 60 - 60] or rss
+    return {
+        "sessions": sessions,
+        "minutes": minutes,
+        "interactions": len(settle),
+        "settle_median": statistics.median(settle) if settle else float("nan"),
+        "settle_p95": settle[min(len(settle) - 1, round(0.95 * (len(settle) - 1)))]
+        if settle
+        else float("nan"),
+        "settle_max": settle[-1] if settle else float("nan"),
+        "errors": len(tally.errors),
+        "error_samples": tally.errors[:10],
+        "leaks": len(tally.leaks),
+        "checked": tally.checked,
+        "rss_start": start_rss,
+        "rss_first": statistics.median(first),
+        "rss_last": statistics.median(last),
+        "rss_max": max(rss),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=20)
@@ -188,37 +236,17 @@ def main() -> None:
         data = Path(tempfile.mkdtemp(prefix="govdash-load-"))
         build_demo(data, activity_rows=args.rows)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    proc, port = start_server(data)
-    tally = Tally()
-    try:
-        print(f"server pid {proc.pid}, RSS at start {rss_mb(proc.pid):.0f} MB")
-        url = f"ws://127.0.0.1:{port}/_stcore/stream"
-        asyncio.run(drive(url, proc.pid, args.sessions, args.minutes * 60, tally))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    settle = sorted(tally.settle)
-    p95 = settle[min(len(settle) - 1, round(0.95 * (len(settle) - 1)))] if settle else float("nan")
-    rss = [r for _, r in tally.rss_mb]
-    first = [r for t, r in tally.rss_mb if t < 60] or rss
-    last = [r for t, r in tally.rss_mb if t >= args.minutes * 60 - 60] or rss
-    print(f"sessions {args.sessions}, {args.minutes:g} min, {len(settle)} interactions")
-    print(
-        f"settle: median {statistics.median(settle):.2f} s, p95 {p95:.2f} s, max {settle[-1]:.2f} s"
-    )
-    print(f"errors: {len(tally.errors)}")
-    for error in tally.errors[:10]:
+    r = run(data, args.sessions, args.minutes)
+    print(f"sessions {r['sessions']}, {r['minutes']:g} min, {r['interactions']} interactions")
+    print(f"settle: median {r['settle_median']:.2f} s, p95 {r['settle_p95']:.2f} s, "
+          f"max {r['settle_max']:.2f} s")  # fmt: skip
+    print(f"errors: {r['errors']}")
+    for error in r["error_samples"]:
         print(f"  {error}")
-    print(
-        f"cross-session: {len(tally.leaks)} of {tally.checked} page titles showed another "
-        "session's district"
-    )
-    for leak in tally.leaks[:10]:
-        print(f"  {leak}")
-    print(
-        f"server RSS: min {min(rss):.0f} MB, max {max(rss):.0f} MB; first minute median "
-        f"{statistics.median(first):.0f} MB, last minute median {statistics.median(last):.0f} MB"
-    )
+    print(f"cross-session: {r['leaks']} of {r['checked']} page titles showed another "
+          "session's district")  # fmt: skip
+    print(f"server RSS: start {r['rss_start']:.0f} MB, max {r['rss_max']:.0f} MB; first minute "
+          f"median {r['rss_first']:.0f} MB, last minute median {r['rss_last']:.0f} MB")  # fmt: skip
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("command: " + shlex.join([sys.executable, *sys.argv]))
 

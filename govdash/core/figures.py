@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from govdash.core.catalog import Catalog, Metric, load_catalog
-from govdash.core.divisions import effective_pilot_start
+from govdash.core.divisions import effective_pilot_starts
 from govdash.core.metrics import apply_ratios, compute, monthly
 from govdash.core.scope import Filters, Selection, Window
 from govdash.core.snapshot import Snapshot
@@ -165,7 +165,8 @@ def _scalar(frame: pd.DataFrame, mid: str) -> float | None:
 
 def pilot_start(divisions: pd.DataFrame, selection: Selection) -> dt.date | None:
     """The earliest pilot start among the selected divisions (their own or inherited)."""
-    starts = [effective_pilot_start(divisions, c) for c in selection.codes]
+    known = effective_pilot_starts(divisions)
+    starts = [known.get(c) for c in selection.codes]
     starts = [s for s in starts if s is not None]
     return min(starts).replace(day=1) if starts else None
 
