@@ -136,20 +136,22 @@ def small_multiples_figure(
         vertical_spacing=0.32 / rows + 0.04,
         horizontal_spacing=0.03,
     )
-    for i, code in enumerate(codes):
-        part = long[long["division_code"] == code]
-        fig.add_trace(
+    parts = dict(tuple(long.groupby("division_code", sort=True)))
+    fig.add_traces(  # one call for all panels: adding them one by one re-validates the figure
+        [
             go.Scatter(
-                x=pd.to_datetime(part["month"]),
-                y=part["value"],
+                x=pd.to_datetime(parts[code]["month"]),
+                y=parts[code]["value"],
                 mode="lines",
                 line={"color": colours.get(code, PALETTE[0]), "width": 2},
                 name=esc(names.get(code, code)),
                 hovertemplate="%{x|%Y-%m}: %{y:,.1f}<extra>%{fullData.name}</extra>",
-            ),
-            row=i // columns + 1,
-            col=i % columns + 1,
-        )
+            )
+            for code in codes
+        ],
+        rows=[i // columns + 1 for i in range(len(codes))],
+        cols=[i % columns + 1 for i in range(len(codes))],
+    )
     fig.update_xaxes(tickformat="%y-%m", nticks=4, gridcolor="#eeeeee")
     fig.update_yaxes(rangemode="tozero", tickformat=y_format, gridcolor="#eeeeee", nticks=4)
     fig.update_annotations(font_size=12)
