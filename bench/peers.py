@@ -30,16 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-MEASURES = [
-    "activities",
-    "served_person_times",
-    "service_hours",
-    "volunteer_person_times",
-    "social_worker_person_times",
-    "co_delivered_activities",
-    "request_activities",
-    "response_hours_total",
-]
+from govdash.core.contract import ACTIVITY_SUMS
+
+MEASURES = list(ACTIVITY_SUMS)  # the activity rollup's sums: what every engine adds up
 CODE_LEN = {"city": 0, "district": 6, "street": 9, "community": 12}
 CHILD = {"city": "district", "district": "street", "street": "community", "community": "community"}
 

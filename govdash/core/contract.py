@@ -246,7 +246,8 @@ _GRAIN_KEYS = (
     ("since_pilot", B),
 )
 _GRAIN_KEY_NAMES = tuple(name for name, _ in _GRAIN_KEYS)
-_ACTIVITY_SUMS = (
+# The flow sums of the activity rollup, one per measure a page adds up over activities.
+ACTIVITY_SUMS = (
     "activities",
     "served_person_times",
     "service_hours",
@@ -266,11 +267,11 @@ ROLLUPS: dict[str, TableSpec] = {
                 ("in_baseline", B),
                 *[
                     (c, F64 if c.endswith("hours") or c.endswith("total") else I64)
-                    for c in _ACTIVITY_SUMS
+                    for c in ACTIVITY_SUMS
                 ],
             ),  # fmt: skip
             sort_by=(*_GRAIN_KEY_NAMES, "in_baseline"),
-            required=("detail", "grain", "division_code", "month", *_ACTIVITY_SUMS),
+            required=("detail", "grain", "division_code", "month", *ACTIVITY_SUMS),
             unique=(*_GRAIN_KEY_NAMES, "in_baseline"),
         ),
         TableSpec(
