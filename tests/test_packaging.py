@@ -86,10 +86,24 @@ def test_the_installed_wheel_builds_and_reconciles_outside_the_checkout(wheel, t
         return run.stdout
 
     where = subprocess.run(
-        [sys.executable, "-c", "import govdash.core.paths as p; print(p.__file__); print(p.QUERIES_DIR)"],
+        [sys.executable, "-c", "import govdash.core.paths as p; print(p.__file__); "
+         "print(p.QUERIES_DIR); print(p.checkout_root() is None); print(p.bundled_snapshots_dir())"],
         capture_output=True, text=True, cwd=work, env=env, check=True,
     ).stdout.split()  # fmt: skip
+    *where, not_a_checkout, snapshots = where
     assert all(Path(w).is_relative_to(target) for w in where), where
+    # An installed wheel keeps its snapshots with the user's data, never in site-packages.
+    assert not_a_checkout == "True" and snapshots.endswith("govdash/snapshots"), snapshots
     assert "activities" in govdash("demo", "--rows", "20000")
     assert "20 of 20 facts match" in govdash("reconcile")
     assert not list(work.iterdir()), "nothing is written to the working folder"
+
+
+def test_a_checkout_keeps_its_snapshots_in_its_data_folder():
+    """From a source checkout (an editable install, the README's quick start) the demo goes to
+    data/snapshots beside the code, as README says."""
+    from govdash.core.paths import bundled_snapshots_dir, checkout_root
+
+    root = Path(__file__).resolve().parent.parent
+    assert checkout_root() == root
+    assert bundled_snapshots_dir() == root / "data" / "snapshots"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,7 +51,7 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def write_batches(
-    batches: pa.RecordBatchReader,
+    batches: Iterable[pa.RecordBatch],
     path: Path,
     schema: pa.Schema,
     *,

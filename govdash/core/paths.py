@@ -33,7 +33,7 @@ QUERIES_DIR = _package_dir("govdash.queries")
 
 def checkout_root() -> Path | None:
     """The source checkout this code runs from, or None for an installed wheel."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # govdash/core/paths.py -> the checkout
     return (
         root if (root / "pyproject.toml").is_file() and (root / "dashboard.py").is_file() else None
     )

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -176,14 +177,17 @@ def stream_query(
     *,
     batch_rows: int = 128 * 1024,
     **params: object,
-) -> pa.RecordBatchReader:
+) -> Iterator[pa.RecordBatch]:
     """Run a named query and hand its result over in batches, for results too large to hold at
-    once (the rollups a snapshot build writes). No time limit: a build is not a visitor waiting."""
+    once (the rollups a snapshot build writes). No time limit: a build is not a visitor waiting.
+    The relation stays referenced while its batches are read: DuckDB 1.x frees the result under a
+    reader whose relation is gone (a segmentation fault, not an error)."""
     query, bind = _bind(name, snapshot, params)
     log.debug("query %s on %s %s (streamed)", name, snapshot.id, params)
     relation = con.sql(query.sql, params=bind)  # a relation streams; a cursor's result is copied
     reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader  # 2.x / 1.x
-    return reader(batch_rows)
+    yield from reader(batch_rows)
+    del relation
 
 
 def connect(*readable: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
