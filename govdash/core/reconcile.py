@@ -16,7 +16,9 @@ from govdash.core.snapshot import Snapshot
 STATUSES = ("match", "mismatch", "error")
 
 
-def _check_one(con, snapshot, fact, divisions, catalog) -> dict:
+def _prepare(fact, divisions, catalog) -> tuple[dict, tuple | None]:
+    """A fact's result so far and, when it can be computed, the question it asks: (scope, start,
+    end, filters text). An unknown metric, division or filter is an error result and no question."""
     result = {
         "value_computed": None,
         "status": "error",
@@ -28,37 +30,29 @@ def _check_one(con, snapshot, fact, divisions, catalog) -> dict:
     metric = fact["metric"]
     if metric not in catalog:
         result["message"] = f"unknown metric {metric!r}"
-        return result
+        return result, None
     if level_of(divisions, fact["scope_code"]) is None:
         result["message"] = f"unknown division {fact['scope_code']!r}"
-        return result
+        return result, None
     try:
         filters = Filters.parse(fact["filters"] or "")
     except ValueError as exc:
         result["message"] = str(exc)
-        return result
+        return result, None
     sources = {catalog[b].source for b in catalog.base_metrics(metric)}
     if not filters.sources() <= sources:
         result["message"] = (
             f"filter {fact['filters']!r} does not apply to {metric} (filters: {FILTER_KEYS})"
         )
-        return result
+        return result, None
     start, end = fact_period(fact, divisions)
+    result.update(period_start=start, period_end=end)
+    return result, (fact["scope_code"], start, end, fact["filters"] or "")
+
+
+def _judge(fact, result: dict, value: float | None) -> dict:
     interval = bounds(float(fact["value"]), fact["qualifier"], fact.get("tolerance"))
-    value = compute_total(
-        con,
-        snapshot,
-        [metric],
-        divisions=divisions,
-        scope_code=fact["scope_code"],
-        start=start,
-        end=end,
-        filters=filters,
-        catalog=catalog,
-    )[metric]
-    result.update(
-        value_computed=value, bounds=interval.describe(), period_start=start, period_end=end
-    )
+    result.update(value_computed=value, bounds=interval.describe())
     result["status"] = "match" if interval.contains(value) else "mismatch"
     if value is None:
         result["message"] = "no data in the snapshot for this scope and period"
@@ -68,14 +62,39 @@ def _check_one(con, snapshot, fact, divisions, catalog) -> dict:
 def reconcile(
     con: duckdb.DuckDBPyConnection, snapshot: Snapshot, catalog: Catalog | None = None
 ) -> pd.DataFrame:
-    """One row per reported fact with the computed figure and match / mismatch / error."""
+    """One row per reported fact with the computed figure and match / mismatch / error.
+
+    Facts that ask about the same division, period and filters are computed together: one
+    figure per metric from one set of queries, not one set per fact."""
     catalog = catalog or load_catalog()
     divisions = run_query(con, "divisions", snapshot)
-    facts = run_query(con, "reported_facts", snapshot)
+    facts = [fact for _, fact in run_query(con, "reported_facts", snapshot).iterrows()]
+    prepared = [_prepare(fact, divisions, catalog) for fact in facts]
+    questions: dict[tuple, list[str]] = {}
+    for fact, (_, question) in zip(facts, prepared, strict=True):
+        if question is not None:
+            questions.setdefault(question, [])
+            if fact["metric"] not in questions[question]:
+                questions[question].append(fact["metric"])
+    values = {}
+    for (scope, start, end, filters), metric_ids in questions.items():
+        totals = compute_total(
+            con,
+            snapshot,
+            metric_ids,
+            divisions=divisions,
+            scope_code=scope,
+            start=start,
+            end=end,
+            filters=Filters.parse(filters),
+            catalog=catalog,
+        )
+        values.update({(scope, start, end, filters, m): v for m, v in totals.items()})
     rows = []
-    for _, fact in facts.iterrows():
-        checked = _check_one(con, snapshot, fact, divisions, catalog)
-        rows.append({**fact.to_dict(), **checked})
+    for fact, (result, question) in zip(facts, prepared, strict=True):
+        if question is not None:
+            result = _judge(fact, result, values[(*question, fact["metric"])])
+        rows.append({**fact.to_dict(), **result})
     return pd.DataFrame(rows)
 
 
