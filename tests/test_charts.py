@@ -171,3 +171,19 @@ def test_share_heatmap_is_fixed_to_zero_to_hundred():
     assert (heat.zmin, heat.zmax) == (0, 100)
     assert list(heat.y) == ["江汉区", esc(XSS)]
     assert fig.layout.height == 60 + 28 * 2
+
+
+@pytest.mark.parametrize(
+    ("values", "ticks"),
+    [
+        ([3, 3, 2], {"tickformat": ",d", "dtick": 1}),  # small counts: one tick per whole number
+        ([0.4, 0.25, 0.1], {"tickformat": ",.1f", "dtick": None}),  # small ratios keep a decimal
+        ([540.2, 120.0, 33.0], {"tickformat": ",d", "dtick": None}),
+    ],
+)
+def test_ranking_ticks_never_repeat_a_label(values, ticks):
+    frame = pd.DataFrame(
+        {"division_code": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "value": values}
+    )
+    axis = ranking_figure(frame, "排名", {}, "场").layout.xaxis
+    assert {"tickformat": axis.tickformat, "dtick": axis.dtick} == ticks

@@ -88,9 +88,20 @@ def ranking_figure(
             hovertemplate="%{y}: %{x:,.1f}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text=value_label, rangemode="tozero", tickformat=",d")
+    fig.update_xaxes(title_text=value_label, rangemode="tozero", **_value_ticks(ordered["value"]))
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title, max(320, 34 * len(frame) + 90))
+
+
+def _value_ticks(values: pd.Series) -> dict:
+    """Whole-number tick labels that never repeat: below 10, Plotly puts ticks at halves, and a
+    whole-number format printed 0 1 1 2 2 3 under a bar of 3 activities."""
+    top = values.abs().max()
+    if pd.isna(top) or top >= 10:
+        return {"tickformat": ",d"}
+    if (values.dropna() % 1 == 0).all():
+        return {"tickformat": ",d", "dtick": 1}
+    return {"tickformat": ",.1f"}
 
 
 def esc(text: object) -> str:
