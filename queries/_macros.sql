@@ -61,3 +61,13 @@ create or replace macro rollup_keys() as table
     select g.grain, g.code_len, k.detail
     from (values ('district', 6), ('street', 9), ('community', 12)) as g(grain, code_len)
     cross join (values (true), (false)) as k(detail);
+
+-- The windows one query answers at once (the KPI cards' now, before and at pilot start; every reported fact): the
+-- i-th start, end and scope, numbered from 0. A row belongs to a window when its date is in [start, end] and its
+-- division code starts with the window's scope ('' for anywhere in the query's scope). Used by every *_by_division query.
+create or replace macro windows(starts, ends, scopes) as table
+    select
+        unnest(range(len(starts))) as window_id,
+        unnest(starts)::date as w_start,
+        unnest(ends)::date as w_end,
+        unnest(scopes) as w_scope;

@@ -3,15 +3,20 @@
 -- Params: $activity_rollup_parquet; $detail, $grain, $code_min, $code_max (which rows: see rollup_rows in _macros.sql);
 --   $group_len (0, 6, 9 or 12: the grouping level's code length);
 --   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city);
---   $start, $end (the first day of the first month and the last day of the last); $categories, $target_groups, $team_types (lists of codes, or NULL for all).
+--   $starts, $ends, $scopes (the windows, one row per window in the result: see the windows macro in _macros.sql; a start is
+--   the first day of a month, an end the last day of one or a day no activity comes after);
+--   $categories, $target_groups, $team_types (lists of codes, or NULL for all).
 -- The baseline is the rollup's in_baseline flag, set with the snapshot's baseline_months when it was written.
 with picked as (
-    select r.*, r.month between $start::date and $end::date as in_period
+    select w.window_id, r.*, r.month between w.w_start and w.w_end as in_period
     from rollup_rows($activity_rollup_parquet, $detail, $grain, $code_min, $code_max, $prefix_len, $prefixes, $categories, $target_groups, $team_types) as r
-    where r.month between $start::date and $end::date or r.in_baseline
+    inner join windows($starts, $ends, $scopes) as w
+        on (r.month between w.w_start and w.w_end or r.in_baseline)
+        and starts_with(r.division_code, w.w_scope)
 )
 
 select
+    window_id,
     left(division_code, $group_len) as division_code,
     coalesce(sum(activities) filter (where in_period), 0)::bigint as activities,
     coalesce(sum(served_person_times) filter (where in_period), 0)::bigint as served_person_times,
@@ -27,4 +32,4 @@ select
     coalesce(sum(response_hours_total) filter (where in_baseline), 0) as response_hours_baseline
 from picked
 group by all
-order by division_code
+order by window_id, division_code

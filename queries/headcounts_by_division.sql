@@ -1,17 +1,21 @@
 -- Stock headcounts per division: each community's last reported value in the period, summed across communities.
 -- Params: $headcounts_parquet (table file, bound from the snapshot);
 --   $group_len (0 city, 6 district, 9 street, 12 community: the length of the grouping code);
---   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city) (the scope's division code, '' for the whole city); $start, $end (dates).
--- A community that reported nothing in the period stays NULL, never zero.
+--   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city);
+--   $starts, $ends, $scopes (the windows, one row per window in the result: see the windows macro in _macros.sql).
+-- A community that reported nothing in a window stays NULL, never zero.
 with in_period as (
-    select h.*
+    select w.window_id, h.*
     from read_parquet($headcounts_parquet) as h
-    where h.month between date_trunc('month', $start::date) and $end::date
-      and in_scope(h.community_code, $prefix_len, $prefixes)
+    inner join windows($starts, $ends, $scopes) as w
+        on h.month between date_trunc('month', w.w_start) and w.w_end
+        and starts_with(h.community_code, w.w_scope)
+    where in_scope(h.community_code, $prefix_len, $prefixes)
 ),
 
 last_per_community as (
     select
+        window_id,
         community_code,
         arg_max(social_workers, month) filter (where social_workers is not null) as social_workers,
         arg_max(community_workers, month) filter (where community_workers is not null) as community_workers,
@@ -21,10 +25,11 @@ last_per_community as (
         arg_max(new_employment_teams, month) filter (where new_employment_teams is not null) as new_employment_teams,
         arg_max(mobile_grid_workers, month) filter (where mobile_grid_workers is not null) as mobile_grid_workers
     from in_period
-    group by community_code
+    group by window_id, community_code
 )
 
 select
+    l.window_id,
     left(l.community_code, $group_len) as division_code,
     count(*) as reporting_communities,
     sum(l.social_workers)::bigint as social_workers,
@@ -36,4 +41,4 @@ select
     sum(l.mobile_grid_workers)::bigint as mobile_grid_workers
 from last_per_community as l
 group by all
-order by division_code
+order by window_id, division_code

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from govdash.core import events, figures
@@ -165,6 +166,23 @@ def test_explorer_counts_pages_and_histogram_agree(ctx):
         e=end,
     )
     assert by_type["teams"].sum() == teams
+
+
+@pytest.mark.parametrize("page_size", [7, 50, 400])
+def test_event_pages_read_newest_first_equal_one_query_over_the_whole_range(ctx, page_size):
+    """events() reads the newest stretch of the range first and widens it; every page must be
+    the page one query over the whole range gives, down to the last, short one."""
+    con, snap, divisions = ctx
+    scope = ActivityScope(Selection.of(("420106",), divisions), dt.date(2022, 9, 1),
+                          dt.date(2025, 6, 30), Filters(categories=("station",)))  # fmt: skip
+    n = events.event_count(con, snap, scope)
+    last = (n - 1) // page_size
+    for page in sorted({0, 1, last // 2, last, last + 1}):
+        got = events.events(con, snap, scope, page=page, page_size=page_size)
+        whole = run_query(con, "activity_events", snap, limit=page_size,
+                          offset=page * page_size, **scope.params())  # fmt: skip
+        pd.testing.assert_frame_equal(got, whole)
+        assert len(got) == max(0, min(page_size, n - page * page_size))
 
 
 def test_programmes_and_resources_know_their_relation(ctx):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from govdash.core.catalog import load_catalog
-from govdash.core.metrics import compute, compute_total
+from govdash.core.metrics import Span, compute, compute_total, span_params
 from govdash.core.query import run_query
 from govdash.core.rollups import route
 
@@ -96,7 +96,7 @@ def test_every_metric_is_bilingual_with_a_kind():
 
 def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
     common = {"group_len": 6, "prefix_len": 0, "prefixes": [""]}
-    span = {"start": dt.date(2025, 1, 1), "end": dt.date(2025, 7, 18)}
+    span = span_params([Span(dt.date(2025, 1, 1), dt.date(2025, 7, 18))])
     results = {
         "headcounts": run_query(con, "headcounts_by_division", snapshot, **common, **span),
         "activities": run_query(
@@ -110,17 +110,15 @@ def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
             team_types=None,
             baseline_months=12,
         ),
-        "divisions": run_query(con, "communities_by_division", snapshot, **common),
+        "divisions": run_query(con, "communities_by_division", snapshot, **common, **span),
     }
     resource_kinds = set(
-        run_query(con, "resources_by_division", snapshot, **common, end=span["end"], levels=None)[
-            "kind"
-        ]
+        run_query(con, "resources_by_division", snapshot, **common, **span, levels=None)["kind"]
     )
     outcome_metrics = set(
         run_query(con, "outcomes_by_division", snapshot, **common, **span)["metric"]
     )
-    ask = {**common, "start": span["start"], "end": dt.date(2025, 6, 30)}
+    ask = {**common, **span_params([Span(dt.date(2025, 1, 1), dt.date(2025, 6, 30))])}
     ask |= {"categories": None, "target_groups": None, "team_types": None}
     name, bound = route("activities_by_division", snapshot.manifest, ask)
     assert name == "activities_by_division"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from govdash.core.metrics import Span, span_params
 from govdash.core.query import MACROS, QUERY_LOG, connect, load_query, query_names, run_query
 from govdash.core.rollups import RAW_SUFFIX, READS, route
 
@@ -19,13 +20,14 @@ HOSTILE = ["' OR 1=1 --", "420106'; drop table x; --", "%", "420106 OR 1=1", "\\
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_filter_values_match_nothing_and_raise_nothing(con, snapshot, value):
-    common = dict(group_len=6, start=dt.date(2022, 1, 1), end=dt.date(2025, 7, 18))
+    common = dict(group_len=6, **span_params([Span(dt.date(2022, 1, 1), dt.date(2025, 7, 18))]))
     frame = run_query(
         con, "headcounts_by_division", snapshot, prefix_len=len(value), prefixes=[value], **common
     )
     assert frame.empty
     ask = dict(categories=[value], target_groups=None, team_types=[value], prefix_len=0,
-               prefixes=[""], group_len=6, start=dt.date(2022, 1, 1), end=dt.date(2025, 6, 30))  # fmt: skip
+               prefixes=[""], group_len=6,
+               **span_params([Span(dt.date(2022, 1, 1), dt.date(2025, 6, 30), value)]))  # fmt: skip
     for manifest in (snapshot.manifest, {}):  # the rollup, then the raw twin
         name, bound = route("activities_by_division", manifest, ask, baseline_months=12)
         flows = run_query(con, name, snapshot, **bound)
@@ -112,6 +114,7 @@ RULES_WRITTEN_OUT = {
     "reported_communities": "h.social_workers, h.community_workers",
     "rollup_rows": "grain = $grain",
     "rollup_keys": "('street', 9)",
+    "windows": "unnest(range(len(",
 }
 
 

@@ -12,6 +12,7 @@ import json
 import shutil
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,6 +99,11 @@ def test_the_rollups_are_written_listed_and_verified(snapshot):
         "baseline_months": CATALOG.settings.baseline_months,
         "response_bin_hours": CATALOG.settings.response_bin_hours,
         "response_max_hours": CATALOG.settings.response_max_hours,
+        # The last activity date: a period ending on or after it is whole months of data.
+        "activities_through": pq.read_table(snapshot.table_path("activities"))["date"]
+        .to_pandas()
+        .max()
+        .isoformat(),
     }
     for name, entry in manifest["rollups"].items():
         assert (snapshot.path / entry["file"]).is_file() and entry["rows"] > 0, name
@@ -170,6 +176,52 @@ def test_every_activity_figure_from_rollups_equals_the_raw_figure(world, con, da
     _same(fast, events.response_histogram(con, raw, scope_, **bins), ["phase", "bin_start"])
 
 
+@st.composite
+def spans(draw, divisions: pd.DataFrame, months: list[dt.date], through: dt.date):
+    """Two to four windows, each with its own place (any level) and period; a period may end on
+    the last activity date, as a reported fact's does."""
+    levels = _scopes(divisions)
+    out = []
+    for _ in range(draw(st.integers(2, 4))):
+        level = draw(st.sampled_from(["city", "district", "street", "community"]))
+        scope = "" if level == "city" else draw(st.sampled_from(levels[level]))
+        first = draw(st.integers(0, len(months) - 1))
+        last = draw(st.integers(first, len(months) - 1))
+        end = through if last == len(months) - 1 else month_end(months[last])
+        out.append(metrics.Span(months[first], end, scope))
+    return out
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_many_windows_in_one_query_equal_one_raw_query_per_window(world, con, data):
+    """The KPI cards and reconciliation ask for several windows (periods and places) in one
+    statement; each answer equals the raw table's answer to that window asked alone."""
+    snapshot, divisions, months = world
+    through = dt.date.fromisoformat(snapshot.manifest["rollup_settings"]["activities_through"])
+    asked = data.draw(spans(divisions, months, through))
+    filters = data.draw(st.sampled_from([Filters(), Filters(categories=("station",)),
+                                         Filters(team_types=("new_employment",))]))  # fmt: skip
+    city = divisions.loc[divisions["level"] == "city", "code"].iloc[0]
+    together = metrics.compute_spans(
+        con, snapshot, ACTIVITY_METRICS, divisions=divisions, group_level="city",
+        scope_code=city, spans=asked, filters=filters,
+    )  # fmt: skip
+    assert _used("activities_by_division") == "activities_by_division"
+    raw = snapshot.without_rollups()
+    for span, frame in zip(asked, together, strict=True):
+        alone = metrics.compute_total(
+            con, raw, ACTIVITY_METRICS, divisions=divisions, scope_code=span.scope or city,
+            start=span.start, end=span.end, filters=filters,
+        )  # fmt: skip
+        got = {m: (None if pd.isna(v) else float(v)) for m, v in frame.iloc[0].items()}
+        assert got.keys() == alone.keys()
+        for m, v in alone.items():
+            assert (v is None and got[m] is None) or got[m] == pytest.approx(v, rel=1e-9), m
+
+
 def test_questions_the_rollups_cannot_answer_read_the_raw_table(snapshot):
     manifest = snapshot.manifest
     june = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
@@ -191,6 +243,16 @@ def test_questions_the_rollups_cannot_answer_read_the_raw_table(snapshot):
         "response_histogram_raw"
     )
     assert query_for("activity_events", manifest, *june) == "activity_events"
+    # A period ending on the last activity date (the as-of) is whole months of data; one ending
+    # before it in a month is not.
+    through = dt.date.fromisoformat(manifest["rollup_settings"]["activities_through"])
+    july = through.replace(day=1)
+    assert query_for("activities_by_division", manifest, july, through) == "activities_by_division"
+    if through.day > 1:
+        before = through - dt.timedelta(days=1)
+        assert query_for("activities_by_division", manifest, july, before) == (
+            "activities_by_division_raw"
+        )
 
 
 def test_a_part_month_period_still_gives_the_raw_answer(world, con):

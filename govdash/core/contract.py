@@ -378,8 +378,14 @@ def _first_row(mask: pa.Array) -> int | None:
     return None if idx is None or idx < 0 else idx
 
 
-def check_table(name: str, table: pa.Table) -> list[Problem]:
-    """Everything that can be checked on one table alone: schema, nulls, negatives, vocabularies, keys."""
+def _first_row_at(offset: int, mask: pa.Array) -> int | None:
+    row = _first_row(mask)
+    return None if row is None else row + offset
+
+
+def check_table(name: str, table: pa.Table, *, row_offset: int = 0) -> list[Problem]:
+    """Everything that can be checked on one table alone: schema, nulls, negatives, vocabularies, keys.
+    row_offset locates problems in a batch of a streamed table by its place in the whole table."""
     problems = check_schema(name, table.schema, where=f"{name}.parquet")
     if problems:
         return problems
@@ -387,7 +393,7 @@ def check_table(name: str, table: pa.Table) -> list[Problem]:
     for col in spec.required:
         nulls = table[col].null_count
         if nulls:
-            row = _first_row(pc.is_null(table[col]).combine_chunks())
+            row = _first_row_at(row_offset, pc.is_null(table[col]).combine_chunks())
             problems.append(
                 _problem(
                     name,
@@ -400,7 +406,11 @@ def check_table(name: str, table: pa.Table) -> list[Problem]:
     for col in NON_NEGATIVE.get(name, ()):
         negative = pc.fill_null(pc.less(table[col], 0), False).combine_chunks()
         if pc.any(negative).as_py():
-            problems.append(_problem(name, col, "negative value", "出现负数", _first_row(negative)))
+            problems.append(
+                _problem(
+                    name, col, "negative value", "出现负数", _first_row_at(row_offset, negative)
+                )
+            )
     for (tbl, col), vocab in VOCABULARY_COLUMNS.items():
         if tbl != name:
             continue
@@ -408,8 +418,8 @@ def check_table(name: str, table: pa.Table) -> list[Problem]:
         bad = pc.invert(pc.is_in(table[col], value_set=allowed)).combine_chunks()
         bad = pc.and_(bad, pc.is_valid(table[col]).combine_chunks())
         if pc.any(bad).as_py():
-            row = _first_row(bad)
-            value = table[col][row].as_py()
+            row = _first_row_at(row_offset, bad)
+            value = table[col][row - row_offset].as_py()
             problems.append(
                 _problem(
                     name,
@@ -432,13 +442,13 @@ def check_table(name: str, table: pa.Table) -> list[Problem]:
             pc.is_in(table["qualifier"], value_set=pa.array(QUALIFIERS))
         ).combine_chunks()
         if pc.any(bad).as_py():
-            row = _first_row(bad)
+            row = _first_row_at(row_offset, bad)
             problems.append(
                 _problem(
                     name,
                     "qualifier",
-                    f"unknown qualifier {table['qualifier'][row]}",
-                    f"未知限定词 {table['qualifier'][row]}",
+                    f"unknown qualifier {table['qualifier'][row - row_offset]}",
+                    f"未知限定词 {table['qualifier'][row - row_offset]}",
                     row,
                 )
             )
@@ -502,53 +512,78 @@ def check_divisions(divisions: pa.Table) -> list[Problem]:
     return problems
 
 
-def check_references(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> list[Problem]:
-    """Cross-table keys: every community, team, programme and metric referenced must exist."""
-    problems: list[Problem] = []
+def _references(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> list[tuple]:
+    """(table, column, allowed keys, what in English, what in Chinese) for every cross-table key."""
     div = tables["divisions"]
     all_codes = div["code"]
     communities = pc.filter(div["code"], pc.equal(div["level"], "community"))
+    return [
+        ("headcounts", "community_code", communities, "community", "社区"),
+        ("teams", "community_code", communities, "community", "社区"),
+        ("activities", "community_code", communities, "community", "社区"),
+        ("activities", "team_id", tables["teams"]["team_id"], "team", "队伍"),
+        ("resources", "division_code", all_codes, "division", "区划"),
+        ("programmes", "owner_code", all_codes, "division", "区划"),
+        ("outcomes", "division_code", all_codes, "division", "区划"),
+        ("outcomes", "programme_id", tables["programmes"]["programme_id"], "programme", "项目"),
+        ("outcomes", "metric", pa.array(sorted(outcome_metrics)), "outcome metric", "成效指标"),
+        ("reported_facts", "scope_code", all_codes, "division", "区划"),
+    ]
 
-    def check(table: str, col: str, allowed: pa.Array, what_en: str, what_zh: str) -> None:
+
+def check_references(
+    tables: dict[str, pa.Table],
+    outcome_metrics: set[str],
+    *,
+    only: frozenset[str] | None = None,
+    skip: frozenset[str] = frozenset(),
+    row_offset: int = 0,
+) -> list[Problem]:
+    """Cross-table keys: every community, team, programme and metric referenced must exist.
+    `only`/`skip` choose the referring tables (a streamed table is checked batch by batch)."""
+    problems: list[Problem] = []
+    for table, col, allowed, what_en, what_zh in _references(tables, outcome_metrics):
+        if table in skip or (only is not None and table not in only):
+            continue
         values = tables[table][col]
         bad = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=allowed)))
         bad = bad.combine_chunks()
         if pc.any(bad).as_py():
             row = _first_row(bad)
+            value = values[row].as_py()
             problems.append(
                 _problem(
                     table,
                     col,
-                    f"unknown {what_en} {values[row].as_py()!r}",
-                    f"未知{what_zh} {values[row].as_py()!r}",
-                    row,
+                    f"unknown {what_en} {value!r}",
+                    f"未知{what_zh} {value!r}",
+                    row + row_offset,
                 )
             )
-
-    check("headcounts", "community_code", communities, "community", "社区")
-    check("teams", "community_code", communities, "community", "社区")
-    check("activities", "community_code", communities, "community", "社区")
-    check("activities", "team_id", tables["teams"]["team_id"], "team", "队伍")
-    check("resources", "division_code", all_codes, "division", "区划")
-    check("programmes", "owner_code", all_codes, "division", "区划")
-    check("outcomes", "division_code", all_codes, "division", "区划")
-    check("outcomes", "programme_id", tables["programmes"]["programme_id"], "programme", "项目")
-    check("outcomes", "metric", pa.array(sorted(outcome_metrics)), "outcome metric", "成效指标")
-    check("reported_facts", "scope_code", all_codes, "division", "区划")
     return problems
 
 
-def validate_tables(tables: dict[str, pa.Table], outcome_metrics: set[str]) -> None:
-    """Raise ContractError listing every problem at once; called before any snapshot is written."""
+def validate_tables(
+    tables: dict[str, pa.Table],
+    outcome_metrics: set[str],
+    *,
+    streamed: frozenset[str] = frozenset(),
+) -> None:
+    """Raise ContractError listing every problem at once; called before any snapshot is written.
+    Tables in `streamed` arrive later as batches and are checked then (govdash.core.streams)."""
     problems: list[Problem] = []
-    missing = [name for name in TABLES if name not in tables and name not in OPTIONAL_TABLES]
+    missing = [
+        name
+        for name in TABLES
+        if name not in tables and name not in OPTIONAL_TABLES and name not in streamed
+    ]
     for name in missing:
         problems.append(Problem("contract", f"table {name!r} is missing", f"缺少数据表 {name!r}"))
     for name, table in tables.items():
         problems.extend(check_table(name, table))
     if not problems:
         problems.extend(check_divisions(tables["divisions"]))
-        problems.extend(check_references(tables, outcome_metrics))
+        problems.extend(check_references(tables, outcome_metrics, skip=streamed))
     if problems:
         raise ContractError(problems)
 

@@ -62,6 +62,10 @@ def event_count(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, scope: Activ
     return int(_ask(con, "activity_event_count", snapshot, scope)["n"].iloc[0])
 
 
+# The newest stretch of a range the event list reads first (see events()).
+NEWEST_FIRST_DAYS = 31
+
+
 def events(
     con: duckdb.DuckDBPyConnection,
     snapshot: Snapshot,
@@ -71,12 +75,24 @@ def events(
     page_size: int = PAGE_SIZE,
 ) -> pd.DataFrame:
     """One page of events, newest first. page counts from 0. Always the raw table: these are the
-    events themselves, read with the date range pushed down to the sorted file's row groups."""
+    events themselves, read with the date range pushed down to the sorted file's row groups.
+
+    A top-N over a year would still read the whole year, so the newest stretch of the range is
+    asked first (a month, then doubling): once it holds offset + limit events, those are the
+    newest of the whole range, since every event outside it is older."""
     offset = int(max(page, 0)) * int(page_size)
     params = scope.params()
-    return run_query(
-        con, "activity_events", snapshot, limit=int(page_size), offset=offset, **params
-    )
+    start, end = params["start"], params["end"]
+    days = NEWEST_FIRST_DAYS
+    while True:
+        first = max(start, end - dt.timedelta(days=days - 1))
+        frame = run_query(
+            con, "activity_events", snapshot, limit=int(page_size), offset=offset,
+            **{**params, "start": first},
+        )  # fmt: skip
+        if first == start or len(frame) == int(page_size):
+            return frame
+        days *= 4
 
 
 def breakdown(

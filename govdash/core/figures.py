@@ -16,7 +16,7 @@ import pandas as pd
 
 from govdash.core.catalog import Catalog, Metric, load_catalog
 from govdash.core.divisions import effective_pilot_starts
-from govdash.core.metrics import apply_ratios, compute, monthly
+from govdash.core.metrics import Span, apply_ratios, compute_spans, monthly
 from govdash.core.scope import Filters, Selection, Window
 from govdash.core.snapshot import Snapshot
 
@@ -62,32 +62,50 @@ def values(
 ) -> pd.DataFrame:
     """Metric values over the window: one row for the selection (by=None) or one per division of
     level `by` inside it. Each metric is read over its own date range (stock or flow)."""
+    return values_at(
+        con, snapshot, divisions, selection, [window], metric_ids, filters=filters, by=by,
+        catalog=catalog,
+    )[0]  # fmt: skip
+
+
+def values_at(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    divisions: pd.DataFrame,
+    selection: Selection,
+    windows: list[Window],
+    metric_ids: list[str],
+    *,
+    filters: Filters | None = None,
+    by: str | None = None,
+    catalog: Catalog | None = None,
+) -> list[pd.DataFrame]:
+    """values() for several windows with one query per source (the KPI cards' three windows)."""
     catalog = catalog or load_catalog()
     groups: dict[bool, list[str]] = {}
     for mid in metric_ids:
         groups.setdefault(is_flow_based(mid, catalog), []).append(mid)
-    parts = []
+    parts: list[list[pd.DataFrame]] = [[] for _ in windows]
+    level, scope = selection.grouping(by)
     for flow, mids in groups.items():
-        start, end = window.dates(flow)
-        level, scope = selection.grouping(by)
-        bases = _bases(mids, catalog)
-        frame = compute(
+        frames = compute_spans(
             con,
             snapshot,
-            bases,
-            start=start,
-            end=end,
+            _bases(mids, catalog),
+            spans=[Span(*w.dates(flow)) for w in windows],
             **_where(divisions, level, scope, filters, catalog),
         )
-        frame = frame.loc[selection.contains(frame.index)]
-        if by is None:
-            frame = _sum_bases(frame, mids, catalog)
-            frame.index = pd.Index([selection.codes[0] if selection.single else "+"], name="code")
-        else:
-            apply_ratios(frame, mids, catalog)
-        parts.append(frame[mids])
-    out = pd.concat(parts, axis=1)
-    return out[metric_ids]
+        for i, frame in enumerate(frames):
+            frame = frame.loc[selection.contains(frame.index)]
+            if by is None:
+                frame = _sum_bases(frame, mids, catalog)
+                frame.index = pd.Index(
+                    [selection.codes[0] if selection.single else "+"], name="code"
+                )
+            else:
+                apply_ratios(frame, mids, catalog)
+            parts[i].append(frame[mids])
+    return [pd.concat(p, axis=1)[metric_ids] for p in parts]
 
 
 def series(
@@ -184,15 +202,13 @@ def kpis(
 ) -> list[Kpi]:
     catalog = catalog or load_catalog()
 
-    def at(w: Window) -> pd.DataFrame:
-        return values(
-            con, snapshot, divisions, selection, w, metric_ids, filters=filters, catalog=catalog
-        )
-
-    now, before = at(window), at(window.previous())
     start = pilot_start(divisions, selection)
     pilot_window = window.starting(start) if start and start < window.start else None
-    then = at(pilot_window) if pilot_window else None
+    windows = [window, window.previous(), *([pilot_window] if pilot_window else [])]
+    now, before, *rest = values_at(
+        con, snapshot, divisions, selection, windows, metric_ids, filters=filters, catalog=catalog
+    )
+    then = rest[0] if rest else None
     return [
         Kpi(
             catalog[mid],

@@ -7,6 +7,7 @@ summed; ratios are recomputed from the aggregated numerator and denominator, nev
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -56,14 +57,36 @@ def _plan(
     return catalog, filters or Filters(), base, common
 
 
-def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -> pd.DataFrame:
-    """One aggregate query per source, reshaped to division_code x catalog column."""
+@dataclass(frozen=True)
+class Span:
+    """One window a query answers: the dates [start, end] and, where the windows of one query
+    differ in place as well as in time (reconciliation), the division-code prefix the window keeps
+    to ('' for the query's whole scope). A query answers all its spans in one statement."""
+
+    start: dt.date
+    end: dt.date
+    scope: str = ""
+
+
+def span_params(spans: list[Span]) -> dict:
+    """The bound lists of the windows macro (queries/_macros.sql)."""
+    return {
+        "starts": [s.start for s in spans],
+        "ends": [s.end for s in spans],
+        "scopes": [s.scope for s in spans],
+    }
+
+
+def _source_frame(con, snapshot, source, common, spans, filters, catalog) -> pd.DataFrame:
+    """One aggregate query per source for every span, reshaped to (window, division_code) x
+    catalog column."""
+    windows = span_params(spans)
     if source == "headcounts":
-        return run_query(con, "headcounts_by_division", snapshot, start=start, end=end, **common)
+        return run_query(con, "headcounts_by_division", snapshot, **windows, **common)
     if source == "divisions":
-        return run_query(con, "communities_by_division", snapshot, **common)
+        return run_query(con, "communities_by_division", snapshot, **windows, **common)
     if source == "activities":
-        params = {"start": start, "end": end, **filters.activity_params(), **common}
+        params = {**windows, **filters.activity_params(), **common}
         months = catalog.settings.baseline_months
         name, bound = route(
             "activities_by_division", snapshot.manifest, params, baseline_months=months
@@ -74,18 +97,18 @@ def _source_frame(con, snapshot, source, common, start, end, filters, catalog) -
             con,
             "resources_by_division",
             snapshot,
-            end=end,
             levels=as_list(filters.resource_levels),
+            **windows,
             **common,
         )
-        return _pivot(long, ["division_code"], "kind", "n")
+        return _pivot(long, ["window_id", "division_code"], "kind", "n")
     if source == "outcomes":
-        long = run_query(con, "outcomes_by_division", snapshot, start=start, end=end, **common)
+        long = run_query(con, "outcomes_by_division", snapshot, **windows, **common)
         kinds = {m.column: m.kind for m in catalog.by_source("outcomes")}
         long["value"] = np.where(
             long["metric"].map(kinds) == "flow", long["flow_value"], long["stock_value"]
         )
-        return _pivot(long, ["division_code"], "metric", "value")
+        return _pivot(long, ["window_id", "division_code"], "metric", "value")
     raise ValueError(source)
 
 
@@ -134,27 +157,58 @@ def compute(
     Returns one row per division of that level in the scope (those with no data show NaN for
     stocks and 0 for flows), indexed by division code.
     """
+    return compute_spans(
+        con,
+        snapshot,
+        metric_ids,
+        divisions=divisions,
+        group_level=group_level,
+        scope_code=scope_code,
+        spans=[Span(start, end)],
+        filters=filters,
+        catalog=catalog,
+    )[0]
+
+
+def compute_spans(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    metric_ids: list[str],
+    *,
+    divisions: pd.DataFrame,
+    group_level: str,
+    scope_code: str,
+    spans: list[Span],
+    filters: Filters | None = None,
+    catalog: Catalog | None = None,
+) -> list[pd.DataFrame]:
+    """compute() for several spans at once, one query per source whatever their number: a frame
+    per span, in order. A span's own scope narrows the query's (reconciliation asks about many
+    divisions at once); its rows still group by group_level."""
     catalog, filters, base, common = _plan(
         snapshot, metric_ids, divisions, group_level, scope_code, filters, catalog
     )
     sources = sorted({catalog[b].source for b in base})
-
-    frame = _groups(divisions, group_level, common["prefixes"][0])
+    groups = _groups(divisions, group_level, common["prefixes"][0])
+    frames = [groups.copy() for _ in spans]
     for source in sources:
-        part = _source_frame(con, snapshot, source, common, start, end, filters, catalog)
-        if group_level == "city":
-            part["division_code"] = frame.index[0]
-        part = part.set_index("division_code")
-        for b in base:
-            m = catalog[b]
-            if m.source != source:
-                continue
-            col = part[m.column] if m.column in part.columns else pd.Series(dtype="float64")
-            frame[b] = col.reindex(frame.index)
-            if m.kind == "flow" or source == "resources":
-                frame[b] = frame[b].fillna(0)
-    apply_ratios(frame, metric_ids, catalog)
-    return frame[metric_ids]
+        part = _source_frame(con, snapshot, source, common, spans, filters, catalog)
+        for i, frame in enumerate(frames):
+            own = part[part["window_id"] == i].drop(columns="window_id") if len(part) else part
+            if group_level == "city":
+                own = own.assign(division_code=frame.index[0])
+            own = own.set_index("division_code")
+            for b in base:
+                m = catalog[b]
+                if m.source != source:
+                    continue
+                col = own[m.column] if m.column in own.columns else pd.Series(dtype="float64")
+                frame[b] = col.reindex(frame.index)
+                if m.kind == "flow" or source == "resources":
+                    frame[b] = frame[b].fillna(0)
+    for frame in frames:
+        apply_ratios(frame, metric_ids, catalog)
+    return [frame[metric_ids] for frame in frames]
 
 
 def _groups(divisions: pd.DataFrame, level: str, prefix: str) -> pd.DataFrame:
@@ -241,9 +295,9 @@ def monthly(
             if m.kind == "flow":
                 frame[b] = frame[b].fillna(0)
     if "divisions" in sources:
-        static = run_query(con, "communities_by_division", snapshot, **common).set_index(
-            "division_code"
-        )
+        static = run_query(
+            con, "communities_by_division", snapshot, **span_params([Span(start, end)]), **common
+        ).set_index("division_code")
         codes = frame.index.get_level_values("division_code")
         for b in base:
             m = catalog[b]

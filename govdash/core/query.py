@@ -190,7 +190,9 @@ def stream_query(
     del relation
 
 
-def connect(*readable: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    *readable: Path, threads: int | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that can read files only under `readable` (the snapshot folders).
 
     Every value is bound, so no SQL can be injected; the sandbox is the second wall: external
@@ -198,7 +200,8 @@ def connect(*readable: Path, threads: int | None = None) -> duckdb.DuckDBPyConne
     query that tried read_csv('/etc/passwd'), COPY ... TO, ATTACH or INSTALL would be refused.
     Without arguments the connection reads under the default snapshot folder. `threads` overrides
     GOVDASH_DUCKDB_THREADS (a snapshot build uses one thread, so its float sums add up in the same
-    order every time and the written bytes are reproducible).
+    order every time and the written bytes are reproducible). `memory_limit` (DuckDB's own words,
+    e.g. "1GB") makes large aggregations spill to the private temp folder instead of growing.
     """
     roots = [Path(p) for p in readable] or [default_snapshots_dir()]
     spill = Path(tempfile.mkdtemp(prefix="govdash-duckdb-"))  # private spill space, removed at exit
@@ -206,6 +209,8 @@ def connect(*readable: Path, threads: int | None = None) -> duckdb.DuckDBPyConne
     con = duckdb.connect(":memory:")
     con.execute("set threads = $n", {"n": threads or duckdb_threads()})
     con.execute("set temp_directory = $dir", {"dir": str(spill)})
+    if memory_limit:
+        con.execute("set memory_limit = $limit", {"limit": memory_limit})
     # Snapshot files never change, so their Parquet footers can be kept between queries: a small
     # rollup question then costs no footer read at all.
     try:

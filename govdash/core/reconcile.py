@@ -8,7 +8,7 @@ import pandas as pd
 from govdash.core.catalog import Catalog, load_catalog
 from govdash.core.divisions import level_of
 from govdash.core.facts import bounds, fact_period
-from govdash.core.metrics import compute_total
+from govdash.core.metrics import Span, compute_spans
 from govdash.core.query import run_query
 from govdash.core.scope import FILTER_KEYS, Filters
 from govdash.core.snapshot import Snapshot
@@ -64,8 +64,8 @@ def reconcile(
 ) -> pd.DataFrame:
     """One row per reported fact with the computed figure and match / mismatch / error.
 
-    Facts that ask about the same division, period and filters are computed together: one
-    figure per metric from one set of queries, not one set per fact."""
+    Every fact under the same filters is answered by one query per source: each distinct
+    (division, period) is a window of that query, whatever the division's level."""
     catalog = catalog or load_catalog()
     divisions = run_query(con, "divisions", snapshot)
     facts = [fact for _, fact in run_query(con, "reported_facts", snapshot).iterrows()]
@@ -76,26 +76,42 @@ def reconcile(
             questions.setdefault(question, [])
             if fact["metric"] not in questions[question]:
                 questions[question].append(fact["metric"])
-    values = {}
-    for (scope, start, end, filters), metric_ids in questions.items():
-        totals = compute_total(
-            con,
-            snapshot,
-            metric_ids,
-            divisions=divisions,
-            scope_code=scope,
-            start=start,
-            end=end,
-            filters=Filters.parse(filters),
-            catalog=catalog,
-        )
-        values.update({(scope, start, end, filters, m): v for m, v in totals.items()})
+    values = _answer(con, snapshot, divisions, questions, catalog)
     rows = []
     for fact, (result, question) in zip(facts, prepared, strict=True):
         if question is not None:
             result = _judge(fact, result, values[(*question, fact["metric"])])
         rows.append({**fact.to_dict(), **result})
     return pd.DataFrame(rows)
+
+
+def _answer(con, snapshot, divisions, questions: dict[tuple, list[str]], catalog) -> dict:
+    """Values keyed (scope, start, end, filters, metric) for every question."""
+    city = divisions.loc[divisions["level"] == "city", "code"].iloc[0]
+    by_filters: dict[str, list[tuple]] = {}
+    for question in questions:
+        by_filters.setdefault(question[3], []).append(question)
+    values = {}
+    for filters, asked in by_filters.items():
+        metric_ids = list(dict.fromkeys(m for q in asked for m in questions[q]))
+        frames = compute_spans(
+            con,
+            snapshot,
+            metric_ids,
+            divisions=divisions,
+            group_level="city",
+            scope_code=city,
+            spans=[
+                Span(start, end, "" if scope == city else scope) for scope, start, end, _ in asked
+            ],
+            filters=Filters.parse(filters),
+            catalog=catalog,
+        )
+        for question, frame in zip(asked, frames, strict=True):
+            row = frame.iloc[0]
+            for m in questions[question]:
+                values[(*question, m)] = None if pd.isna(row[m]) else float(row[m])
+    return values
 
 
 def mismatches(result: pd.DataFrame) -> pd.DataFrame:

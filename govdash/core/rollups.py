@@ -25,11 +25,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from govdash.core.catalog import Settings
 from govdash.core.contract import ROLLUPS
 from govdash.core.files import fsync_file, sha256, write_batches
 from govdash.core.progress import Progress
-from govdash.core.query import connect, stream_query
+from govdash.core.query import connect, run_query, stream_query
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,10 @@ CODE_MAX = "\U0010ffff"  # sorts after any character a division code can hold
 # the source tables' let a one-community question skip more of the file.
 ROW_GROUP = 16 * 1024
 RAW_SUFFIX = "_raw"
+# DuckDB's share of a build's memory: the activity rollup groups by community, month and three
+# codes, which at national scale is tens of millions of groups; above this they spill to disk, so
+# a build's peak stays near this plus one month of generated rows (measured in docs/benchmarks.md).
+BUILD_MEMORY = "1GB"
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ def build(
         "team_rollup": {},
     }
     entries: dict[str, dict] = {}
-    con = connect(folder, threads=1)
+    con = connect(folder, threads=1, memory_limit=BUILD_MEMORY)
     try:
         for i, (table, query) in enumerate(BUILDS.items()):
             if progress:
@@ -104,13 +110,26 @@ def build(
             fsync_file(path)
             entries[table] = {"file": path.name, "rows": rows, "sha256": sha256(path)}
             log.info("rollup %s: %d rows", table, rows)
+        built_with["activities_through"] = _last_date(con, staging)
     finally:
         con.close()
     return entries, built_with
 
 
-def _whole_months(start: dt.date, end: dt.date) -> bool:
-    return start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+def _last_date(con, staging: Staging) -> str | None:
+    """The last activity date, from the Parquet statistics: a period ending on or after it holds
+    whole months of data, so the rollups may answer it (see _whole_months)."""
+    frame = run_query(con, "activities_through", staging)
+    last = frame["last_date"].iloc[0] if len(frame) else None
+    return None if last is None or pd.isna(last) else pd.Timestamp(last).date().isoformat()
+
+
+def _whole_months(start: dt.date, end: dt.date, through: dt.date | None) -> bool:
+    """Whether [start, end] covers whole months of the data: it starts on a 1st and ends on a
+    month's last day or on or after the last day with any activity (a period ending on the
+    snapshot's as-of date holds the same rows as one ending with its month)."""
+    ends_month = (end + dt.timedelta(days=1)).day == 1
+    return start.day == 1 and (ends_month or (through is not None and end >= through))
 
 
 def query_for(
@@ -132,7 +151,9 @@ def query_for(
     built_with = manifest.get("rollup_settings") or {}
     if rollup not in (manifest.get("rollups") or {}):
         return raw
-    if start is not None and end is not None and not _whole_months(start, end):
+    through = built_with.get("activities_through")
+    through = dt.date.fromisoformat(through) if through else None
+    if start is not None and end is not None and not _whole_months(start, end, through):
         return raw
     wanted = {
         "baseline_months": baseline_months,
@@ -150,7 +171,12 @@ def route(name: str, manifest: dict, params: dict, **raw_only: float) -> tuple[s
     whatever both variants take) plus, for a rollup, the values that pick its rows, or, for the
     raw twin, `raw_only` (baseline_months, bin_hours, max_hours), which a rollup has built in and
     which decide whether it may answer at all."""
-    chosen = query_for(name, manifest, params.get("start"), params.get("end"), **raw_only)
+    if "starts" in params:  # several windows (the windows macro): the rollup must answer them all
+        periods = list(zip(params["starts"], params["ends"], strict=True))
+    else:
+        periods = [(params.get("start"), params.get("end"))]
+    answers = {query_for(name, manifest, start, end, **raw_only) for start, end in periods}
+    chosen = name if answers == {name} else name + RAW_SUFFIX
     if chosen != name or name not in READS:
         return chosen, {**params, **raw_only}
     return chosen, {**params, **rows_params(name, params)}
@@ -169,7 +195,13 @@ def rows_params(name: str, params: dict) -> dict:
         "code_min": min(prefixes),
         "code_max": max(prefixes) + CODE_MAX,
     }
+    scopes = params.get("scopes") or [""]
+    if all(scopes):  # every window keeps to a place of its own: read only their codes' range
+        values["code_min"] = max(values["code_min"], min(scopes))
+        values["code_max"] = min(values["code_max"], max(scopes) + CODE_MAX)
     if READS[name] != "team_rollup":
-        need = max(int(params["prefix_len"]), int(params.get("group_len", 0)), min(GRAINS))
-        values["grain"] = GRAINS[min(n for n in GRAINS if n >= need)]
+        scopes = max((len(scope) for scope in params.get("scopes") or [""]), default=0)
+        need = max(int(params["prefix_len"]), int(params.get("group_len", 0)), scopes, min(GRAINS))
+        # A scope longer than any grain matches no division; the finest grain answers "none".
+        values["grain"] = GRAINS[min((n for n in GRAINS if n >= need), default=max(GRAINS))]
     return values

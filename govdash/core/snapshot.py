@@ -38,6 +38,7 @@ from govdash.core.paths import default_snapshots_dir, is_default_snapshots_dir
 from govdash.core.problems import Problem, SnapshotError
 from govdash.core.progress import Progress
 from govdash.core.rollups import build as build_rollups
+from govdash.core.streams import TableStream, write_stream
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def snapshot_id(as_of: dt.date, provenance: str, checksums: dict[str, str]) -> s
 
 
 def write_snapshot(
-    tables: dict[str, pa.Table],
+    tables: dict[str, pa.Table | TableStream],
     *,
     as_of: dt.date,
     provenance: str,
@@ -113,24 +114,38 @@ def write_snapshot(
     progress: Progress | None = None,
 ) -> Snapshot:
     """Validate every table, write them and their rollups to a temporary folder and rename it into
-    place atomically. The id depends on the source tables only: rollups are derived from them."""
+    place atomically. The id depends on the source tables only: rollups are derived from them.
+
+    A table may come as a TableStream (sorted record batches) when it is too large to hold: it is
+    checked batch by batch as it is written, and a bad batch aborts the whole snapshot."""
     if provenance not in PROVENANCES:
         raise ValueError(f"provenance must be one of {PROVENANCES}")
     root = Path(root) if root else default_snapshots_dir()
-    conformed = {name: conform(name, tables[name]) for name in TABLES if name in tables}
+    streams = {n: t for n, t in tables.items() if n in TABLES and isinstance(t, TableStream)}
+    conformed = {
+        name: conform(name, tables[name])
+        for name in TABLES
+        if name in tables and name not in streams
+    }
+    outcome_metrics = {m.id for m in load_catalog().by_source("outcomes")}
     if validate:
-        outcome_metrics = {m.id for m in load_catalog().by_source("outcomes")}
-        validate_tables(conformed, outcome_metrics)
+        validate_tables(conformed, outcome_metrics, streamed=frozenset(streams))
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         entries, checksums = {}, {}
-        for name, table in conformed.items():
+        for name in TABLES:
+            if name not in conformed and name not in streams:
+                continue
             path = tmp / f"{name}.parquet"
-            write_parquet(table, path)
+            if name in streams:
+                rows = write_stream(name, streams[name], path, conformed, outcome_metrics)
+            else:
+                write_parquet(conformed[name], path)
+                rows = conformed[name].num_rows
             fsync_file(path)
             checksums[name] = sha256(path)
-            entries[name] = {"file": path.name, "rows": table.num_rows, "sha256": checksums[name]}
+            entries[name] = {"file": path.name, "rows": rows, "sha256": checksums[name]}
         sid = snapshot_id(as_of, provenance, checksums)
         final = root / sid
         if final.exists():
@@ -138,7 +153,7 @@ def write_snapshot(
             shutil.rmtree(tmp)
             return open_snapshot(sid, root)
         rollups, rollup_settings = {}, {}
-        if conformed.keys() >= ROLLUP_SOURCES:
+        if entries.keys() >= ROLLUP_SOURCES:
             rollups, rollup_settings = build_rollups(
                 tmp, settings=load_catalog().settings, progress=progress
             )

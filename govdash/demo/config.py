@@ -5,7 +5,10 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 from govdash.core.paths import DATA_DIR
+from govdash.demo.places import largest_remainder
 
 DEMO_CONFIG = DATA_DIR / "demo" / "wuhan.toml"
 
@@ -29,3 +32,23 @@ def months(config: dict) -> list:
         p.to_timestamp().date()
         for p in pd.period_range(end=end, periods=config["city"]["months"], freq="M")
     ]
+
+
+def scaled(config: dict, *, communities: int | None = None, months: int | None = None) -> dict:
+    """The same city at another size: `communities` in all, shared out over the districts in
+    proportion to their configured counts (streets keep their number), and `months` of history.
+    For building national-scale demos from a city's description."""
+    out = dict(config, city=dict(config["city"]), districts=[dict(d) for d in config["districts"]])
+    if months is not None:
+        if months < 1:
+            raise ValueError("months must be at least 1")
+        out["city"]["months"] = months
+    if communities is not None:
+        streets = sum(d["streets"] for d in out["districts"])
+        if communities < streets:
+            raise ValueError(f"communities must be at least the number of streets ({streets})")
+        weights = np.array([d["communities"] for d in out["districts"]], dtype="float64")
+        shares = largest_remainder(weights, communities)
+        for district, n in zip(out["districts"], shares, strict=True):
+            district["communities"] = max(int(n), district["streets"])
+    return out

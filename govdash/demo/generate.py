@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,8 @@ from govdash.core.contract import STOCK_COLUMNS, TABLES
 from govdash.core.facts import fact_period, load_facts_csv, significant_step
 from govdash.core.progress import Progress
 from govdash.core.scope import Filters
-from govdash.core.vocab import codes
+from govdash.core.streams import TableStream
+from govdash.demo.activities import POOL_ROWS, Hold, MonthlyActivities, merge, split_by_month
 from govdash.demo.config import months as config_months
 from govdash.demo.places import build_divisions, largest_remainder
 
@@ -61,6 +63,7 @@ class DemoBuilder:
     ):
         self.config = config
         self.gen = config["generator"]
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.activity_rows = activity_rows
         self.progress = progress or (lambda fraction, label: None)
@@ -284,84 +287,67 @@ class DemoBuilder:
 
     # ------------------------------------------------------------------ activities
     def build_activities(self) -> None:
-        g, rng = self.gen, self.rng
-        n_c, n_m = len(self.comm), len(self.months)
-        teams = self.teams
-        start_idx = self._month_index(pd.to_datetime(teams["founded"]), self.month_starts)
-        exist = self._cumulative(teams["comm_idx"].to_numpy(), start_idx, np.ones(len(teams)))
-        offsets = np.searchsorted(teams["comm_idx"].to_numpy(), np.arange(n_c), side="left")
-        after = self.month_starts[None, :] >= np.datetime64(self.pilot_start)
-        pilot_factor = np.where(self.comm_pilot[:, None] & after, 1.35, 1.0)
-        season = 1 + 0.15 * np.sin(2 * np.pi * (np.arange(n_m) - 2) / 12)
-        days = np.array([(pd.Timestamp(m) + pd.offsets.MonthEnd(0)).day for m in self.months])
-        days[-1] = self.as_of.day
-        expected = (exist + 1) * pilot_factor * season[None, :] * (days / 30.0)[None, :]
-        expected *= self.activity_rows / expected.sum()
-        counts = rng.poisson(expected)
-        ci, mi = np.nonzero(counts)
-        reps = counts[ci, mi]
-        c = np.repeat(ci, reps)
-        m = np.repeat(mi, reps)
-        n = len(c)
-        day = np.floor(rng.random(n) * days[m]).astype("int64")
-        date = self.month_starts[m] + day.astype("timedelta64[D]")
-        k = exist[c, m].astype("int64")
-        has_team = k > 0
-        pick = offsets[c] + np.floor(rng.random(n) * np.maximum(k, 1)).astype("int64")
-        team_idx = np.where(has_team, pick, -1)
-        team_type = np.where(has_team, teams["team_type"].to_numpy()[np.maximum(team_idx, 0)], "")
-        is_ne = team_type == "new_employment"
-        category = self._categories(c, is_ne)
-        default_target = pd.Series(category).map(g["target_by_category"]).to_numpy()
-        groups = np.array(codes("target_groups"))
-        target_group = np.where(
-            rng.random(n) < 0.75, default_target, groups[rng.integers(0, len(groups), n)]
+        """First pass over the months: keep only the rows some fact calibrates (self.activities)."""
+        self.generator = MonthlyActivities(
+            gen=self.gen,
+            seed=self.seed,
+            rows=self.activity_rows,
+            communities=self.comm,
+            comm_district=self.comm_district,
+            comm_pilot=self.comm_pilot,
+            teams=self.teams,
+            months=self.months,
+            as_of=self.as_of,
+            pilot_start=self.pilot_start,
         )
-        since = date >= np.datetime64(self.pilot_start)
-        p_sw = np.where(since & self.comm_pilot[c], 0.45, np.where(since, 0.2, 0.1))
-        social_workers = (rng.random(n) < p_sw) * (1 + rng.poisson(0.4, n))
-        volunteers = 1 + rng.poisson(np.where(is_ne, 2.0, 5.0), n)
-        duration = rng.choice(np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0]), n)
-        served = 1 + rng.poisson(rng.gamma(2.0, 6.0, n))
-        is_request = rng.random(n) < g["request_share"]
-        gain = np.where(
-            since & self.comm_pilot[c], 1 + g["pilot_response_gain"], np.where(since, 1.08, 1.0)
-        )
-        response = np.round(rng.lognormal(math.log(g["median_response_hours"]), 0.6, n) / gain, 2)
-        self.activities = pd.DataFrame(
-            {
-                "date": date,
-                "community_code": self.comm["code"].to_numpy()[c],
-                "team_id": np.where(
-                    has_team, teams["team_id"].to_numpy()[np.maximum(team_idx, 0)], None
-                ),
-                "team_type": team_type,
-                "category": category,
-                "target_group": target_group,
-                "volunteers": volunteers.astype("int32"),
-                "social_workers": social_workers.astype("int32"),
-                "service_hours": duration * (volunteers + social_workers),
-                "served_person_times": served.astype("int32"),
-                "is_request": is_request,
-                "response_hours": np.where(is_request, response, np.nan),
-            }
-        )
+        self.holds = self._holds()
+        frames = []
+        for m in range(len(self.months)):
+            rows = self.generator.month(m)
+            frames.append(self.generator.frame(rows, self.generator.held(rows, self.holds)))
+        self.activities = pd.concat(frames, ignore_index=True)
 
-    def _categories(self, comm_idx: np.ndarray, is_ne: np.ndarray) -> np.ndarray:
-        g, rng = self.gen, self.rng
-        cats = list(g["category_weights"])
-        out = np.empty(len(comm_idx), dtype=object)
-        district = self.comm_district[comm_idx]
-        for d in pd.unique(district):
-            w = np.array([g["category_weights"][c] for c in cats], dtype="float64")
-            for focus in g.get("district_focus", {}).get(d, []):
-                w[cats.index(focus)] *= 1.8
-            rows = np.flatnonzero(district == d)
-            out[rows] = rng.choice(cats, size=len(rows), p=w / w.sum())
-        ne_cats = np.array(["station", "employment", "governance", "emergency"])
-        rows = np.flatnonzero(is_ne)
-        out[rows] = ne_cats[rng.choice(4, size=len(rows), p=[0.4, 0.2, 0.3, 0.1])]
-        return out.astype(str)
+    def _holds(self) -> list[Hold]:
+        """The rows each activity fact calibrates, and for count facts a pool to copy rows from."""
+        g = self.generator
+        holds = []
+        pool_share = min(1.0, POOL_ROWS / max(1, self.activity_rows))
+        months = self.catalog.settings.baseline_months
+        for f in self.facts.itertuples():
+            if f.metric not in ("activities", "response_efficiency_gain", *FLOW_COLUMNS):
+                continue
+            start, end = fact_period(pd.Series(f._asdict()), self.divisions)
+            if f.metric == "response_efficiency_gain":
+                start = (pd.Timestamp(start) - pd.DateOffset(months=months)).date()
+            filters = Filters.parse(f.filters or "")
+            place = self.in_scope(self.comm["code"], f.scope_code)
+            window = dict(communities=place, start=np.datetime64(start), end=np.datetime64(end))
+            holds.append(
+                Hold(
+                    **window,
+                    categories=_positions(g.categories, filters.categories),
+                    target_groups=_positions(g.target_groups, filters.target_groups),
+                    team_types=_positions(g.team_types, filters.team_types),
+                )
+            )
+            if f.metric == "activities":
+                holds.append(Hold(**window, share=pool_share))
+        return holds
+
+    def activity_batches(self) -> Iterator[pa.RecordBatch]:
+        """Second pass: each month generated again, its held rows swapped for their calibrated
+        versions, sorted and numbered. Reports progress from 0 to 1 over the months."""
+        g = self.generator
+        held = split_by_month(g.encode(self.activities), g.month_starts)
+        first_id = 1
+        for m in range(len(self.months)):
+            self.progress(m / len(self.months), f"activities {self.months[m]:%Y-%m}")
+            rows = g.month(m)
+            merged = merge(rows, ~g.held(rows, self.holds), held[m])
+            held[m] = None
+            yield from g.batches(merged, first_id)
+            first_id += len(merged["date"])
+        self.progress(1.0, "activities")
 
     # ------------------------------------------------------------------ activity calibration
     def fact_mask(self, fact: tuple) -> np.ndarray:
@@ -488,14 +474,6 @@ class DemoBuilder:
         a.loc[flip, "response_hours"] = np.round(
             self.rng.lognormal(math.log(self.gen["median_response_hours"]), 0.6, len(flip)), 2
         )
-
-    def finish_activities(self) -> None:
-        a = self.activities.sort_values(
-            ["date", "community_code", "team_id"], kind="stable", na_position="first"
-        ).reset_index(drop=True)
-        a.insert(0, "activity_id", np.arange(1, len(a) + 1, dtype="int64"))
-        a["date"] = a["date"].to_numpy(dtype="datetime64[D]")
-        self.activities = a.drop(columns=["team_type"])
 
     # ------------------------------------------------------------------ resources, programmes, outcomes
     def build_resources(self) -> None:
@@ -681,21 +659,26 @@ class DemoBuilder:
         protected = self.calibrate_counts()
         self.calibrate_sums(protected)
         self.calibrate_response_gain()
-        self.finish_activities()
 
-    def tables(self) -> dict[str, pa.Table]:
+    def tables(self) -> dict[str, pa.Table | TableStream]:
         frames = {
             "divisions": self.divisions,
             "headcounts": self.headcounts,
             "teams": self.teams,
-            "activities": self.activities,
             "resources": self.resources,
             "programmes": self.programmes,
             "outcomes": self.outcomes,
         }
-        out = {name: _to_arrow(name, frame) for name, frame in frames.items()}
+        out: dict[str, pa.Table | TableStream] = {
+            name: _to_arrow(name, frame) for name, frame in frames.items()
+        }
+        out["activities"] = TableStream(self.activity_batches())
         out["reported_facts"] = self.facts_table
         return out
+
+
+def _positions(vocabulary: list[str], chosen: tuple[str, ...] | None) -> tuple[int, ...]:
+    return tuple(vocabulary.index(c) for c in chosen or () if c in vocabulary)
 
 
 def _vocab(name: str) -> dict[str, dict[str, str]]:

@@ -57,10 +57,16 @@ def metric_cards(
     from govdash.core.figures import is_flow_based
 
     catalog = load_catalog()
-    cards = []
+    # One fetch (one query per source, every window) per distinct filter, not one per card.
+    by_filters: dict = {}
     for mid in metric_ids:
-        f = (filters or {}).get(mid, ctx.filters)
-        cards += fetch.kpis(ctx, ctx.selection, ctx.window, [mid], filters=f)
+        by_filters.setdefault((filters or {}).get(mid, ctx.filters), []).append(mid)
+    found = {}
+    for f, mids in by_filters.items():
+        found.update(
+            {k.metric.id: k for k in fetch.kpis(ctx, ctx.selection, ctx.window, mids, filters=f)}
+        )
+    cards = [found[mid] for mid in metric_ids if mid in found]
     qualified = fetch.qualifiers(ctx, ctx.selection, ctx.window.end)
     for first in range(0, len(cards), columns):
         for col, kpi in zip(st.columns(columns), cards[first : first + columns], strict=False):

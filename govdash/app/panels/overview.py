@@ -110,8 +110,9 @@ def pilot_highlights(ctx: context.Context) -> None:
     root = sel.codes[0] if sel.single else city_code(ctx.divisions)
     progs = fetch.programmes_for(ctx, root)
     branded, plain = [], []
+    by_owner = {owner: rows for owner, rows in progs.groupby("owner_code", sort=False)}
     for code in pilots["code"]:
-        own = progs[progs["owner_code"] == code]
+        own = by_owner.get(code, progs.iloc[:0])
         (branded if len(own) else plain).append((code, own))
     st.caption(t("highlights.count", lang, n=len(pilots), branded=len(branded)))
     if branded:
