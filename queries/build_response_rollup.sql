@@ -1,5 +1,5 @@
 -- Rollup of service requests by response time, built with each snapshot: requests per grain, division, month, pilot phase and histogram bin.
--- Params: $activities_parquet, $teams_parquet, $divisions_parquet; $bin_hours (bin width); $max_hours (the last bin collects everything above it).
+-- Params: $activities_parquet, $teams_parquet, $divisions_parquet; $bin_hours (bin width); $max_hours (the last bin collects everything above it); $first_day, $last_day (the whole months this run covers: a large build runs in chunks of months).
 -- The bins are those of the activities page (settings response_bin_hours, response_max_hours); detail and summary rows, grains and
 -- since_pilot as in build_activity_rollup.sql.
 with per_community as (
@@ -18,6 +18,7 @@ with per_community as (
     left join read_parquet($teams_parquet) as t on t.team_id = a.team_id
     where a.is_request
       and a.response_hours is not null
+      and a.date between $first_day::date and $last_day::date
     group by all
 )
 

@@ -1,5 +1,6 @@
 -- Rollup of service activities per volunteer team, built with each snapshot: per community, team and month.
--- Params: $activities_parquet. Activities without a team are left out (no team to rank).
+-- Params: $activities_parquet; $first_day, $last_day (the whole months this run covers: a large build runs in chunks of months).
+-- Activities without a team are left out (no team to rank).
 -- Detail rows split by category and target group, for filtered questions; summary rows (detail = false) add them up.
 -- A team-type filter needs no detail: the type is the team's, joined from the teams table when read.
 with per_team as (
@@ -14,6 +15,7 @@ with per_team as (
         sum(a.service_hours) as service_hours
     from read_parquet($activities_parquet) as a
     where a.team_id is not null
+      and a.date between $first_day::date and $last_day::date
     group by all
 ),
 kinds as (

@@ -190,3 +190,29 @@ def test_threads_are_configurable(monkeypatch, tmp_path):
     monkeypatch.setenv("GOVDASH_DUCKDB_THREADS", "1")
     con = connect(tmp_path)
     assert con.execute("select current_setting('threads')").fetchone()[0] == 1
+
+
+def test_the_watchdog_repeats_an_interrupt_until_the_query_ends():
+    """DuckDB drops an interrupt that comes while parameters are still being bound, so one
+    interrupt is not enough: an overdue cursor is interrupted again until it is released."""
+    from govdash.core.watchdog import Watchdog
+
+    class Cursor:
+        calls = 0
+
+        def interrupt(self):
+            Cursor.calls += 1
+
+    dog, cursor = Watchdog(), Cursor()
+    token = dog.watch(cursor, 0.05)
+    time.sleep(0.4)
+    assert Cursor.calls >= 3
+    dog.release(token)
+    time.sleep(0.1)
+    after = Cursor.calls
+    time.sleep(0.2)
+    assert Cursor.calls == after, "a released cursor is left alone"
+    on_time = Cursor()
+    dog.release(dog.watch(on_time, 5))
+    time.sleep(0.1)
+    assert Cursor.calls == after

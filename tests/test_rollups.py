@@ -29,6 +29,7 @@ from govdash.core.snapshot import open_snapshot, verify_snapshot
 from govdash.core.vocab import codes
 
 CATALOG = load_catalog()
+ROLLUP_SOURCE_TABLES = ("activities", "teams", "divisions")
 # Every metric computed from activities alone: the flows and the ratios made of them.
 ACTIVITY_METRICS = sorted(
     m.id
@@ -313,3 +314,26 @@ def test_an_unknown_rollup_in_the_manifest_is_refused(snapshot_copy):
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(SnapshotError, match="unknown rollups"):
         verify_snapshot(folder, force=True)
+
+
+def test_a_build_in_runs_of_months_equals_one_build(snapshot, tmp_path, monkeypatch):
+    """A national build aggregates one run of months at a time and sorts the runs together; the
+    rollups must be the ones a single run gives, row for row (float sums to the last few bits:
+    the second-level sums add the same numbers in another order)."""
+    from govdash.core import rollups
+
+    for table in ROLLUP_SOURCE_TABLES:
+        shutil.copy(snapshot.table_path(table), tmp_path / f"{table}.parquet")
+    monkeypatch.setattr(rollups, "CHUNK_ROWS", 3_000)  # a dozen runs at test scale
+    seen = []
+    entries, settings_ = build(tmp_path, settings=CATALOG.settings,
+                               progress=lambda f, label: seen.append(label))  # fmt: skip
+    assert sum("sort" in label for label in seen) == len(rollups.BUILDS)
+    assert len(seen) > 10 * len(rollups.BUILDS), "the build ran in runs of months"
+    assert settings_ == snapshot.manifest["rollup_settings"]
+    for table, entry in entries.items():
+        assert entry["rows"] == snapshot.rollups[table]["rows"], table
+        chunked = pq.read_table(tmp_path / entry["file"]).to_pandas()
+        whole = pq.read_table(snapshot.table_path(table)).to_pandas()
+        pd.testing.assert_frame_equal(chunked, whole, check_exact=False, rtol=1e-12, obj=table)
+    assert not list(tmp_path.glob(".*-chunks")), "the chunk files are removed"

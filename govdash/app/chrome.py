@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -226,14 +227,16 @@ def chart(
 
 
 def chart_tools(ctx: Context, data: pd.DataFrame, *, key: str, queries: list[str]) -> None:
-    """The SQL expander and the CSV download under a chart or table."""
+    """The SQL expander and the CSV download under a chart or table. The CSV is made when the
+    button is clicked (a callable), not on every run of the page: most charts are never
+    downloaded, and writing their CSVs was a tenth of a warm page run."""
     left, right = st.columns([2, 1])
     with left.expander(t("sql.expander", ctx.lang)):
         for name in queries:  # the variant this snapshot answers with: rollup, or raw twin
             st.code(load_query(query_for(name, ctx.snapshot.manifest)).sql, language="sql")
     right.download_button(
         t("download.csv", ctx.lang),
-        data=csv_bytes(data, download_preamble(ctx)),
+        data=partial(csv_bytes, data.copy(), download_preamble(ctx)),
         file_name=f"{key}-{ctx.snapshot.id}.csv",
         mime="text/csv",
         key=f"{key}-download",

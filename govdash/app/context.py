@@ -155,8 +155,10 @@ def show_error(problems: list[Problem], lang: str) -> None:
     st.info(t("error.next_step", lang))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def cached_divisions(snapshot_id: str, root: str) -> pd.DataFrame:
+    """The snapshot's divisions, one shared object for every session and run: read-only (nothing
+    writes to it), and its look-up dicts (core.divisions.lookup) are built once, not per run."""
     snap = open_snapshot(snapshot_id, Path(root))
     return run_query(connection(), "divisions", snap)
 

@@ -25,6 +25,7 @@ class Lookup:
     names: dict[str, dict[str, str]]  # lang -> code -> name
     city: str | None
     pilot_starts: dict[str, dt.date | None]
+    by_level: dict[str, list[str]]  # level -> codes in table order
 
 
 _LOOKUPS: dict[int, tuple[weakref.ref, Lookup]] = {}
@@ -48,9 +49,17 @@ def lookup(divisions: pd.DataFrame) -> Lookup:
         },
         city=next((c for c in codes if levels[c] == "city"), None),
         pilot_starts=_pilot_starts(divisions),
+        by_level=_by_level(codes, levels),
     )
     _LOOKUPS[key] = (weakref.ref(divisions, lambda _, k=key: _LOOKUPS.pop(k, None)), found)
     return found
+
+
+def _by_level(codes: list[str], levels: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for code in codes:
+        out.setdefault(levels[code], []).append(code)
+    return out
 
 
 def ancestry(divisions: pd.DataFrame, code: str) -> list[str]:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from govdash.core.catalog import Catalog, load_catalog
-from govdash.core.divisions import level_of
+from govdash.core.divisions import level_of, lookup
 from govdash.core.query import run_query
 from govdash.core.rollups import route
 from govdash.core.scope import GROUP_LEN, Filters, as_list, scope_params
@@ -212,10 +212,10 @@ def compute_spans(
 
 
 def _groups(divisions: pd.DataFrame, level: str, prefix: str) -> pd.DataFrame:
-    rows = divisions[divisions["level"] == level]
+    codes = lookup(divisions).by_level.get(level, [])
     if level != "city":
-        rows = rows[rows["code"].str.startswith(prefix)]
-    return pd.DataFrame(index=pd.Index(rows["code"].tolist(), name="division_code"))
+        codes = [c for c in codes if c.startswith(prefix)]
+    return pd.DataFrame(index=pd.Index(codes, name="division_code"))
 
 
 def compute_total(

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ import pyarrow as pa
 from govdash.core.contract import ALL_TABLES
 from govdash.core.paths import QUERIES_DIR, default_snapshots_dir
 from govdash.core.problems import GovdashError, Problem
+from govdash.core.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +142,8 @@ def run_query(
     query, bind = _bind(name, snapshot, params)
     cursor = con.cursor()
     limit = query_timeout()
-    timer = threading.Timer(limit, cursor.interrupt)
-    timer.daemon = True
     start = time.perf_counter()
-    timer.start()
+    token = WATCHDOG.watch(cursor, limit)
     try:
         frame = cursor.execute(query.sql, bind).df()
     except duckdb.InterruptException:
@@ -162,7 +160,7 @@ def run_query(
         log.exception("query %s on %s failed with parameters %s", name, snapshot.id, params)
         raise
     finally:
-        timer.cancel()
+        WATCHDOG.release(token)
         cursor.close()
     ms = (time.perf_counter() - start) * 1000
     QUERY_LOG.append(QueryRecord(name, snapshot.id, dict(params), len(frame), ms))

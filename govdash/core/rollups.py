@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,8 @@ RAW_SUFFIX = "_raw"
 # codes, which at national scale is tens of millions of groups; above this they spill to disk, so
 # a build's peak stays near this plus one month of generated rows (measured in docs/benchmarks.md).
 BUILD_MEMORY = "1GB"
+# Activities per run of months in a large build (see month_chunks): a city is one run.
+CHUNK_ROWS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -101,27 +104,78 @@ def build(
     entries: dict[str, dict] = {}
     con = connect(folder, threads=1, memory_limit=BUILD_MEMORY)
     try:
-        for i, (table, query) in enumerate(BUILDS.items()):
+        span = run_query(con, "activities_span", staging).iloc[0]
+        chunks = month_chunks(span)
+        steps = len(BUILDS) * (len(chunks) + (len(chunks) > 1))
+        done = 0
+
+        def report(label: str) -> None:
+            nonlocal done
             if progress:
-                progress(i / len(BUILDS), table)
+                progress(done / max(steps, 1), label)
+            done += 1
+
+        for table, query in BUILDS.items():
             path = staging.table_path(table)
-            batches = stream_query(con, query, staging, **params[table])
-            rows = write_batches(batches, path, ROLLUPS[table].schema, row_group_size=ROW_GROUP)
+            schema = ROLLUPS[table].schema
+            if len(chunks) == 1:
+                report(table)
+                first, last = chunks[0]
+                batches = stream_query(
+                    con, query, staging, first_day=first, last_day=last, **params[table]
+                )
+                rows = write_batches(batches, path, schema, row_group_size=ROW_GROUP)
+            else:
+                rows = _build_in_chunks(con, staging, table, query, params[table], chunks, report)
             fsync_file(path)
             entries[table] = {"file": path.name, "rows": rows, "sha256": sha256(path)}
             log.info("rollup %s: %d rows", table, rows)
-        built_with["activities_through"] = _last_date(con, staging)
+        # A period ending on or after the last activity date holds whole months of data.
+        built_with["activities_through"] = (
+            None if pd.isna(span["last_day"]) else pd.Timestamp(span["last_day"]).date().isoformat()
+        )
     finally:
         con.close()
     return entries, built_with
 
 
-def _last_date(con, staging: Staging) -> str | None:
-    """The last activity date, from the Parquet statistics: a period ending on or after it holds
-    whole months of data, so the rollups may answer it (see _whole_months)."""
-    frame = run_query(con, "activities_through", staging)
-    last = frame["last_date"].iloc[0] if len(frame) else None
-    return None if last is None or pd.isna(last) else pd.Timestamp(last).date().isoformat()
+def month_chunks(span: pd.Series) -> list[tuple[dt.date, dt.date]]:
+    """Runs of whole months with about CHUNK_ROWS activities each (one run for a city): every
+    rollup groups by month, so rollups built per run and put together equal one built at once,
+    and a national build's aggregation never holds more than one run's groups."""
+    if pd.isna(span["first_day"]):
+        return [(dt.date(1900, 1, 1), dt.date(9999, 12, 31))]
+    first = pd.Timestamp(span["first_day"]).to_period("M")
+    last = pd.Timestamp(span["last_day"]).to_period("M")
+    months = (last - first).n + 1
+    per_run = max(1, int(months * CHUNK_ROWS // max(int(span["rows"]), 1)))
+    runs = []
+    for start in range(0, months, per_run):
+        a = (first + start).to_timestamp().date()
+        b = (first + min(start + per_run, months) - 1).to_timestamp(how="end").date()
+        runs.append((a, b))
+    return runs
+
+
+def _build_in_chunks(con, staging, table, query, params, chunks, report) -> int:
+    """Each run of months to a chunk file in the staging folder, then all of them in the
+    rollup's order (an external sort: DuckDB spills it within BUILD_MEMORY)."""
+    schema = ROLLUPS[table].schema
+    parts = staging.folder / f".{table}-chunks"
+    parts.mkdir()
+    try:
+        files = []
+        for i, (first, last) in enumerate(chunks):
+            report(f"{table} {first:%Y-%m}")
+            part = parts / f"{i:04d}.parquet"
+            batches = stream_query(con, query, staging, first_day=first, last_day=last, **params)
+            write_batches(batches, part, schema, row_group_size=ROW_GROUP)
+            files.append(str(part))
+        report(f"{table} sort")
+        batches = stream_query(con, "sorted_rollup_chunks", staging, chunk_files=files)
+        return write_batches(batches, staging.table_path(table), schema, row_group_size=ROW_GROUP)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
 
 
 def _whole_months(start: dt.date, end: dt.date, through: dt.date | None) -> bool:

@@ -147,18 +147,21 @@ def tile_map_figure(
     known = tiles[tiles["value"].notna()]
     unknown = tiles[tiles["value"].isna()]
     size = _tile_size(tiles)
-    fig = go.Figure()
+    traces = []
     if not known.empty:
-        fig.add_trace(_value_tiles(known, scale, size, value_label))
+        traces.append(_value_tiles(known, scale, size, value_label))
     if not unknown.empty:
-        fig.add_trace(_no_data_tiles(unknown, size))
-    _layout(fig, title, TILE_HEIGHT)
+        traces.append(_no_data_tiles(unknown, size))
+    fig = go.Figure(data=traces)
     pad = 0.6
-    fig.update_xaxes(visible=False, range=[-pad, tiles["col"].max() + pad])
-    fig.update_yaxes(
-        visible=False, range=[-tiles["row"].max() - pad, pad], scaleanchor="x", scaleratio=1
-    )
-    return fig
+    return _layout(
+        fig,
+        title,
+        TILE_HEIGHT,
+        xaxis={"visible": False, "range": [-pad, tiles["col"].max() + pad]},
+        yaxis={"visible": False, "range": [-tiles["row"].max() - pad, pad],
+               "scaleanchor": "x", "scaleratio": 1},
+    )  # fmt: skip
 
 
 def _placed(frame: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
