@@ -337,3 +337,19 @@ def test_a_build_in_runs_of_months_equals_one_build(snapshot, tmp_path, monkeypa
         whole = pq.read_table(snapshot.table_path(table)).to_pandas()
         pd.testing.assert_frame_equal(chunked, whole, check_exact=False, rtol=1e-12, obj=table)
     assert not list(tmp_path.glob(".*-chunks")), "the chunk files are removed"
+
+
+def test_windows_of_a_district_and_one_of_its_streets_read_every_street(world, con):
+    """Found by the test above: the rows read must reach the end of the longest-reaching scope
+    (the district's), not of the longest code (its street's)."""
+    snapshot, divisions, months = world
+    city = divisions.loc[divisions["level"] == "city", "code"].iloc[0]
+    june = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    asked = [metrics.Span(*june, "420102"), metrics.Span(*june, "420102001")]
+    together = metrics.compute_spans(con, snapshot, ["activities"], divisions=divisions,
+                                     group_level="city", scope_code=city, spans=asked)  # fmt: skip
+    for span, frame in zip(asked, together, strict=True):
+        alone = metrics.compute_total(con, snapshot.without_rollups(), ["activities"],
+                                      divisions=divisions, scope_code=span.scope, start=june[0],
+                                      end=june[1])  # fmt: skip
+        assert frame.iloc[0]["activities"] == alone["activities"] > 0, span

@@ -252,7 +252,8 @@ def rows_params(name: str, params: dict) -> dict:
     scopes = params.get("scopes") or [""]
     if all(scopes):  # every window keeps to a place of its own: read only their codes' range
         values["code_min"] = max(values["code_min"], min(scopes))
-        values["code_max"] = min(values["code_max"], max(scopes) + CODE_MAX)
+        # Scopes differ in length: the range ends after the codes of whichever reaches furthest.
+        values["code_max"] = min(values["code_max"], max(scope + CODE_MAX for scope in scopes))
     if READS[name] != "team_rollup":
         scopes = max((len(scope) for scope in params.get("scopes") or [""]), default=0)
         need = max(int(params["prefix_len"]), int(params.get("group_len", 0)), scopes, min(GRAINS))
