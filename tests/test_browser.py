@@ -376,3 +376,19 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
     # Uploaded files may hold personal data: once imported they are gone, and so is the list.
     assert list(scratch.glob("govdash-up-*")) == []
     assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0
+
+
+def test_open_the_community_profile_from_a_pilot_highlight(server, page):
+    """The button 查看社区画像 under a pilot community on 总览 opens 社区画像 for that community: it used
+    to open the overview of the community. (st.switch_page from a script: AppTest does not
+    follow it, so this is checked in the browser.)"""
+    page.goto(f"{server}/")
+    _settled(page)
+    # Streamlit marks a keyed widget's container with the class st-key-<key>.
+    button = page.locator(".st-key-pilot-420115001001 button")
+    expect(button).to_have_text("查看社区画像")
+    button.scroll_into_view_if_needed()
+    button.click()
+    page.wait_for_url(re.compile(r"/community\?.*community=420115001001"), timeout=60_000)
+    expect(page.locator("h1").first).to_have_text("社区画像 · 职中社区", timeout=60_000)
+    _settled(page)

@@ -290,3 +290,71 @@ def test_any_text_parses_or_raises_number_error(text):
     else:
         assert parsed.qualifier in QUALIFIERS
         assert parsed.value is None or math.isfinite(parsed.value)
+
+
+@pytest.mark.parametrize(
+    ("delta", "unit", "kind", "text", "flat"),
+    [
+        (0, "名", "stock", "0", True),
+        (0.04, "%", "ratio", "0.0个百分点", True),
+        (-0.03, "%", "ratio", "0.0个百分点", True),  # never a red "-0.0"
+        (0.02, "名/名", "ratio", "0.0", True),
+        (8612, "名", "stock", "+8,612", False),
+        (129_700, "名", "stock", "+12.97万", False),
+        (-32, "场", "flow", "-32", False),
+        (-0.5, "%", "ratio", "-0.5个百分点", False),
+    ],
+)
+def test_a_change_that_rounds_to_nothing_has_no_sign(delta, unit, kind, text, flat):
+    from govdash.core.fmt import is_flat, signed_delta
+
+    shown = signed_delta(delta, unit, kind, "zh", pp="个百分点")
+    assert shown == text and is_flat(shown) is flat
+
+
+def test_a_zero_change_card_is_grey_without_an_arrow(snapshot, monkeypatch):
+    """The KPI card of a metric that did not change is neutral, not a green "↑ +0"; cards that
+    changed keep their colour and arrow. (In the test city 专业社工 did not change in the month.)"""
+    from streamlit.proto.Metric_pb2 import Metric
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = AppTest.from_file("../dashboard.py", default_timeout=180)
+    at.run()
+    shown = [m.proto for m in at.metric if m.proto.delta]
+    flat = [p for p in shown if not p.delta.startswith(("+", "-"))]
+    assert flat, "the test city has a card without change; without one this proves nothing"
+    for p in flat:
+        assert (p.color, p.direction) == (Metric.MetricColor.GRAY, Metric.MetricDirection.NONE)
+    for p in shown:
+        if p not in flat:
+            assert p.color != Metric.MetricColor.GRAY, p.label
+
+
+def _flat_ratio_card() -> None:
+    """An AppTest script: the card of a percentage that moved by 0.03 points (shown "0.0")."""
+    import datetime as dt
+    import types
+
+    from govdash.app import chrome
+    from govdash.core.catalog import load_catalog
+    from govdash.core.figures import Kpi
+    from govdash.core.scope import Window
+
+    metric = next(m for m in load_catalog().metrics.values() if m.unit["zh"] == "%")
+    window = Window.of(dt.date(2025, 6, 1), dt.date(2025, 6, 30), dt.date(2025, 7, 18))
+    kpi = Kpi(metric, 21.73, 21.70, 20.0, window, None)
+    chrome.kpi_card(types.SimpleNamespace(lang="zh"), kpi, flow=True)
+
+
+def test_a_percentage_that_moved_by_hundredths_is_neutral_too():
+    """Streamlit itself greys only a literal "0"; "0.0个百分点" would be a green up arrow."""
+    from streamlit.proto.Metric_pb2 import Metric
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_flat_ratio_card, default_timeout=60)
+    at.run()
+    assert not at.exception
+    card = at.metric[0].proto
+    assert card.delta == "0.0个百分点"
+    assert (card.color, card.direction) == (Metric.MetricColor.GRAY, Metric.MetricDirection.NONE)

@@ -169,10 +169,13 @@ def kpi_card(ctx: Context, kpi: Kpi, flow: bool, qualified: pd.DataFrame | None 
     delta = fmt.signed_delta(kpi.delta, unit, m.kind, lang, pp=pp)
     if kpi.hidden:  # small counts of vulnerable people could identify them
         value = f"<{privacy.min_cell()}"
+    flat = fmt.is_flat(delta)  # no change: grey and without an arrow, not a green "↑ +0"
     st.metric(
         label=md(m.name(lang)),
         value=value,
         delta=delta,
+        delta_color="off" if flat else "normal",
+        delta_arrow="off" if flat else "auto",
         help=t(
             "kpi.help",
             lang,

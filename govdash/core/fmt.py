@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from babel.numbers import format_compact_decimal, format_decimal
 
@@ -75,12 +76,21 @@ def metric_value(value: float | None, unit: str, kind: str, lang: str = "zh") ->
 def signed_delta(
     delta: float | None, unit: str, kind: str, lang: str = "zh", pp: str = "pp"
 ) -> str | None:
-    """A change with its sign, so st.metric colours it; percentages change in percentage points."""
+    """A change with its sign, so st.metric colours it; percentages change in percentage points.
+    A change that rounds to nothing has no sign ("0", not "+0" or "-0.0"): is_flat() tells the
+    card to show it neutral."""
     if delta is None or (isinstance(delta, float) and math.isnan(delta)):
         return None
-    sign = "+" if delta >= 0 else "-"
     if unit == "%":
         body = number(abs(delta), lang, digits=1, compact=False)
-        return f"{sign}{body} {pp}" if lang == "en" else f"{sign}{body}{pp}"
-    body = number(abs(delta), lang, digits=1 if kind == "ratio" else 0)
-    return f"{sign}{body}"
+        body = f"{body} {pp}" if lang == "en" else f"{body}{pp}"
+    else:
+        body = number(abs(delta), lang, digits=1 if kind == "ratio" else 0)
+    if not re.search(r"[1-9]", body.split(pp)[0] if unit == "%" else body):
+        return body
+    return ("+" if delta >= 0 else "-") + body
+
+
+def is_flat(signed: str | None) -> bool:
+    """Whether a signed_delta() text is a change that rounds to nothing."""
+    return signed is not None and not signed.startswith(("+", "-"))

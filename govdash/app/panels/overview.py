@@ -128,7 +128,10 @@ def pilot_highlights(ctx: context.Context) -> None:
                     if isinstance(text, str) and text:
                         st.caption(chrome.md(text))
                 if st.button(t("highlights.open", lang), key=f"pilot-{code}"):
-                    sidebar.request(ctx.view.drill(code, ctx.options))
+                    # The community's profile, not the overview of it: the view is applied at
+                    # the top of the profile page's run.
+                    sidebar.set_view(ctx.view.drill(code, ctx.options))
+                    st.switch_page("pages/community.py")
     if plain:
         with st.expander(t("highlights.others", lang, n=len(plain))):
             rows = [
