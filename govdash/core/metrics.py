@@ -193,8 +193,9 @@ def compute_spans(
     frames = [groups.copy() for _ in spans]
     for source in sources:
         part = _source_frame(con, snapshot, source, common, spans, filters, catalog)
+        by_window = dict(tuple(part.groupby("window_id", sort=False)))
         for i, frame in enumerate(frames):
-            own = part[part["window_id"] == i].drop(columns="window_id") if len(part) else part
+            own = by_window.get(i, part.iloc[:0]).drop(columns="window_id")
             if group_level == "city":
                 own = own.assign(division_code=frame.index[0])
             own = own.set_index("division_code")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +28,15 @@ ROWS_PER_BATCH = 128 * 1024
 # Share of a count fact's wider pool (its scope and period, any category) held back as rows to copy
 # from when a fact needs more rows than chance gave it: all of it in a small build, a sample above.
 POOL_ROWS = 200_000
+# The activity's own figures: the same numpy type from generation to the written batch.
+MEASURES = {
+    "volunteers": "int32",
+    "social_workers": "int32",
+    "service_hours": "float64",
+    "served_person_times": "int32",
+    "is_request": "bool",
+    "response_hours": "float64",
+}
 NEW_EMPLOYMENT_CATEGORIES = ("station", "employment", "governance", "emergency")
 NEW_EMPLOYMENT_CATEGORY_P = (0.4, 0.2, 0.3, 0.1)
 
@@ -209,17 +218,7 @@ class MonthlyActivities:
                 ),
                 "category": np.array(self.categories)[rows["category"][mask]],
                 "target_group": np.array(self.target_groups)[rows["target_group"][mask]],
-                **{
-                    col: rows[col][mask]
-                    for col in (
-                        "volunteers",
-                        "social_workers",
-                        "service_hours",
-                        "served_person_times",
-                        "is_request",
-                        "response_hours",
-                    )
-                },
+                **{col: rows[col][mask] for col in MEASURES},
             }
         )
 
@@ -237,12 +236,7 @@ class MonthlyActivities:
             "team_type": frame["team_type"].map(type_index).fillna(-1).to_numpy(dtype="int64"),
             "category": frame["category"].map(cat_index).to_numpy(dtype="int64"),
             "target_group": frame["target_group"].map(group_index).to_numpy(dtype="int64"),
-            "volunteers": frame["volunteers"].to_numpy(dtype="int32"),
-            "social_workers": frame["social_workers"].to_numpy(dtype="int32"),
-            "service_hours": frame["service_hours"].to_numpy(dtype="float64"),
-            "served_person_times": frame["served_person_times"].to_numpy(dtype="int32"),
-            "is_request": frame["is_request"].to_numpy(dtype=bool),
-            "response_hours": frame["response_hours"].to_numpy(dtype="float64"),
+            **{col: frame[col].to_numpy(dtype=dtype) for col, dtype in MEASURES.items()},
         }
 
     def batches(
@@ -276,16 +270,10 @@ class MonthlyActivities:
                 "category": cats.take(pa.array(rows["category"][idx])),
                 "target_group": groups.take(pa.array(rows["target_group"][idx])),
             }
-            for col in (
-                "volunteers",
-                "social_workers",
-                "service_hours",
-                "served_person_times",
-                "is_request",
-            ):
-                columns[col] = pa.array(rows[col][idx])
-            hours = rows["response_hours"][idx]
-            columns["response_hours"] = pa.array(hours, mask=np.isnan(hours))
+            for col in MEASURES:
+                values = rows[col][idx]
+                missing = np.isnan(values) if col == "response_hours" else None
+                columns[col] = pa.array(values, mask=missing)
             yield pa.RecordBatch.from_arrays(
                 [columns[f.name].cast(f.type) for f in schema], schema=schema
             )
@@ -306,6 +294,3 @@ def split_by_month(
         {col: values[month == m] for col, values in encoded.items()}
         for m in range(len(month_starts))
     ]
-
-
-ProgressFn = Callable[[float, str], None]
