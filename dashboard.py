@@ -6,7 +6,7 @@ shows a short message with an error id instead of a traceback.
 
 import streamlit as st
 
-from govdash.app import context
+from govdash.app import chrome, context
 from govdash.app.page_guard import run_guarded
 from govdash.core.i18n import t
 
@@ -32,6 +32,7 @@ def main() -> None:
     )
     st.sidebar.caption(t("app.title", lang))
     context.setup(lang)
+    chrome.styles()
     page.run()
 
 

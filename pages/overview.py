@@ -3,7 +3,12 @@
 import streamlit as st
 
 from govdash.app import chrome, context
-from govdash.app.panels.overview import integration_panel, map_panel, pilot_highlights
+from govdash.app.panels.overview import (
+    headline_panel,
+    integration_panel,
+    map_panel,
+    pilot_highlights,
+)
 from govdash.app.panels.shared import kpi_panel, ranking_panel, trend_panel
 from govdash.core.catalog import load_catalog
 from govdash.core.i18n import t
@@ -11,6 +16,7 @@ from govdash.core.i18n import t
 ctx = context.context()
 settings = load_catalog().settings
 chrome.page_header(ctx, t("overview.heading", ctx.lang, scope=chrome.scope_label(ctx)))
+headline_panel(ctx)
 kpi_panel(ctx, list(settings.overview_kpis))
 left, right = st.columns([3, 2])
 with left:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from govdash.core.catalog import load_catalog
+from govdash.core.divisions import city_pilot_month
 from govdash.core.events import data_range
 from govdash.core.query import connect, run_query
 from govdash.core.snapshot import Snapshot
@@ -43,15 +44,17 @@ def options(snapshot) -> Options:
     """What the demo snapshot allows a link to ask for (the checks of the view parser)."""
     con = connect(snapshot.path.parent)
     catalog = load_catalog()
+    divisions = run_query(con, "divisions", snapshot)
     return Options(
         snapshots=(snapshot.id,),
         months=tuple(data_range(con, snapshot).months()),
-        divisions=run_query(con, "divisions", snapshot),
+        divisions=divisions,
         metrics=tuple(m.id for m in catalog.visible()),
         categories=tuple(codes("categories")),
         target_groups=tuple(codes("target_groups")),
         team_types=tuple(codes("team_types")),
         default_metric="volunteers_per_10k",
+        pilot_month=city_pilot_month(divisions),
     )
 
 

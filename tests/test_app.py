@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from govdash.core.fmt import number
+from govdash.core.fmt import number, relative
 from govdash.core.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,7 +157,10 @@ def test_snapshot_filter_reaches_the_pages(app_env):
 
 def test_kpis_equal_independent_duckdb_aggregates(app_env, con):
     snap = app_env
-    at = _run({"district": "420103", "category": "elderly_care"})
+    # One month after the pilot began: the card leads with the change since the pilot's first
+    # month (flows: June 2025 against March 2024, the same length of time when it began).
+    at = _run({"start": "2025-07", "end": "2025-07", "district": "420103",
+               "category": "elderly_care"})  # fmt: skip
     cards = {m.label: m for m in at.metric}
     june = _count(
         con,
@@ -165,14 +168,18 @@ def test_kpis_equal_independent_duckdb_aggregates(app_env, con):
         "date between '2025-06-01' and '2025-06-30' and category = 'elderly_care' "
         "and starts_with(a.community_code, '420103')",
     )
-    may = _count(
+    march = _count(
         con,
         snap,
-        "date between '2025-05-01' and '2025-05-31' and category = 'elderly_care' "
+        "date between '2024-03-01' and '2024-03-31' and category = 'elderly_care' "
         "and starts_with(a.community_code, '420103')",
     )
     assert cards["服务活动"].value == number(june, "zh") + "场"
-    assert cards["服务活动"].delta == ("+" if june >= may else "-") + number(abs(june - may), "zh")
+    sign = "+" if june >= march else "-"
+    share = relative((june - march) / march, "zh")
+    assert (
+        cards["服务活动"].delta == f"{sign}{number(abs(june - march), 'zh', ref=june)}（{share}）"
+    )
     volunteers = con.execute(
         "select sum(registered_volunteers) from read_parquet($p) where month = $m "
         "and starts_with(community_code, '420103')",
@@ -333,6 +340,7 @@ def test_an_empty_selection_says_what_to_do_next(app_env, con):
         "community": empty,
         "category": "emergency",
     }
+    query |= {"start": "2025-06", "end": "2025-06"}
     at = _run(query, "pages/activities.py")
     assert any("暂无数据" in i.value for i in at.info)
     assert "**0**" in _text(at)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
 import pytest
 
+from govdash.core import fmt
 from govdash.viz.charts import (
-    PALETTE,
-    district_colours,
+    HIGHLIGHT,
+    HUE,
     dumbbell_figure,
     esc,
     highlight,
     histogram_figure,
+    pilot_marker,
     ranking_figure,
     share_heatmap_figure,
     small_multiples_figure,
@@ -35,12 +38,6 @@ def ranking_frame() -> pd.DataFrame:
     )
 
 
-def test_district_colours_follow_code_order_and_ignore_input_order():
-    colours = district_colours(["420106", "420102", "420103"])
-    assert colours == {"420102": PALETTE[0], "420103": PALETTE[1], "420106": PALETTE[2]}
-    assert colours == district_colours(["420103", "420106", "420102"])
-
-
 def test_esc_keeps_names_as_text():
     assert esc(XSS) == "&lt;img src=x onerror=alert(1)&gt;"
     assert esc("江汉区 & Co") == "江汉区 &amp; Co"
@@ -58,19 +55,36 @@ def test_trend_figure_plots_months_in_order_from_zero():
 
 
 def test_ranking_figure_puts_the_highest_on_top_and_marks_missing_values():
-    colours = {"420106": "#111111", "420103": "#222222"}
-    fig = ranking_figure(ranking_frame(), "排名", colours, "支", digits=1)
+    fig = ranking_figure(ranking_frame(), "排名", "支", unit="支", digits=1, chosen={"420103"})
     (bar,) = fig.data
     # Plotly draws the first category at the bottom, so the frame is reversed.
     assert list(bar.customdata) == ["420102", "420103", "420106"]
     assert list(bar.y) == ["江岸区", esc(XSS), "武昌区"]
     assert list(bar.text) == ["—", "412.2", "533.0"]
-    assert list(bar.marker.color) == [PALETTE[0], "#222222", "#111111"]
+    assert list(bar.hovertext) == ["—", "412.2支", "533.0支"], "tooltips carry the unit"
+    # One hue for one measure; the chosen division stands out.
+    assert list(bar.marker.color) == [HUE, HIGHLIGHT, HUE]
     assert fig.layout.height == 320  # a short ranking keeps a readable minimum height
 
 
+def test_ranking_leaves_room_for_the_longest_value_label():
+    frame = pd.DataFrame({"division_code": ["a", "b"], "name": ["甲", "乙"], "value": [562.0, 9.0]})
+    axis = ranking_figure(frame, "排名", "名").layout.xaxis
+    assert axis.range[1] > 562 * 1.1, "a label outside the longest bar must not be cut"
+
+
+def test_ranking_values_share_the_largest_values_scale():
+    frame = pd.DataFrame(
+        {"division_code": ["a", "b"], "name": ["甲", "乙"], "value": [525_200.0, 8_612.0]}
+    )
+    zh = ranking_figure(frame, "排名", "名").data[0]
+    assert list(zh.text) == ["0.86万", "52.52万"]
+    en = ranking_figure(frame, "rank", "people", lang="en", unit="people").data[0]
+    assert list(en.hovertext) == ["8.6K people", "525.2K people"]
+
+
 def test_target_figure_fades_bars_below_the_target_and_draws_the_line():
-    fig = target_figure(ranking_frame(), "目标", {}, "支", target=500, target_label="目标 500")
+    fig = target_figure(ranking_frame(), "目标", "支", target=500, target_label="目标 500")
     assert list(fig.data[0].marker.opacity) == [0.45, 0.45, 1.0]
     (line,) = fig.layout.shapes
     assert line.x0 == line.x1 == 500
@@ -94,11 +108,10 @@ def test_small_multiples_give_each_division_a_panel_on_a_shared_axis():
             "value": [1, 2, 3, 4, 5],
         }
     )
-    colours = district_colours(["420102", "420103", "420106"])
     names = {"420102": "江岸区", "420103": XSS, "420106": "武昌区"}
-    fig = small_multiples_figure(long, "趋势", colours, names, columns=2)
+    fig = small_multiples_figure(long, "趋势", names, columns=2, chosen={"420106"})
     assert [t.name for t in fig.data] == ["江岸区", esc(XSS), "武昌区"]
-    assert [t.line.color for t in fig.data] == [colours[c] for c in ("420102", "420103", "420106")]
+    assert [t.line.color for t in fig.data] == [HUE, HUE, HIGHLIGHT]
     assert [a.text for a in fig.layout.annotations] == ["江岸区", esc(XSS), "武昌区"]
     assert fig.layout.height == 150 * 2 + 110  # three panels in two columns: two rows
 
@@ -176,14 +189,57 @@ def test_share_heatmap_is_fixed_to_zero_to_hundred():
 @pytest.mark.parametrize(
     ("values", "ticks"),
     [
-        ([3, 3, 2], {"tickformat": ",d", "dtick": 1}),  # small counts: one tick per whole number
-        ([0.4, 0.25, 0.1], {"tickformat": ",.1f", "dtick": None}),  # small ratios keep a decimal
-        ([540.2, 120.0, 33.0], {"tickformat": ",d", "dtick": None}),
+        ([3, 3, 2], ["0", "1", "2", "3"]),  # small counts: one tick per whole number
+        ([0.4, 0.25, 0.1], ["0", "0.1", "0.2", "0.3", "0.4"]),  # small ratios keep a decimal
+        ([540.2, 120.0, 33.0], ["0", "200", "400", "600"]),
+        ([82_000.0, 1.0, 2.0], ["0", "2万", "4万", "6万", "8万", "10万"]),  # 万, as labels say
     ],
 )
 def test_ranking_ticks_never_repeat_a_label(values, ticks):
     frame = pd.DataFrame(
         {"division_code": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "value": values}
     )
-    axis = ranking_figure(frame, "排名", {}, "场").layout.xaxis
-    assert {"tickformat": axis.tickformat, "dtick": axis.dtick} == ticks
+    axis = ranking_figure(frame, "排名", "场").layout.xaxis
+    assert list(axis.ticktext) == ticks
+    assert len(set(axis.ticktext)) == len(axis.ticktext)
+
+
+def test_month_axes_read_the_chinese_way_and_the_english_way():
+    frame = pd.DataFrame({"month": ["2025-05-01", "2025-06-01"], "value": [10, 12_000]})
+    zh = trend_figure(frame, "t", "月份", "场", unit="场")
+    assert zh.layout.xaxis.tickformat == "%Y年%-m月"
+    assert zh.data[0].hovertemplate.startswith("%{x|%Y年%-m月}：")
+    assert list(zh.data[0].customdata) == ["0.00万场", "1.20万场"]
+    en = trend_figure(frame, "t", "Month", "activities", lang="en", unit="activities")
+    assert en.layout.xaxis.tickformat == "%b %Y"
+    assert list(en.data[0].customdata) == ["0.0K activities", "12.0K activities"]
+
+
+def test_pilot_marker_is_drawn_only_where_the_data_spans_the_pilot_month():
+    frame = pd.DataFrame({"month": ["2024-01-01", "2024-06-01"], "value": [1, 2]})
+    fig = pilot_marker(trend_figure(frame, "t", "", ""), dt.date(2024, 3, 1), "试点启动")
+    (line,) = [s for s in fig.layout.shapes if s.name == "pilot-start"]
+    assert pd.Timestamp(line.x0) == pd.Timestamp("2024-03-01")
+    assert [a.text for a in fig.layout.annotations if a.name == "pilot-start"] == ["试点启动"]
+    later = pilot_marker(trend_figure(frame, "t", "", ""), dt.date(2025, 3, 1), "试点启动")
+    assert not later.layout.shapes, "a marker outside the chart's months would stretch its axis"
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "text"),
+    [
+        (8_612, "zh", "8,612"),
+        (129_700, "zh", "12.97万"),
+        (6_649_900, "zh", "664.99万"),
+        (123_456_789, "zh", "1.23亿"),
+        (129_700, "en", "129.7K"),
+        (6_649_900, "en", "6.6M"),
+    ],
+)
+def test_numbers_are_written_in_wan_and_yi_or_k_and_m(value, lang, text):
+    assert fmt.number(value, lang) == text
+
+
+def test_a_change_is_written_in_the_scale_of_its_figure():
+    assert fmt.signed_delta(8_612, "名", "stock", "zh", ref=525_200) == "+0.86万"
+    assert fmt.signed_delta(8_612, "名", "stock", "zh", ref=9_000) == "+8,612"

@@ -314,12 +314,14 @@ def test_a_change_that_rounds_to_nothing_has_no_sign(delta, unit, kind, text, fl
 
 def test_a_zero_change_card_is_grey_without_an_arrow(snapshot, monkeypatch):
     """The KPI card of a metric that did not change is neutral, not a green "↑ +0"; cards that
-    changed keep their colour and arrow. (In the test city 专业社工 did not change in the month.)"""
+    changed keep their colour and arrow. (In the test city 专业社工 did not change in June 2023, a
+    month before the pilot, so the card compares it with May.)"""
     from streamlit.proto.Metric_pb2 import Metric
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
     at = AppTest.from_file("../dashboard.py", default_timeout=180)
+    at.query_params["start"] = at.query_params["end"] = "2023-06"
     at.run()
     shown = [m.proto for m in at.metric if m.proto.delta]
     flat = [p for p in shown if not p.delta.startswith(("+", "-"))]

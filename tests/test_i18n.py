@@ -29,7 +29,7 @@ def test_every_used_key_exists_in_both_languages():
 
 def test_chinese_strings_are_chinese_and_english_strings_are_not():
     han = re.compile(r"[\u4e00-\u9fff]")
-    markup = re.compile(r"\{[a-z_]+\}|<[^>]+>")
+    markup = re.compile(r"%\{[^}]*\}|\{[a-z_]+\}|<[^>]+>")  # placeholders, Plotly's and HTML
     allowed_latin = re.compile(
         r"SQL|CSV|XLSX|GeoJSON|Excel|WPS|UTF-8|GBK|MB|\.xlsx|\.csv|python -m govdash demo|Language"
     )

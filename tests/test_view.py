@@ -9,17 +9,18 @@ import pytest
 from govdash.core.view import View, breadcrumb, default_view, parse, to_params
 
 
-def test_defaults_are_the_latest_month_and_the_whole_city(options, snapshot):
+def test_defaults_are_since_the_pilot_began_and_the_whole_city(options, snapshot):
     view, bad = parse({}, options)
     assert bad == []
-    assert view.start == view.end == snapshot.as_of.replace(day=1)
+    assert view.start == options.pilot_month == dt.date(2024, 3, 1)
+    assert view.end == snapshot.as_of.replace(day=1)
     assert view.scope_codes == () and view.metric == "volunteers_per_10k"
     assert to_params(view, options) == {}
 
 
 def test_a_full_link_round_trips(options):
     params = {
-        "start": "2024-03",
+        "start": "2024-04",
         "end": "2025-06",
         "district": "420106",
         "street": "420106001",
@@ -32,7 +33,7 @@ def test_a_full_link_round_trips(options):
     view, bad = parse(params, options)
     assert bad == []
     assert view.scope_codes == ("420106001001",)
-    assert view.start == dt.date(2024, 3, 1) and view.end == dt.date(2025, 6, 1)
+    assert view.start == dt.date(2024, 4, 1) and view.end == dt.date(2025, 6, 1)
     # codes come back in vocabulary order, whatever order the link had
     assert view.categories == ("elderly_care", "child_care")
     assert to_params(view, options) == params
@@ -90,3 +91,10 @@ def test_drill_down_and_back_up(options):
     assert community.up_to("city").scope_codes == ()
     # the city code is six digits like a district's: levels come from the table, not lengths
     assert district.drill("420100", options).scope_codes == ()
+
+
+def test_without_a_pilot_month_the_default_is_the_year_to_date(options):
+    from dataclasses import replace
+
+    view = default_view(replace(options, pilot_month=None))
+    assert view.start == view.end.replace(month=1)

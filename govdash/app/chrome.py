@@ -17,13 +17,27 @@ from govdash.app.context import Context
 from govdash.core import fmt, privacy
 from govdash.core.divisions import city_code
 from govdash.core.exports import csv_bytes
-from govdash.core.figures import Kpi
+from govdash.core.figures import Comparison, Kpi
 from govdash.core.i18n import date_label, month_label, t
 from govdash.core.query import load_query
 from govdash.core.rollups import query_for
 from govdash.core.scope import Window
 from govdash.core.view import breadcrumb as view_breadcrumb
 from govdash.core.vocab import label
+
+# The few rules Streamlit's theme cannot express: a KPI value wraps and shrinks with the card rather
+# than being cut ("664.99万…" lost its unit); the overview's headline reads as a lead sentence.
+STYLE = """<style>
+[data-testid="stMetricValue"] { font-size: clamp(1.45rem, 2.1vw, 2.25rem); }
+[data-testid="stMetricValue"] > div { white-space: normal; overflow: visible; text-overflow: clip;
+  word-break: keep-all; overflow-wrap: anywhere; line-height: 1.2; }
+.gd-headline { font-size: 1.3rem; line-height: 1.65; font-weight: 500; margin: 0.2rem 0 0.4rem;
+  padding: 0.6rem 0.9rem; border-left: 4px solid #4477AA; background: rgba(68, 119, 170, 0.07); }
+</style>"""
+
+
+def styles() -> None:
+    st.html(STYLE)
 
 
 def demo_banner(ctx: Context) -> None:
@@ -145,17 +159,41 @@ def empty(ctx: Context, key: str = "empty.no_data") -> None:
     st.info(t(key, ctx.lang), icon=":material/search:")
 
 
+def comparison_label(comparison: Comparison, flow: bool, lang: str) -> str:
+    """What a change is measured against, with its months: 较试点启动前（2024年2月末）."""
+    w = comparison.window
+    if comparison.kind == "before_pilot" and flow:
+        return t("compare.before_pilot_flow", lang, period=period_label_for(w, True, lang))
+    period = period_label_for(w, flow, lang)
+    if not flow:
+        period = t("period.stock", lang, month=month_label(w.end, lang))
+    return t(f"compare.{comparison.kind}", lang, period=period)
+
+
+def change_text(kpi: Kpi, comparison: Comparison, lang: str) -> str | None:
+    """A change in the unit and scale of its figure, with the relative change beside it when it
+    means something (not for percentages): +12.97万（+32.8%）."""
+    m = kpi.metric
+    unit = m.unit_label(lang)
+    signed = fmt.signed_delta(
+        comparison.delta, unit, m.kind, lang, pp=t("delta.pp", lang), ref=kpi.value
+    )
+    rel = fmt.relative(comparison.relative, lang)
+    if signed is None or fmt.is_flat(signed) or rel is None or unit == "%":
+        return signed
+    return f"{signed}（{rel}）" if lang == "zh" else f"{signed} ({rel})"
+
+
 def kpi_card(ctx: Context, kpi: Kpi, flow: bool, qualified: pd.DataFrame | None = None) -> None:
-    """One KPI. `qualified` lists the values behind it that were typed with 余/近/约: a single
-    one is shown in the value ("40余名"), several are counted under the card. A card whose value
-    is too small to show (kpi.hidden, set by govdash.core.privacy) reads "<5"."""
+    """One KPI in a bordered box: the value, the change it leads with (since the pilot began,
+    whenever the window allows) and, under it, what that change is measured against.
+
+    `qualified` lists the values behind it that were typed with 余/近/约: a single one is shown
+    in the value ("40余名"), several are counted under the card. A card whose value is too small
+    to show (kpi.hidden, set by govdash.core.privacy) reads "<5"."""
     m = kpi.metric
     unit = m.unit_label(ctx.lang)
     lang = ctx.lang
-    pp = t("delta.pp", lang)
-    since = fmt.signed_delta(kpi.since_pilot, unit, m.kind, lang, pp=pp)
-    previous = kpi.window.previous()
-    prev_text = period_label_for(previous, flow, lang)
     value = fmt.metric_value(kpi.value, unit, m.kind, lang)
     mine = (
         qualified[qualified["metric_column"] == m.column]
@@ -166,36 +204,35 @@ def kpi_card(ctx: Context, kpi: Kpi, flow: bool, qualified: pd.DataFrame | None 
         value = fmt.qualified(
             kpi.value, mine["qualifier"].iloc[0], lang, unit if lang == "zh" else ""
         )
-    delta = fmt.signed_delta(kpi.delta, unit, m.kind, lang, pp=pp)
+    main = kpi.main()
+    delta = change_text(kpi, main, lang)
     if kpi.hidden:  # small counts of vulnerable people could identify them
         value = f"<{privacy.min_cell()}"
     flat = fmt.is_flat(delta)  # no change: grey and without an arrow, not a green "↑ +0"
-    st.metric(
-        label=md(m.name(lang)),
-        value=value,
-        delta=delta,
-        delta_color="off" if flat else "normal",
-        delta_arrow="off" if flat else "auto",
-        help=t(
-            "kpi.help",
-            lang,
-            definition=m.definition[lang],
-            period=period_label_for(kpi.window, flow, lang),
-            previous=prev_text,
-        ),
-        border=True,
-    )
-    if mine is not None and len(mine) and ctx.selection.level != "community":
-        st.caption(t("kpi.qualified", lang, n=len(mine)))
-    if since is not None and kpi.pilot_window is not None:
-        st.caption(
-            t(
-                "kpi.since_pilot",
-                lang,
-                delta=since,
-                period=period_label_for(kpi.pilot_window, flow, lang),
-            )
+    other = kpi.other()
+    other_text = change_text(kpi, other, lang) if other is not None else None
+    help_text = t(
+        "kpi.help_other",
+        lang,
+        definition=m.definition[lang],
+        period=period_label_for(kpi.window, flow, lang),
+        other=(f"{comparison_label(other, flow, lang)}：{other_text}" if lang == "zh"
+               else f"{comparison_label(other, flow, lang)}: {other_text}")
+        if other is not None and other_text else "",
+    )  # fmt: skip
+    with st.container(border=True):
+        st.metric(
+            label=md(m.name(lang)),
+            value=value,
+            delta=delta,
+            delta_color="off" if flat else "normal",
+            delta_arrow="off" if flat else "auto",
+            help=help_text,
         )
+        if delta is not None:
+            st.caption(comparison_label(main, flow, lang))
+        if mine is not None and len(mine) and ctx.selection.level != "community":
+            st.caption(t("kpi.qualified", lang, n=len(mine)))
 
 
 def period_label_for(w: Window, flow: bool, lang: str) -> str:

@@ -19,6 +19,7 @@ import streamlit as st
 from govdash.app import sidebar, state
 from govdash.core import events
 from govdash.core.catalog import load_catalog
+from govdash.core.divisions import city_pilot_month
 from govdash.core.divisions import name as division_name
 from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, t
 from govdash.core.paths import default_snapshots_dir
@@ -180,6 +181,7 @@ def _options(snap: Snapshot, divisions: pd.DataFrame) -> Options:
         target_groups=tuple(codes("target_groups")),
         team_types=tuple(codes("team_types")),
         default_metric=catalog.settings.start_metric,
+        pilot_month=city_pilot_month(divisions),
     )
 
 

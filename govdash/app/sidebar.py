@@ -16,7 +16,7 @@ import streamlit as st
 
 from govdash.app import state
 from govdash.core.i18n import month_label, t
-from govdash.core.view import KEYS, Options, View, parse, to_params
+from govdash.core.view import KEYS, Options, View, default_start, parse, to_params
 from govdash.core.vocab import label
 
 SEEDED = state.VIEW_SEEDED
@@ -85,7 +85,7 @@ def _sanitise(options: Options) -> None:
     start, end = _period(state.get(W["period"]), months)
     state[W["period"]] = (start, end)
     if start not in months or end not in months:
-        state[W["period"]] = (months[-1], months[-1])
+        state[W["period"]] = (default_start(options), months[-1])
         state[PERIOD_VERSION] = state.get(PERIOD_VERSION, 0) + 1
     districts = options.children(None, "district")
     state[W["districts"]] = [d for d in state.get(W["districts"]) or [] if d in districts]

@@ -62,6 +62,8 @@ class Settings:
     employment_metrics: tuple[str, ...] = ()
     integration_metrics: tuple[str, ...] = ()
     per_10k_population: str = "population"
+    headline_metrics: tuple[str, ...] = ()  # what the overview's one-line story reports
+    headline_leader: str = ""  # the stock whose growth names the leading division
 
     @classmethod
     def parse(cls, raw: dict) -> Settings:
@@ -89,9 +91,11 @@ class Settings:
             self.ranking_metric,
             self.compare_metric,
             self.per_10k_population,
+            self.headline_leader,
         ]
         lists = (self.overview_kpis, self.profile_kpis, self.beneficiary_metrics,
-                 self.employment_metrics, self.integration_metrics)  # fmt: skip
+                 self.employment_metrics, self.integration_metrics,
+                 self.headline_metrics)  # fmt: skip
         return [m for m in single if m] + [m for ids in lists for m in ids]
 
     @property

@@ -81,6 +81,12 @@ def effective_pilot_starts(divisions: pd.DataFrame) -> dict[str, dt.date | None]
     return lookup(divisions).pilot_starts
 
 
+def city_pilot_month(divisions: pd.DataFrame) -> dt.date | None:
+    """The month the pilot began anywhere in the city: the earliest effective start."""
+    starts = [s for s in effective_pilot_starts(divisions).values() if s is not None]
+    return min(starts).replace(day=1) if starts else None
+
+
 def _pilot_starts(divisions: pd.DataFrame) -> dict[str, dt.date | None]:
     """One pass down the levels, parents before children."""
     own = dict(zip(divisions["code"], divisions["pilot_start"], strict=True))

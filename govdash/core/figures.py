@@ -152,6 +152,26 @@ def series(
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """What a KPI is compared with: the change, the value it changed from, and which baseline
+    that was (kind): "pilot_start" (the same-length window when the pilot began), "before_pilot"
+    (the same-length window just before it began, for a window that starts with the pilot) or
+    "previous" (the same-length window just before)."""
+
+    delta: float | None
+    base: float | None
+    kind: str
+    window: Window
+
+    @property
+    def relative(self) -> float | None:
+        """The change as a share of the base; None when the base is missing or not positive."""
+        if self.delta is None or self.base is None or self.base <= 0:
+            return None
+        return self.delta / self.base
+
+
+@dataclass(frozen=True)
 class Kpi:
     """A metric over the window, the window before it, and the same-length window at pilot start."""
 
@@ -162,6 +182,7 @@ class Kpi:
     window: Window
     pilot_window: Window | None
     hidden: bool = False  # too small a count of vulnerable people to show (core.privacy)
+    pilot_month: dt.date | None = None  # the month the selection's pilot began
 
     @staticmethod
     def _diff(a: float | None, b: float | None) -> float | None:
@@ -174,6 +195,22 @@ class Kpi:
     @property
     def since_pilot(self) -> float | None:
         return self._diff(self.value, self.at_pilot_start)
+
+    def main(self) -> Comparison:
+        """The comparison a card leads with: what changed since the pilot began, whenever the
+        window allows it; otherwise the change on the window before."""
+        if self.pilot_window is not None and self.at_pilot_start is not None:
+            return Comparison(
+                self.since_pilot, self.at_pilot_start, "pilot_start", self.pilot_window
+            )
+        kind = "before_pilot" if self.window.start == self.pilot_month else "previous"
+        return Comparison(self.delta, self.previous, kind, self.window.previous())
+
+    def other(self) -> Comparison | None:
+        """The change on the window before, when the card leads with the pilot start."""
+        if self.main().kind != "pilot_start":
+            return None
+        return Comparison(self.delta, self.previous, "previous", self.window.previous())
 
 
 def _scalar(frame: pd.DataFrame, mid: str) -> float | None:
@@ -217,6 +254,7 @@ def kpis(
             _scalar(then, mid) if then is not None else None,
             window,
             pilot_window,
+            pilot_month=start,
         )
         for mid in metric_ids
     ]

@@ -47,6 +47,7 @@ class Options:
     target_groups: tuple[str, ...]
     team_types: tuple[str, ...]
     default_metric: str
+    pilot_month: dt.date | None = None  # the month the pilot began, when the snapshot covers it
 
     def children(self, parent: str | None, level: str) -> list[str]:
         """Codes of the divisions of level under parent (all of them when parent is None)."""
@@ -116,12 +117,28 @@ class View:
         return self
 
 
+def default_start(options: Options) -> dt.date | None:
+    """Where the default period begins: the month the pilot began, so that an official opening the
+    dashboard sees what the pilot achieved (stocks now against the month before it began, flows
+    added up since), which is the question exchange meetings ask. Without a pilot month in the
+    data it is the year to date, the period Chinese statistical reports use (本年累计)."""
+    if not options.months:
+        return None
+    last = options.months[-1]
+    pilot = options.pilot_month
+    if pilot is not None and pilot in options.months and pilot < last:
+        return pilot
+    january = last.replace(month=1)
+    return january if january in options.months else options.months[0]
+
+
 def default_view(options: Options) -> View:
-    """The latest month, the whole city, every category, the catalog's default metric."""
+    """Since the pilot began (default_start) to the latest month, the whole city, every category,
+    the catalog's default metric."""
     last = options.months[-1] if options.months else None
     return View(
         snapshot=options.snapshots[0] if options.snapshots else None,
-        start=last,
+        start=default_start(options),
         end=last,
         metric=options.default_metric,
     )

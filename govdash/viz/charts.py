@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
 
-# Colour-blind-safe qualitative palette (Paul Tol's muted and light schemes), one colour per district
-# in code order so a district keeps its colour on every chart.
+from govdash.core import fmt
+
+# Colour-blind-safe qualitative palette (Paul Tol's muted and light schemes), for categories that
+# are told apart by colour (activity categories in a stacked bar). A ranking of one measure uses
+# one hue (HUE), with the chosen division in a contrasting one (HIGHLIGHT): a colour per district
+# says nothing there, and fourteen of them cannot all be told apart.
 PALETTE = [
     "#332288",
     "#88CCEE",
@@ -27,11 +32,10 @@ PALETTE = [
     "#99DDFF",
     "#FFAABB",
 ]
+HUE = "#4477AA"  # Tol's bright blue
+HIGHLIGHT = "#EE7733"  # Tol's vibrant orange: apart from the blue in every kind of colour vision
+PILOT_COLOUR = "#CC3311"
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-
-
-def district_colours(district_codes: list[str]) -> dict[str, str]:
-    return {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(sorted(district_codes))}
 
 
 GRID = {"gridcolor": "#eeeeee", "zeroline": False}
@@ -63,15 +67,78 @@ def _layout(
     return fig
 
 
-def trend_figure(frame: pd.DataFrame, title: str, x_label: str, y_label: str) -> go.Figure:
+def value_axis(values: Iterable[object], lang: str, suffix: str = "") -> dict:
+    """A value axis labelled the way the page writes numbers (0, 2万, 4万; 0, 20K, 40K), from
+    round ticks computed here: Plotly's own formats know no 万, and its SI suffixes read as English
+    in the Chinese UI. Whole numbers never repeat (no 0 1 1 2 2 3 under a bar of 3)."""
+    finite = pd.to_numeric(pd.Series(list(values)), errors="coerce").dropna()
+    low = float(finite.min()) if len(finite) else 0.0
+    high = float(finite.max()) if len(finite) else 0.0
+    ticks = fmt.nice_ticks(low, high)
+    top = max(abs(low), abs(high))
+    return {"tickmode": "array", "tickvals": ticks,
+            "ticktext": fmt.tick_labels(ticks, lang, suffix, ref=top or None)}  # fmt: skip
+
+
+def month_axis(lang: str) -> dict:
+    """Month ticks as each language writes them: 2025年6月, Jun 2025."""
+    return {"type": "date", "tickformat": MONTH_FORMAT[lang]}
+
+
+def month_hover(lang: str) -> str:
+    return "%{x|" + MONTH_FORMAT[lang] + "}"
+
+
+MONTH_FORMAT = {"zh": "%Y年%-m月", "en": "%b %Y"}
+SEP = {"zh": "：", "en": ": "}  # between a name and its value in a tooltip
+
+
+def pilot_marker(
+    fig: go.Figure, month: dt.date | None, label: str, axes: list[str] | None = None
+) -> go.Figure:
+    """A dashed line where the pilot began, on each time axis whose data spans that month, so every
+    time chart shows the before and after. Named "pilot-start" so tests can find it."""
+    if month is None:
+        return fig
+    x = pd.Timestamp(month)
+    shapes, notes = list(fig.layout.shapes), list(fig.layout.annotations)
+    for i, axis in enumerate(axes or ["x"]):
+        xs = [pd.Timestamp(v) for tr in fig.data if (tr.xaxis or "x") == axis
+              for v in (tr.x if tr.x is not None else [])]  # fmt: skip
+        if not xs or not (min(xs) <= x <= max(xs)):
+            continue
+        yref = "paper" if axis == "x" else axis.replace("x", "y") + " domain"
+        shapes.append({"type": "line", "name": "pilot-start", "xref": axis, "yref": yref,
+                       "x0": x, "x1": x, "y0": 0, "y1": 1,
+                       "line": {"color": PILOT_COLOUR, "width": 1.5, "dash": "dash"}})  # fmt: skip
+        if i == 0:
+            notes.append({"text": esc(label), "name": "pilot-start", "xref": axis, "yref": yref,
+                          "x": x, "y": 1, "xanchor": "left", "yanchor": "bottom",
+                          "showarrow": False, "font": {"size": 12, "color": PILOT_COLOUR}})  # fmt: skip
+    fig.update_layout(shapes=shapes, annotations=notes)
+    return fig
+
+
+def trend_figure(
+    frame: pd.DataFrame,
+    title: str,
+    x_label: str,
+    y_label: str,
+    *,
+    lang: str = "zh",
+    unit: str = "",
+    digits: int = 0,
+) -> go.Figure:
+    """One metric month by month; the tooltip gives the month and the value with its unit."""
     fig = go.Figure(
         go.Scatter(
             x=pd.to_datetime(frame["month"]),
             y=frame["value"],
             mode="lines+markers",
-            line={"color": PALETTE[0], "width": 2.5},
+            line={"color": HUE, "width": 2.5},
             marker={"size": 5},
-            hovertemplate="%{x|%Y-%m}: %{y:,.0f}<extra></extra>",
+            customdata=fmt.values_text(frame["value"], lang, digits=digits, unit=unit),
+            hovertemplate=month_hover(lang) + SEP[lang] + "%{customdata}<extra></extra>",
         )
     )
     return _layout(
@@ -79,49 +146,53 @@ def trend_figure(frame: pd.DataFrame, title: str, x_label: str, y_label: str) ->
         title,
         380,
         # nticks: plotly spaces them for the chart's real width, so narrow charts stay legible.
-        xaxis={"title": {"text": x_label}, "tickformat": "%Y-%m", "nticks": 8},
-        # Full digits with separators: SI suffixes (40k) read as English in the Chinese UI.
-        yaxis={"title": {"text": y_label}, "rangemode": "tozero", "tickformat": ",d"},
-    )
+        xaxis={"title": {"text": x_label}, **month_axis(lang), "nticks": 6, "tickangle": 0},
+        yaxis={"title": {"text": y_label}, "rangemode": "tozero",
+               **value_axis(frame["value"], lang)},
+    )  # fmt: skip
 
 
 def ranking_figure(
-    frame: pd.DataFrame, title: str, colours: dict[str, str], value_label: str, digits: int = 1
+    frame: pd.DataFrame,
+    title: str,
+    value_label: str,
+    *,
+    lang: str = "zh",
+    unit: str = "",
+    digits: int = 0,
+    chosen: frozenset[str] | set[str] = frozenset(),
 ) -> go.Figure:
-    """Horizontal bars, highest at the top; one bar per district in its own colour."""
+    """Horizontal bars, highest at the top, in one hue; the chosen divisions stand out. Each bar's
+    value is written beside it, and the axis leaves room for the longest one."""
     ordered = frame.iloc[::-1]
+    values = ordered["value"]
+    labels = fmt.values_text(values, lang, digits=digits)
+    top = pd.to_numeric(values, errors="coerce").max()
+    longest = max((len(x) for x in labels), default=1)
+    axis = value_axis(values, lang)
+    if pd.notna(top) and top > 0:  # room for the labels outside the longest bar
+        axis["range"] = [0, top * (1 + 0.028 * longest + 0.04)]
     fig = go.Figure(
         go.Bar(
-            x=ordered["value"],
+            x=values,
             y=[esc(n) for n in ordered["name"]],
             orientation="h",
-            marker={"color": [colours.get(c, PALETTE[0]) for c in ordered["division_code"]]},
-            text=["—" if pd.isna(v) else f"{v:,.{digits}f}" for v in ordered["value"]],
+            marker={"color": [HIGHLIGHT if c in chosen else HUE for c in ordered["division_code"]]},
+            text=labels,
             textposition="outside",
             cliponaxis=False,
             customdata=ordered["division_code"],
-            hovertemplate="%{y}: %{x:,.1f}<extra></extra>",
+            hovertext=fmt.values_text(values, lang, digits=digits, unit=unit),
+            hovertemplate="%{y}" + SEP[lang] + "%{hovertext}<extra></extra>",
         )
     )
     return _layout(
         fig,
         title,
         max(320, 34 * len(frame) + 90),
-        xaxis={"title": {"text": value_label}, "rangemode": "tozero",
-               **_value_ticks(ordered["value"])},
+        xaxis={"title": {"text": value_label}, **axis},
         yaxis={"type": "category", "automargin": True},
-    )  # fmt: skip
-
-
-def _value_ticks(values: pd.Series) -> dict:
-    """Whole-number tick labels that never repeat: below 10, Plotly puts ticks at halves, and a
-    whole-number format printed 0 1 1 2 2 3 under a bar of 3 activities."""
-    top = values.abs().max()
-    if pd.isna(top) or top >= 10:
-        return {"tickformat": ",d"}
-    if (values.dropna() % 1 == 0).all():
-        return {"tickformat": ",d", "dtick": 1}
-    return {"tickformat": ",.1f"}
+    )
 
 
 def esc(text: object) -> str:
@@ -150,13 +221,16 @@ def highlight(
 def small_multiples_figure(
     long: pd.DataFrame,
     title: str,
-    colours: dict[str, str],
     names: dict[str, str],
     *,
     columns: int = 4,
-    y_format: str = ",d",
+    lang: str = "zh",
+    unit: str = "",
+    digits: int = 0,
+    chosen: frozenset[str] | set[str] = frozenset(),
 ) -> go.Figure:
-    """A small trend chart per division on one shared y axis, so levels compare at a glance.
+    """A small trend chart per division on one shared y axis, so levels compare at a glance; one
+    hue, the chosen division in the highlight colour.
 
     The grid is laid out here, as one layout dict, rather than with make_subplots, which
     validated the figure once per panel: 180 ms for 13 districts, most of a warm page run."""
@@ -166,19 +240,20 @@ def small_multiples_figure(
     width = (1 - (columns - 1) * h_gap) / columns
     height = (1 - (rows - 1) * v_gap) / rows
     parts = dict(tuple(long.groupby("division_code", sort=True)))
+    y_axis = value_axis(long["value"], lang)
     traces, layout, titles = [], {}, []
     for i, code in enumerate(codes):
         row, col = divmod(i, columns)
         n = "" if i == 0 else str(i + 1)
         left, top = col * (width + h_gap), 1 - row * (height + v_gap)
         layout[f"xaxis{n}"] = {
-            **GRID, "domain": _span(left, left + width), "anchor": f"y{n}", "tickformat": "%y-%m",
-            "nticks": 4, "showticklabels": i + columns >= len(codes),  # the lowest in its column
+            **GRID, **month_axis(lang), "domain": _span(left, left + width), "anchor": f"y{n}",
+            "nticks": 3, "showticklabels": i + columns >= len(codes),  # the lowest in its column
             **({} if i == 0 else {"matches": "x"}),
         }  # fmt: skip
         layout[f"yaxis{n}"] = {
-            **GRID, "domain": _span(top - height, top), "anchor": f"x{n}", "rangemode": "tozero",
-            "tickformat": y_format, "nticks": 4, "showticklabels": col == 0,
+            **GRID, **y_axis, "domain": _span(top - height, top), "anchor": f"x{n}",
+            "rangemode": "tozero", "showticklabels": col == 0,
             **({} if i == 0 else {"matches": "y"}),
         }  # fmt: skip
         titles.append(
@@ -194,14 +269,18 @@ def small_multiples_figure(
                 "font": {"size": 12},
             }  # fmt: skip
         )
+        part = parts[code]
         traces.append(
             go.Scatter(
-                x=pd.to_datetime(parts[code]["month"]),
-                y=parts[code]["value"],
+                x=pd.to_datetime(part["month"]),
+                y=part["value"],
                 mode="lines",
-                line={"color": colours.get(code, PALETTE[0]), "width": 2},
+                line={"color": HIGHLIGHT if code in chosen else HUE, "width": 2},
                 name=esc(names.get(code, code)),
-                hovertemplate="%{x|%Y-%m}: %{y:,.1f}<extra>%{fullData.name}</extra>",
+                customdata=fmt.values_text(part["value"], lang, digits=digits, unit=unit),
+                hovertemplate=month_hover(lang)
+                + SEP[lang]
+                + "%{customdata}<extra>%{fullData.name}</extra>",
                 xaxis=f"x{n}",
                 yaxis=f"y{n}",
             )
@@ -228,11 +307,15 @@ def stacked_bar_figure(
     horizontal: bool = False,
     percent: bool = False,
     height: int = 380,
+    lang: str = "zh",
+    unit: str = "",
+    months: bool = False,
 ) -> go.Figure:
-    """Bars split by a category (team types, categories, target groups); optionally as shares."""
+    """Bars split by a category (team types, categories, target groups); optionally as shares.
+    With months=True the x column holds months and the axis is a time axis."""
     data = frame.copy()
+    totals = data.groupby(x)[y].transform("sum")
     if percent:
-        totals = data.groupby(x)[y].transform("sum")
         data[y] = 100 * data[y] / totals.where(totals != 0)
     traces = []
     groups = dict(tuple(data.groupby(colour, sort=False)))
@@ -240,7 +323,19 @@ def stacked_bar_figure(
         part = groups.get(key)
         if part is None or part.empty:
             continue
-        xs = [esc((x_names or {}).get(v, v)) for v in part[x]]
+        if months:
+            xs = pd.to_datetime(part[x])
+        else:
+            xs = [esc((x_names or {}).get(v, v)) for v in part[x]]
+        shown = (
+            [
+                fmt.with_unit(fmt.number(v, lang, digits=1, compact=False), "%", lang)
+                for v in part[y]
+            ]
+            if percent
+            else fmt.values_text(part[y], lang, unit=unit)
+        )
+        where = (month_hover(lang) + " ") if months else ""
         traces.append(
             go.Bar(
                 x=part[y] if horizontal else xs,
@@ -248,19 +343,23 @@ def stacked_bar_figure(
                 orientation="h" if horizontal else "v",
                 name=esc(colour_names[key]),
                 marker={"color": PALETTE[i % len(PALETTE)]},
-                customdata=list(part[x]),
-                hovertemplate="%{fullData.name}: %{"
-                + ("x" if horizontal else "y")
-                + (":.1f}%" if percent else ":,.0f}")
-                + "<extra></extra>",
+                customdata=list(part[x].astype(str)) if months else list(part[x]),
+                hovertext=shown,
+                hovertemplate=where
+                + "%{fullData.name}"
+                + SEP[lang]
+                + "%{hovertext}<extra></extra>",
             )
         )
     fig = go.Figure(data=traces)
-    value = {"title": {"text": y_label}, "tickformat": ",d" if not percent else ".0f",
-             "rangemode": "tozero"}  # fmt: skip
+    scale = [0, 100] if percent else [0, float(totals.max()) if len(totals) else 0.0]
+    value = {"title": {"text": y_label}, "rangemode": "tozero",
+             **value_axis(scale, lang, "%" if percent else "")}  # fmt: skip
     category = {"type": "category", "automargin": True}
     if horizontal:
         category["autorange"] = "reversed"
+    if months:
+        category = {**month_axis(lang), "nticks": 12}
     _layout(
         fig,
         title,
@@ -275,13 +374,16 @@ def stacked_bar_figure(
 def target_figure(
     frame: pd.DataFrame,
     title: str,
-    colours: dict[str, str],
     value_label: str,
     target: float,
     target_label: str,
+    *,
+    lang: str = "zh",
+    unit: str = "",
+    digits: int = 0,
 ) -> go.Figure:
     """The ranking with a target line; bars that reach the target are solid, the rest faded."""
-    fig = ranking_figure(frame, title, colours, value_label)
+    fig = ranking_figure(frame, title, value_label, lang=lang, unit=unit, digits=digits)
     reached = [v >= target for v in frame.iloc[::-1]["value"].fillna(0)]
     fig.update_traces(marker_opacity=[1.0 if r else 0.45 for r in reached])
     fig.add_vline(
@@ -296,7 +398,12 @@ def target_figure(
 
 
 def histogram_figure(
-    frame: pd.DataFrame, title: str, phase_names: dict[str, str], x_label: str, y_label: str
+    frame: pd.DataFrame,
+    title: str,
+    phase_names: dict[str, str],
+    x_label: str,
+    y_label: str,
+    hover: str = "%{x}h: %{y:.1f}% (%{customdata:,})",
 ) -> go.Figure:
     """Response-time bins as shares of each phase's requests, so phases of unequal length compare."""
     fig = go.Figure()
@@ -312,7 +419,7 @@ def histogram_figure(
                 name=esc(name),
                 marker={"color": [PALETTE[6], PALETTE[2]][i % 2]},
                 customdata=part["requests"],
-                hovertemplate="%{x}h: %{y:.1f}% (%{customdata:,})<extra>%{fullData.name}</extra>",
+                hovertemplate=hover + "<extra>%{fullData.name}</extra>",
             )
         )
     fig.update_layout(barmode="group", bargap=0.15)
@@ -324,7 +431,14 @@ def histogram_figure(
 
 
 def dumbbell_figure(
-    frame: pd.DataFrame, title: str, before: str, after: str, x_label: str
+    frame: pd.DataFrame,
+    title: str,
+    before: str,
+    after: str,
+    x_label: str,
+    *,
+    lang: str = "zh",
+    unit: str = "",
 ) -> go.Figure:
     """Before and after per division (columns name, division_code, before, after) on one line each."""
     data = frame.sort_values("after", ascending=False, kind="stable")
@@ -350,7 +464,8 @@ def dumbbell_figure(
                 name=esc(name),
                 marker={"size": 11, "color": colour},
                 customdata=data["division_code"],
-                hovertemplate="%{y}: %{x:.1f}<extra>%{fullData.name}</extra>",
+                hovertext=fmt.values_text(data[col], lang, digits=1, unit=unit),
+                hovertemplate="%{y}" + SEP[lang] + "%{hovertext}<extra>%{fullData.name}</extra>",
             )
         )
     fig.update_xaxes(title_text=x_label, rangemode="tozero")
@@ -361,7 +476,7 @@ def dumbbell_figure(
 
 
 def share_heatmap_figure(
-    frame: pd.DataFrame, title: str, x_labels: list[str], y_labels: list[str]
+    frame: pd.DataFrame, title: str, x_labels: list[str], y_labels: list[str], lang: str = "zh"
 ) -> go.Figure:
     """A percentage matrix (rows by columns, 0–100) such as reporting completeness."""
     fig = go.Figure(
@@ -373,7 +488,7 @@ def share_heatmap_figure(
             zmin=0,
             zmax=100,
             colorbar={"title": "%"},
-            hovertemplate="%{y} %{x}: %{z:.0f}%<extra></extra>",
+            hovertemplate="%{y} %{x}" + SEP[lang] + "%{z:.0f}%<extra></extra>",
         )
     )
     _layout(fig, title, 60 + 28 * len(frame))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,14 @@ TOPOJSON_CONFIG = {"topojsonURL": "/app/static/"}
 
 # Sequential and readable with every common colour-vision deficiency; distinct from NO_DATA grey.
 SEQUENTIAL = "Viridis"
+# Diverging around a reference (the city's own figure): orange below, purple above, white at it
+# (ColorBrewer PuOr, safe for every common colour-vision deficiency).
+DIVERGING = [[0.0, "#b35806"], [0.25, "#f1a340"], [0.5, "#f7f7f7"], [0.75, "#998ec3"],
+             [1.0, "#542788"]]  # fmt: skip
+# A spread smaller than this share of the reference stays pale: 440 against 495 is a 12% spread,
+# not the whole colour range.
+MIN_HALF_RANGE = 0.25
+CHOSEN_LINE = {"color": "#111111", "width": 4}
 NO_DATA = "#d9d9d9"
 NO_DATA_TEXT = "—"
 TILE_HEIGHT = 420
@@ -130,26 +139,55 @@ def _free_cells(taken: set[tuple[int, int]], width: int):
 # --- tile map ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Colouring:
+    """How values become colours: a diverging scale centred on a reference value (the city's own
+    figure) when there is one, else the sequential scale over the values' range."""
+
+    reference: float | None = None
+    reference_label: str = ""  # the colour bar's label for the reference ("全市 470.2")
+    chosen: frozenset[str] = frozenset()  # divisions outlined (the drilled-into district)
+
+    def bounds(self, values: pd.Series) -> tuple[float, float]:
+        if self.reference is None or not math.isfinite(self.reference):
+            return _value_range(values)
+        c = self.reference
+        half = max(float((values - c).abs().max()), MIN_HALF_RANGE * abs(c)) or 1.0
+        return c - half, c + half
+
+    @property
+    def scale(self) -> str | list:
+        return SEQUENTIAL if self.reference is None else DIVERGING
+
+    def colorbar(self, label: str) -> dict:
+        bar = {"title": {"text": label}, "thickness": 12}
+        if self.reference is not None and self.reference_label:
+            bar |= {"tickmode": "array", "tickvals": [self.reference],
+                    "ticktext": [_escape(self.reference_label)]}  # fmt: skip
+        return bar
+
+
 def tile_map_figure(
     frame: pd.DataFrame,
     positions: pd.DataFrame,
     title: str,
     value_label: str,
-    colourscale: str | list | None = None,
+    colouring: Colouring | None = None,
 ) -> go.Figure:
-    """A square per division at its schematic cell, coloured by value, labelled inside.
+    """A square per division at its schematic cell, coloured by value, labelled inside; frame has
+    division_code, name, value, text (the value as shown) and, optionally, hover (the tooltip).
 
     Tiles show every division at the same size, so a small central district is as readable as a
     large rural one; a real-boundary map hides exactly the districts people ask about.
     """
-    scale = colourscale or SEQUENTIAL
+    colouring = colouring or Colouring()
     tiles = _placed(frame, positions)
     known = tiles[tiles["value"].notna()]
     unknown = tiles[tiles["value"].isna()]
     size = _tile_size(tiles)
     traces = []
     if not known.empty:
-        traces.append(_value_tiles(known, scale, size, value_label))
+        traces.append(_value_tiles(known, colouring, size, value_label))
     if not unknown.empty:
         traces.append(_no_data_tiles(unknown, size))
     fig = go.Figure(data=traces)
@@ -190,12 +228,23 @@ def _escape(value: object) -> str:
 def _labels(tiles: pd.DataFrame, texts: list[str]) -> tuple[list[str], list[str]]:
     names = [_escape(n) for n in tiles["name"]]
     shown = [f"{n}<br>{t}" for n, t in zip(names, texts, strict=True)]
-    hover = [f"{n}: {t}" for n, t in zip(names, texts, strict=True)]
+    if "hover" in tiles:  # the caller's tooltip: value with its unit, against the reference
+        hover = [f"{n}<br>{_escape(h)}" for n, h in zip(names, tiles["hover"], strict=True)]
+    else:
+        hover = [f"{n}: {t}" for n, t in zip(names, texts, strict=True)]
     return shown, hover
 
 
-def _value_tiles(tiles: pd.DataFrame, scale: str | list, size: float, label: str) -> go.Scatter:
-    lo, hi = _value_range(tiles["value"])
+def _outline(codes: pd.Series, chosen: frozenset[str]) -> dict:
+    """White hairlines between areas; a dark frame around the chosen ones."""
+    picked = [c in chosen for c in codes]
+    return {"color": [CHOSEN_LINE["color"] if p else "white" for p in picked],
+            "width": [CHOSEN_LINE["width"] if p else 1 for p in picked]}  # fmt: skip
+
+
+def _value_tiles(tiles: pd.DataFrame, colouring: Colouring, size: float, label: str) -> go.Scatter:
+    lo, hi = colouring.bounds(tiles["value"])
+    scale = colouring.scale
     shown, hover = _labels(tiles, [_escape(t) for t in tiles["text"]])
     fills = sample_colorscale(scale, [(v - lo) / (hi - lo) for v in tiles["value"]])
     return go.Scatter(
@@ -209,8 +258,8 @@ def _value_tiles(tiles: pd.DataFrame, scale: str | list, size: float, label: str
             "colorscale": scale,
             "cmin": lo,
             "cmax": hi,
-            "line": {"color": "white", "width": 1},
-            "colorbar": {"title": {"text": label}, "thickness": 12},
+            "line": _outline(tiles["division_code"], colouring.chosen),
+            "colorbar": colouring.colorbar(label),
             "showscale": True,
         },
         text=shown,
@@ -266,7 +315,11 @@ def _contrast(fill: str) -> str:
 
 
 def choropleth_figure(
-    frame: pd.DataFrame, features: list[dict], title: str, value_label: str
+    frame: pd.DataFrame,
+    features: list[dict],
+    title: str,
+    value_label: str,
+    colouring: Colouring | None = None,
 ) -> go.Figure:
     """Divisions filled by value on their real boundaries (features from geo.match_features).
 
@@ -279,30 +332,38 @@ def choropleth_figure(
     geojson = {"type": "FeatureCollection", "features": rewind(features)}
     known = rows[rows["value"].notna()]
     unknown = rows[rows["value"].isna()]
+    colouring = colouring or Colouring()
     fig = go.Figure()
     if not known.empty:
-        fig.add_trace(_areas(known, geojson, known["value"], SEQUENTIAL, value_label))
+        fig.add_trace(_areas(known, geojson, known["value"], colouring, value_label))
     if not unknown.empty:
-        grey = [[0, NO_DATA], [1, NO_DATA]]
-        fig.add_trace(_areas(unknown, geojson, [0] * len(unknown), grey, None))
+        fig.add_trace(_areas(unknown, geojson, [0] * len(unknown), colouring, None))
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     return _layout(fig, title, CHOROPLETH_HEIGHT)
 
 
 def _areas(
-    rows: pd.DataFrame, geojson: dict, z, scale: str | list, label: str | None
+    rows: pd.DataFrame, geojson: dict, z, colouring: Colouring, label: str | None
 ) -> go.Choropleth:
+    """Areas with values (label given) or without (grey, "—")."""
     texts = [NO_DATA_TEXT] * len(rows) if label is None else [_escape(t) for t in rows["text"]]
-    hover = [f"{_escape(n)}: {t}" for n, t in zip(rows["name"], texts, strict=True)]
+    _, hover = _labels(rows if label is not None else rows.drop(columns="hover", errors="ignore"),
+                       texts)  # fmt: skip
+    if label is None:
+        scale, bounds = [[0, NO_DATA], [1, NO_DATA]], {}
+    else:
+        lo, hi = colouring.bounds(pd.Series(list(z), dtype=float))
+        scale, bounds = colouring.scale, {"zmin": lo, "zmax": hi}
     return go.Choropleth(
         geojson=geojson,
         locations=list(rows["division_code"]),
         featureidkey="id",
         z=list(z),
         colorscale=scale,
+        **bounds,
         showscale=label is not None,
-        colorbar={"title": {"text": label or ""}, "thickness": 12},
-        marker={"line": {"color": "white", "width": 1}},
+        colorbar=colouring.colorbar(label or ""),
+        marker={"line": _outline(rows["division_code"], colouring.chosen)},
         customdata=list(rows["division_code"]),
         hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>",

@@ -8,7 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from govdash.app import chrome, context, fetch
-from govdash.app.panels.shared import colours, names, queries_for, ranking_selection, trend_window
+from govdash.app.panels.shared import (
+    mark_pilot,
+    names,
+    queries_for,
+    ranking_selection,
+    trend_window,
+)
 from govdash.core import events, fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.exports import csv_bytes
@@ -45,7 +51,6 @@ def monthly_panel(ctx: context.Context) -> None:
         chrome.empty(ctx)
         return
     per_month = frame.groupby(["month", "category"], as_index=False)["activities"].sum()
-    per_month["month_label"] = pd.to_datetime(per_month["month"]).dt.strftime("%Y-%m")
     cats = {k: v[lang] for k, v in load_vocabulary()["categories"].items()}
     title = chrome.chart_title(
         ctx,
@@ -55,15 +60,18 @@ def monthly_panel(ctx: context.Context) -> None:
     )
     fig = charts.stacked_bar_figure(
         per_month,
-        x="month_label",
+        x="month",
         y="activities",
         colour="category",
         title=title,
         colour_names=cats,
         y_label=t("unit.activities", lang),
         height=420,
+        lang=lang,
+        unit=t("unit.activities", lang),
+        months=True,
     )
-    fig.update_xaxes(type="category", nticks=12)
+    mark_pilot(ctx, fig)
     chrome.chart(ctx, fig, per_month, key="activities-monthly", queries=["activity_breakdown"])
 
 
@@ -92,8 +100,8 @@ def top_teams_panel(ctx: context.Context) -> None:
         t("unit.activities", lang),
         chrome.period_label(ctx, True),
     )
-    fig = charts.ranking_figure(frame, title, colours(ctx), t("unit.activities", lang))
-    fig.update_traces(text=[fmt.number(v, lang) for v in frame.iloc[::-1]["value"]])
+    unit = t("unit.activities", lang)
+    fig = charts.ranking_figure(frame, title, unit, lang=lang, unit=unit)
     out = teams.assign(team_type=[label("team_types", x, lang) for x in teams["team_type"]])
     chrome.chart(ctx, fig, out, key="activities-top-teams", queries=["top_teams"])
 
@@ -129,6 +137,7 @@ def response_panel(ctx: context.Context) -> None:
                 {"baseline": t("phase.baseline", lang), "pilot": t("phase.pilot", lang)},
                 t("axis.response_hours", lang, max=SETTINGS.response_max_hours),
                 t("unit.share_requests", lang),
+                hover=t("activities.hist_hover", lang),
             )
             chrome.chart(
                 ctx, fig, hist, key="activities-response-hist", queries=["response_histogram"]
@@ -163,8 +172,9 @@ def before_after_panel(ctx: context.Context) -> None:
         t("activities.before_after_period", lang, end=month_label(window.flow_end, lang)),
     )
     fig = charts.dumbbell_figure(
-        data, title, t("phase.baseline", lang), t("phase.pilot", lang), t("unit.hours", lang)
-    )
+        data, title, t("phase.baseline", lang), t("phase.pilot", lang), t("unit.hours", lang),
+        lang=lang, unit=t("unit.hours", lang),
+    )  # fmt: skip
     chrome.chart(
         ctx,
         fig,

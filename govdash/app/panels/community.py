@@ -14,7 +14,7 @@ from govdash.core import fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import ancestry
 from govdash.core.i18n import date_label, t
-from govdash.core.vocab import label, load_vocabulary
+from govdash.core.vocab import label
 from govdash.viz import charts
 
 
@@ -39,7 +39,6 @@ def mix_panel(ctx: context.Context) -> None:
     if frame.empty:
         chrome.empty(ctx)
         return
-    vocab = load_vocabulary()
     left, right = st.columns(2)
     for col, column, vocab_name, key in (
         (left, "category", "categories", "profile-categories"),
@@ -54,9 +53,8 @@ def mix_panel(ctx: context.Context) -> None:
         title = chrome.chart_title(
             ctx, what, t("unit.activities", lang), chrome.period_label(ctx, True)
         )
-        palette = {c: charts.PALETTE[i % 15] for i, c in enumerate(vocab[vocab_name])}
-        fig = charts.ranking_figure(totals, title, palette, t("unit.activities", lang))
-        fig.update_traces(text=[fmt.number(v, lang) for v in totals.iloc[::-1]["value"]])
+        unit = t("unit.activities", lang)
+        fig = charts.ranking_figure(totals, title, unit, lang=lang, unit=unit)
         with col:
             chrome.chart(
                 ctx, fig, totals[[column, "name", "value"]], key=key, queries=["activity_breakdown"]

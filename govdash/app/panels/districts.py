@@ -8,7 +8,8 @@ import streamlit as st
 
 from govdash.app import chrome, context, fetch
 from govdash.app.panels.shared import (
-    colours,
+    chosen,
+    mark_pilot,
     names,
     queries_for,
     ranking_frame,
@@ -48,8 +49,9 @@ def per_10k(ctx: context.Context, metric_id: str) -> pd.DataFrame:
 def _bars(ctx, frame, what, unit, flow, key, queries, digits=0) -> None:
     lang = ctx.lang
     title = chrome.chart_title(ctx, what, unit, chrome.period_label(ctx, flow))
-    fig = charts.ranking_figure(frame, title, colours(ctx), unit)
-    fig.update_traces(text=[fmt.number(v, lang, digits=digits) for v in frame.iloc[::-1]["value"]])
+    fig = charts.ranking_figure(
+        frame, title, unit, lang=lang, unit=unit, digits=digits, chosen=chosen(ctx)
+    )
     event = chrome.chart(
         ctx,
         fig,
@@ -146,9 +148,14 @@ def small_multiples_panel(ctx: context.Context) -> None:
     fig = charts.small_multiples_figure(
         long,
         title,
-        colours(ctx),
         names(ctx),
-        y_format=",.4~g" if metric.kind == "ratio" else ",d",
+        lang=lang,
+        unit=metric.unit_label(lang),
+        digits=1 if metric.kind == "ratio" else 0,
+        chosen=chosen(ctx),
+    )
+    mark_pilot(
+        ctx, fig, [f"x{i + 1}" if i else "x" for i in range(long["division_code"].nunique())]
     )
     chrome.chart(ctx, fig, long, key="compare-multiples", queries=queries_for([metric.id], True))
 
@@ -180,6 +187,8 @@ def composition_panel(ctx: context.Context) -> None:
             x_names=names(ctx),
             horizontal=True,
             height=max(360, 28 * len(frame) + 140),
+            lang=lang,
+            unit=catalog[WORKFORCE[0]].unit_label(lang),
         )
         chrome.chart(ctx, fig, long, key="compare-workforce", queries=queries_for(list(WORKFORCE)))
     with right:
@@ -205,6 +214,7 @@ def composition_panel(ctx: context.Context) -> None:
             horizontal=True,
             percent=True,
             height=max(360, 28 * teams["division_code"].nunique() + 140),
+            lang=lang,
         )
         chrome.chart(ctx, fig, teams, key="compare-teams", queries=["teams_by_type"])
 
@@ -228,11 +238,10 @@ def targets_panel(ctx: context.Context) -> None:
         title = chrome.chart_title(ctx, what, unit, chrome.period_label(ctx, flow))
         target_text = t("targets.line", lang, value=fmt.number(value, lang, digits=0))
         with col:
-            fig = charts.target_figure(frame, title, colours(ctx), unit, value, target_text)
-            fig.update_traces(
-                text=[fmt.number(v, lang, digits=1) for v in frame.iloc[::-1]["value"]],
-                selector={"type": "bar"},
-            )
+            fig = charts.target_figure(
+                frame, title, unit, value, target_text, lang=lang, unit=unit,
+                digits=1 if metric.kind == "ratio" else 0,
+            )  # fmt: skip
             note = (
                 t("targets.reached", lang, n=reached, total=len(frame))
                 + " · "

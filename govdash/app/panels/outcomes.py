@@ -12,7 +12,7 @@ from govdash.core import fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.i18n import date_label, t
 from govdash.core.scope import Filters
-from govdash.core.vocab import label, load_vocabulary
+from govdash.core.vocab import label
 from govdash.viz import charts
 
 # Marks from fonts every machine has (Noto CJK covers them); colour emoji may render as boxes.
@@ -32,14 +32,11 @@ def beneficiaries_panel(ctx: context.Context) -> None:
         groups["name"] = [label("target_groups", g, lang) for g in groups["target_group"]]
         groups["division_code"] = groups["target_group"]
         groups = groups.sort_values("value", ascending=False)
-        vocab = list(load_vocabulary()["target_groups"])
-        palette = {g: charts.PALETTE[i] for i, g in enumerate(vocab)}
         unit = load_catalog()["served_person_times"].unit_label(lang)
         title = chrome.chart_title(
             ctx, t("outcomes.served_by_group", lang), unit, chrome.period_label(ctx, True)
         )
-        fig = charts.ranking_figure(groups, title, palette, unit)
-        fig.update_traces(text=[fmt.number(v, lang) for v in groups.iloc[::-1]["value"]])
+        fig = charts.ranking_figure(groups, title, unit, lang=lang, unit=unit)
         chrome.chart(
             ctx,
             fig,

@@ -4,23 +4,27 @@ the KPI cards, trend and ranking come from govdash.app.panels.shared.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
 from govdash.app import chrome, context, fetch, sidebar
 from govdash.app.panels.shared import (
     names,
+    pilot_month,
     queries_for,
+    ranking_selection,
     trend_panel,
 )
-from govdash.core import fmt
+from govdash.core import fmt, story
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import ancestry, city_code
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import t
 from govdash.core.paths import DATA_DIR
 from govdash.core.problems import GovdashError
-from govdash.core.scope import Selection
+from govdash.core.scope import Selection, Window
 from govdash.core.vocab import label
 from govdash.viz import geo, maps
 
@@ -37,6 +41,41 @@ def _boundaries(ctx: context.Context):
         return None
 
 
+def headline_panel(ctx: context.Context) -> None:
+    """One sentence on what the pilot changed in the scope, up to the view's last month: the
+    first thing an official reads. Hidden when the scope has no pilot start or nothing to say."""
+    settings = load_catalog().settings
+    start = pilot_month(ctx)
+    if not settings.headline_metrics or start is None or start >= ctx.window.end:
+        return
+    catalog = load_catalog()
+    window = Window.of(start, ctx.window.end, ctx.snapshot.as_of)
+    ids = list(settings.headline_metrics)
+    kpis = fetch.kpis(ctx, ctx.selection, window, ids, filters=ctx.filters)
+    pairs = [(k, is_flow_based(k.metric.id, catalog)) for k in kpis]
+    text = story.headline(pairs, chrome.scope_label(ctx), ctx.lang, leader(ctx, window))
+    if text:
+        st.html(f'<p class="gd-headline">{html.escape(text)}</p>')
+
+
+def leader(ctx: context.Context, window: Window) -> story.Leader | None:
+    """The child division whose headline stock grew the most since the month before the pilot,
+    relative to where it started (a small district doubling beats a large one adding more)."""
+    metric_id = load_catalog().settings.headline_leader
+    sel, level = ranking_selection(ctx)
+    if not metric_id or ctx.selection.level == "community":
+        return None
+    now = fetch.values(ctx, sel, window, [metric_id], filters=ctx.filters, by=level)[metric_id]
+    before = fetch.values(ctx, sel, window.previous(), [metric_id], filters=ctx.filters, by=level)
+    base = before[metric_id].where(before[metric_id] > 0)
+    growth = ((now - base) / base).dropna()
+    if len(growth) < 2:
+        return None
+    code = growth.idxmax()
+    metric = load_catalog()[metric_id]
+    return story.Leader(ctx.name(code), story.metric_name(metric, ctx.lang), float(growth[code]))
+
+
 def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
     """Districts coloured by the metric: a real choropleth when boundaries are configured, else a
     schematic tile map that needs no file and no network. A click drills into the district."""
@@ -49,7 +88,19 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
     data = frame.reset_index().rename(columns={metric_id: "value"})
     data["name"] = data["division_code"].map(names(ctx))
     digits = 1 if metric.kind == "ratio" else 0
-    data["text"] = [fmt.number(v, lang, digits=digits) for v in data["value"]]
+    unit = metric.unit_label(lang)
+    data["text"] = fmt.values_text(data["value"], lang, digits=digits)
+    city_value = fetch.values(ctx, whole, ctx.window, [metric_id], filters=ctx.filters)[metric_id]
+    reference = (
+        float(city_value.iloc[0]) if len(city_value) and pd.notna(city_value.iloc[0]) else None
+    )
+    data["hover"] = _map_hover(data["value"], reference, unit, digits, lang)
+    colouring = maps.Colouring(
+        reference,
+        t("map.reference", lang, name=ctx.name(city),
+          value=fmt.number(reference, lang, digits=digits)) if reference is not None else "",
+        frozenset(ctx.view.districts),
+    )  # fmt: skip
     flow = is_flow_based(metric_id, catalog)
     title = chrome.chart_title(
         ctx,
@@ -62,7 +113,7 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
     config = None
     if boundaries is not None:
         matched = geo.match_features(boundaries.features, ctx.divisions, "district")
-        fig = maps.choropleth_figure(data, matched.features, title, metric.unit_label(lang))
+        fig = maps.choropleth_figure(data, matched.features, title, unit, colouring)
         config = maps.TOPOJSON_CONFIG
         if matched.unmatched:
             st.warning(t("map.unmatched", lang, names="、".join(matched.unmatched[:20])))
@@ -72,7 +123,7 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
     else:
         layout = maps.load_tile_layout(DATA_DIR / "maps" / f"{city}.tiles.csv")
         positions = maps.tile_positions(data["division_code"].tolist(), layout)
-        fig = maps.tile_map_figure(data, positions, title, metric.unit_label(lang))
+        fig = maps.tile_map_figure(data, positions, title, unit, colouring)
     event = chrome.chart(
         ctx,
         fig,
@@ -86,11 +137,23 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
     chrome.drill(ctx, event)
 
 
+def _map_hover(values: pd.Series, reference, unit: str, digits: int, lang: str) -> list[str]:
+    """A tile's tooltip: the value with its unit and how far it is from the city's figure."""
+    shown = fmt.values_text(values, lang, digits=digits, unit=unit)
+    if reference is None or reference <= 0:
+        return shown
+    out = []
+    for text, value in zip(shown, values, strict=True):
+        rel = fmt.relative((value - reference) / reference, lang) if pd.notna(value) else None
+        out.append(text if rel is None else t("map.against", lang, value=text, change=rel))
+    return out
+
+
 def integration_panel(ctx: context.Context, *, key: str) -> None:
     """The integration ratios over time: volunteers per social worker, co-delivered share."""
     st.markdown(f"**{t('integration.heading', ctx.lang)}**")
     for metric_id in load_catalog().settings.integration_metrics:
-        trend_panel(ctx, metric_id, key=f"{key}-{metric_id}", height=300)
+        trend_panel(ctx, metric_id, key=f"{key}-{metric_id}", height=300, ticks=4)
 
 
 def pilot_highlights(ctx: context.Context) -> None:

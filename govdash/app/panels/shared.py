@@ -7,11 +7,14 @@ with its title, caption, SQL and download.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from govdash.app import chrome, context, fetch
-from govdash.core import fmt, privacy, scope
+from govdash.core import figures, privacy, scope
 from govdash.core.catalog import Metric, load_catalog
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import month_label, t
@@ -37,18 +40,24 @@ def queries_for(metric_ids: list[str], monthly: bool = False) -> list[str]:
     return sorted(names[s] for s in sources)
 
 
-def y_format(metric: Metric) -> str:
-    return ",.4~g" if metric.kind == "ratio" else ",d"
+def digits(metric: Metric) -> int:
+    """Decimals a metric is written with: ratios to one place, counts whole."""
+    return 1 if metric.kind == "ratio" else 0
 
 
-def colours(ctx: context.Context) -> dict[str, str]:
-    """District colours, fixed by code; streets and communities take their district's colour."""
-    districts = ctx.divisions.loc[ctx.divisions["level"] == "district", "code"].tolist()
-    base = charts.district_colours(districts)
-    out = dict(base)
-    for code in ctx.divisions["code"]:
-        out.setdefault(code, base.get(code[:6], charts.PALETTE[0]))
-    return out
+def chosen(ctx: context.Context) -> frozenset[str]:
+    """The divisions a chart highlights: the ones the view has drilled into or picked."""
+    return frozenset(ctx.view.scope_codes)
+
+
+def pilot_month(ctx: context.Context) -> dt.date | None:
+    """The month the selection's pilot began (its own or inherited), for the marker on time
+    charts and the since-pilot comparisons."""
+    return figures.pilot_start(ctx.divisions, ctx.selection)
+
+
+def mark_pilot(ctx: context.Context, fig: go.Figure, axes: list[str] | None = None) -> None:
+    charts.pilot_marker(fig, pilot_month(ctx), t("chart.pilot_start", ctx.lang), axes)
 
 
 def names(ctx: context.Context) -> dict[str, str]:
@@ -61,9 +70,10 @@ def kpi_panel(ctx: context.Context, metric_ids: list[str]) -> None:
     st.subheader(t("overview.kpis", lang))
     with st.spinner(t("spinner.loading", lang)):
         kpis = fetch.kpis(ctx, ctx.selection, ctx.window, metric_ids, filters=ctx.filters)
+    since_pilot = ctx.window.start == pilot_month(ctx)
     st.caption(
         t(
-            "kpi.period_note",
+            "kpi.period_note_pilot" if since_pilot else "kpi.period_note",
             lang,
             stock=chrome.period_label(ctx, flow=False),
             flow=chrome.period_label(ctx, flow=True),
@@ -88,7 +98,12 @@ def trend_window(ctx: context.Context, flow: bool) -> tuple:
 
 
 def trend_panel(
-    ctx: context.Context, metric_id: str, *, key: str, height: int | None = None
+    ctx: context.Context,
+    metric_id: str,
+    *,
+    key: str,
+    height: int | None = None,
+    ticks: int | None = None,
 ) -> None:
     """The metric month by month for the selection, with the view's months shaded."""
     catalog = load_catalog()
@@ -113,12 +128,20 @@ def trend_panel(
         metric.unit_label(lang),
         t("period.range", lang, start=month_label(start, lang), end=month_label(end, lang)),
     )
-    fig = charts.trend_figure(long, title, t("axis.month", lang), metric.unit_label(lang))
-    fig.update_yaxes(tickformat=y_format(metric))
-    if height:
-        fig.update_layout(height=height)
+    fig = charts.trend_figure(
+        long, title, t("axis.month", lang), metric.unit_label(lang),
+        lang=lang, unit=metric.unit_label(lang), digits=digits(metric),
+    )  # fmt: skip
+    if height or ticks:  # a narrow chart: fewer month labels, so they stay level and apart
+        fig.update_layout(**({"height": height} if height else {}),
+                          **({"xaxis": {"nticks": ticks}} if ticks else {}))  # fmt: skip
     w = ctx.window
-    charts.highlight(fig, w.flow_start if flow else w.start, end, t("trend.selected", lang))
+    first = w.flow_start if flow else w.start
+    if first > start:  # shading the whole chart would say nothing
+        # From the pilot month the marker already names the shaded months' start.
+        label = "" if first == pilot_month(ctx) else t("trend.selected", lang)
+        charts.highlight(fig, first, end, label)
+    mark_pilot(ctx, fig)
     note = (
         t("trend.partial_note", lang, month=month_label(w.end, lang)) if flow and w.partial else ""
     )
@@ -167,14 +190,10 @@ def ranking_panel(ctx: context.Context, metric_id: str, *, key: str, limit: int 
     if len(frame) > limit:
         what += t("ranking.top", lang, n=limit, total=len(frame))
     title = chrome.chart_title(ctx, what, metric.unit_label(lang), chrome.period_label(ctx, flow))
-    fig = charts.ranking_figure(shown, title, colours(ctx), metric.unit_label(lang))
-    fig.update_traces(
-        text=[
-            fmt.number(v, lang, digits=1 if metric.kind == "ratio" else 0)
-            for v in shown.iloc[::-1]["value"]
-        ]
-    )
-    fig.update_xaxes(tickformat=y_format(metric))
+    fig = charts.ranking_figure(
+        shown, title, metric.unit_label(lang),
+        lang=lang, unit=metric.unit_label(lang), digits=digits(metric), chosen=chosen(ctx),
+    )  # fmt: skip
     drillable = level != "community" or ctx.selection.level != "community"
     notes = [t("ranking.click", lang)] if drillable else []
     if frame.attrs.get("suppressed"):
