@@ -11,15 +11,19 @@ from govdash.app.page_guard import run_guarded
 from govdash.core.i18n import t
 
 st.set_page_config(page_title="govdash", page_icon="📊", layout="wide")
+ALL = ("snapshot", "period", "place", "activity", "metric")
+WITHOUT_METRIC = ("snapshot", "period", "place", "activity")
+# Each page with the sidebar filters that change what it shows (govdash.app.sidebar.GROUPS).
 PAGES = [
-    ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
-    ("pages/districts.py", "page.districts", ":material/compare_arrows:", "districts"),
-    ("pages/community.py", "page.community", ":material/home_work:", "community"),
-    ("pages/activities.py", "page.activities", ":material/volunteer_activism:", "activities"),
-    ("pages/outcomes.py", "page.outcomes", ":material/emoji_events:", "outcomes"),
-    ("pages/data.py", "page.data", ":material/description:", "data"),
-    ("pages/import.py", "page.import", ":material/upload_file:", "import"),
-]
+    ("pages/overview.py", "page.overview", ":material/dashboard:", "overview", ALL),
+    ("pages/districts.py", "page.districts", ":material/compare_arrows:", "districts", ALL),
+    ("pages/community.py", "page.community", ":material/home_work:", "community", WITHOUT_METRIC),
+    ("pages/activities.py", "page.activities", ":material/volunteer_activism:", "activities",
+     WITHOUT_METRIC),
+    ("pages/outcomes.py", "page.outcomes", ":material/emoji_events:", "outcomes", WITHOUT_METRIC),
+    ("pages/data.py", "page.data", ":material/description:", "data", ("snapshot",)),
+    ("pages/import.py", "page.import", ":material/upload_file:", "import", ()),
+]  # fmt: skip
 
 
 def main() -> None:
@@ -27,12 +31,13 @@ def main() -> None:
     page = st.navigation(
         [
             st.Page(path, title=t(key, lang), icon=icon, url_path=url, default=(url == "overview"))
-            for path, key, icon, url in PAGES
+            for path, key, icon, url, _ in PAGES
         ]
     )
     st.sidebar.caption(t("app.title", lang))
-    context.setup(lang)
-    chrome.styles()
+    shown = {url: groups for _, _, _, url, groups in PAGES}.get(page.url_path, ALL)
+    context.setup(lang, frozenset(shown))
+    chrome.styles(lang)
     page.run()
 
 

@@ -5,9 +5,10 @@ from govdash.app.panels import data as panels
 from govdash.core.i18n import t
 
 ctx = context.context()
-chrome.page_header(ctx, t("data.heading", ctx.lang))
+chrome.page_header(ctx, t("data.heading", ctx.lang), places=False)
 panels.snapshot_panel(ctx)
 panels.dictionary_panel(ctx)
 panels.tables_panel(ctx)
 panels.completeness_panel(ctx)
-panels.snapshots_panel(ctx)
+if ctx.details:  # re-checking checksums and comparing snapshots is an analyst's work
+    panels.snapshots_panel(ctx)

@@ -7,7 +7,7 @@ from govdash.app.panels import import_page as panels
 from govdash.core.i18n import t
 
 ctx = context.context()
-chrome.page_header(ctx, t("import.heading", ctx.lang))
+chrome.page_header(ctx, t("import.heading", ctx.lang), places=False)
 st.caption(t("import.intro", ctx.lang))
 panels.template_download(ctx)
 if panels.unlocked(ctx):

@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+import streamlit
+from streamlit.delta_generator import DeltaGenerator
 
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import city_pilot_month
@@ -76,3 +78,28 @@ def no_unexpected_page_errors(request, caplog):
         return
     caught = [r for r in caplog.records if r.name == "govdash.errors"]
     assert not caught, f"a page failed: {caught[0].getMessage()}\n{caught[0].exc_text}"
+
+
+@pytest.fixture()
+def downloads(monkeypatch):
+    """Everything handed to a download button, built as the button would build it."""
+    seen: list[tuple[str, bytes]] = []
+    real_dg, real_st = DeltaGenerator.download_button, streamlit.download_button
+
+    def record(label, data=None, file_name=None, *args, **kwargs):
+        content = data() if callable(data) else data
+        seen.append(
+            (str(file_name), content if isinstance(content, bytes) else str(content).encode())
+        )
+
+    def spy_dg(self, label, data=None, file_name=None, *args, **kwargs):
+        record(label, data, file_name)
+        return real_dg(self, label, data, file_name, *args, **kwargs)
+
+    def spy_st(label, data=None, file_name=None, *args, **kwargs):
+        record(label, data, file_name)
+        return real_st(label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy_dg)
+    monkeypatch.setattr(streamlit, "download_button", spy_st)
+    return seen

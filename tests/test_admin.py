@@ -97,7 +97,9 @@ def test_completeness_counts_missing_reports_never_zero(two, capsys):
 def test_data_page_shows_missing_reports_and_the_snapshot_diff(two, monkeypatch):
     root, older, newer, dropped = two
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
-    at = AppTest.from_file(DASHBOARD, default_timeout=180).run()
+    at = AppTest.from_file(DASHBOARD, default_timeout=180)
+    at.query_params["details"] = "true"  # the snapshot diff and SQL are an analyst's details
+    at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert any(f"有{dropped}个社区尚未提交月报" in w.value for w in at.warning)

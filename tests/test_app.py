@@ -122,11 +122,16 @@ def test_every_page_renders_its_default_view_in_chinese(app_env, page):
     assert figures, "every analysis page draws at least one chart"
     for fig in figures:
         assert "<sup>" in fig["layout"]["title"]["text"], "titles carry unit, period and scope"
-    sql = [e for e in at.expander if e.label == "查看SQL"]
-    assert len(sql) >= len(figures), "every chart has its SQL"
-    assert all(code.language == "sql" for e in sql for code in e.code)
     downloads = [d for d in at.get("download_button") if "CSV" in d.proto.label]
     assert len(downloads) >= len(figures), "every chart has a download"
+    # Officials see figures, not SQL or snapshot ids; the details switch shows both.
+    assert not [e for e in at.expander if e.label == "查看SQL"]
+    assert app_env.id not in _text(at) + " ".join(c.value for c in at.caption)
+    detailed = _run({"details": "true"}, page)
+    sql = [e for e in detailed.expander if e.label == "查看SQL"]
+    assert len(sql) >= len(figures), "every chart has its SQL"
+    assert all(code.language == "sql" for e in sql for code in e.code)
+    assert app_env.id in " ".join(c.value for c in detailed.caption)
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -150,7 +155,7 @@ def test_facet_filters_reach_every_page_in_english(app_env, page):
 
 
 def test_snapshot_filter_reaches_the_pages(app_env):
-    at = _run({"snapshot": app_env.id}, "pages/data.py")
+    at = _run({"snapshot": app_env.id, "details": "true"}, "pages/data.py")
     assert at.session_state["f_snapshot"] == app_env.id
     assert any(app_env.id in str(df.value.values) for df in at.dataframe)
 
@@ -360,7 +365,7 @@ def test_the_snapshot_selector_switches_between_good_snapshots(snapshot, tmp_pat
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(tmp_path))
     at = _run(page="pages/data.py")
     assert at.session_state["f_snapshot"] == newer.id
-    at = _run({"snapshot": older.id}, "pages/data.py")
+    at = _run({"snapshot": older.id, "details": "true"}, "pages/data.py")
     assert at.session_state["f_snapshot"] == older.id
     assert older.id in " ".join(str(df.value.values) for df in at.dataframe)
     assert at.query_params["snapshot"] == older.id
@@ -374,11 +379,15 @@ def test_table_downloads_are_the_snapshot_tables(snapshot):
     from govdash.app.panels.data import _csv, _xlsx
 
     book = openpyxl.load_workbook(io.BytesIO(_xlsx(snapshot, "programmes")), read_only=True)
-    rows = list(book["programmes"].values)
+    about, data = book.worksheets
+    assert about.title == "说明" and "服务品牌与项目" in next(about.values)[0]
+    rows = list(data.values)
     assert len(rows) == snapshot.row_counts["programmes"] + 1
-    assert rows[0][0] == "programme_id"
-    csv = pd.read_csv(io.BytesIO(_csv(snapshot, "divisions")), dtype={"code": str})
-    assert len(csv) == snapshot.row_counts["divisions"] and "420103" in set(csv["code"])
+    assert rows[0][0] == "项目编号 (programme_id)", "Chinese header, machine name beside it"
+    # The CSV starts with one line saying what the table is, then the header.
+    csv = pd.read_csv(io.BytesIO(_csv(snapshot, "divisions")), skiprows=1, dtype=str)
+    assert len(csv) == snapshot.row_counts["divisions"]
+    assert "420103" in set(csv["区划代码 (code)"])
 
 
 def test_small_counts_of_vulnerable_people_are_not_shown(app_env, con):
@@ -398,7 +407,7 @@ def test_small_counts_of_vulnerable_people_are_not_shown(app_env, con):
         assert "—" in bars["text"] and any("不予显示" in c.value for c in at.caption)
     # the reconciliation still checks the true figure (F17: 9 children in 七里一村)
     outcomes = _run(page="pages/outcomes.py")
-    table = outcomes.dataframe[0].value
+    (table,) = [tb.value for tb in outcomes.table if "F17" in tb.value.to_string()]
     assert table.loc[table["编号"] == "F17", "数据结果"].iloc[0] == "9位"
 
 
@@ -423,3 +432,57 @@ def test_clicking_a_map_tile_drills_into_the_district(app_env):
     assert not at.exception
     assert at.session_state["f_districts"] == ["420106"]
     assert "武昌区" in at.title[0].value
+
+
+def _time_axes(fig: dict) -> list[str]:
+    """The x axes ("x", "x2", ...) of a figure that are time axes."""
+    layout = fig["layout"]
+    return [
+        "x" + key[len("xaxis") :]
+        for key, axis in layout.items()
+        if key.startswith("xaxis") and isinstance(axis, dict) and axis.get("type") == "date"
+    ]
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in NO_CHARTS])
+def test_every_time_chart_marks_when_the_pilot_began(app_env, page):
+    """Every chart over months that span the pilot's start has the dashed pilot-start line
+    (on each panel of a small-multiples grid); a chart over months after it has none."""
+    query = {"start": "2023-01", "end": "2025-06", "district": "420106"}
+    if page == "pages/community.py":
+        query |= {"street": "420106001", "community": "420106001001"}
+    at = _run(query, page)
+    pilot = pd.Timestamp("2024-03-01")
+    timed = [f for f in _figures(at) if _time_axes(f)]
+    assert timed or page == "pages/outcomes.py", "the page draws a chart over months"
+    for fig in timed:
+        for axis in _time_axes(fig):
+            xs = pd.to_datetime(
+                [x for tr in fig["data"] if tr.get("xaxis", "x") == axis for x in tr.get("x", [])]
+            )
+            marks = [
+                s for s in fig["layout"].get("shapes", [])
+                if s.get("name") == "pilot-start" and s.get("xref") == axis
+            ]  # fmt: skip
+            if len(xs) and xs.min() <= pilot <= xs.max():
+                assert [pd.Timestamp(s["x0"]) for s in marks] == [pilot], fig["layout"]["title"]
+            else:
+                assert not marks
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in NO_CHARTS])
+def test_no_two_cards_on_a_page_share_a_title(app_env, page):
+    at = _run({"district": "420106", "street": "420106001", "community": "420106001001"}, page)
+    labels = [m.label for m in at.metric]
+    assert len(labels) == len(set(labels)), labels
+
+
+def test_reconciliation_is_an_html_table_in_the_articles_words(app_env):
+    """The facts are an HTML table (searchable, copyable, read by screen readers), and each row
+    quotes the article: F09 is 60余场 "志愿服务进驿站活动", not 60余 of all activities."""
+    at = _run(None, "pages/outcomes.py")
+    (table,) = [tb for tb in at.table if "F09" in tb.value.to_string()]
+    rows = table.value.set_index("编号")
+    assert rows.loc["F09", "报道原文"] == "联合各部门开展60余场志愿服务进驿站活动"
+    assert "驿站" in rows.loc["F09", "指标"]
+    assert rows.loc["F01", "报道原文"] == "2个", "a value the article wrote in words falls back"

@@ -392,3 +392,78 @@ def test_open_the_community_profile_from_a_pilot_highlight(server, page):
     page.wait_for_url(re.compile(r"/community\?.*community=420115001001"), timeout=60_000)
     expect(page.locator("h1").first).to_have_text("社区画像 · 职中社区", timeout=60_000)
     _settled(page)
+
+
+# What the Chinese UI may show in Latin letters: file formats, the language switch's own name,
+# and the units of software (SQL); everything else in Latin letters is an English word left over.
+ZH_ALLOWED = re.compile(r"SQL|CSV|XLSX|PNG|English|Language|GeoJSON|Excel|WPS|Plotly\.js")
+# Words a person reads that do not come from our text: tooltips (title), Plotly's modebar titles,
+# input placeholders, and the screen-reader labels our own choices produce (a help icon reads
+# "Help for <label>", a heading anchor "Link to heading"). Streamlit's fixed chrome ("Sidebar",
+# "App pages", a slider's "— start") is not ours to translate and is left out.
+LABELS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('[title], [data-title], [placeholder], [aria-label]')) {
+    if (getComputedStyle(el).display === 'none') continue;
+    for (const a of ['title', 'data-title', 'placeholder']) {
+      const v = el.getAttribute(a);
+      if (v) out.push(v);
+    }
+    const aria = el.getAttribute('aria-label') || '';
+    if (/^(Help for|Link to heading)/.test(aria)) out.push(aria);
+  }
+  return out;
+}"""
+
+
+def _english_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]{2,}", ZH_ALLOWED.sub("", text))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_chinese_ui_has_no_english_words(server, page, path):
+    """The rendered text of every page and its sidebar, the labels a tooltip or a screen reader
+    reads, and Plotly's modebar are Chinese: no "Help for 街道", "Link to heading",
+    "Download plot as a PNG", "Fullscreen" or "Choose an option"."""
+    page.goto(f"{server}/{path}?lang=中文")
+    _settled(page)
+    if path not in ("data", "import"):
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .modebar-btn', state="attached")
+    text = _main_text(page) + " " + _visible_text(page, '[data-testid="stSidebarUserContent"]')
+    for code in page.locator('[data-testid="stMain"] pre').all_inner_texts():
+        text = text.replace(code, " ")  # configuration to copy (the import page's how-to) is code
+    assert not _english_words(text), _english_words(text)[:10]
+    labels = page.evaluate(LABELS_JS)
+    english = [v for v in labels if _english_words(v)]
+    assert not english, english[:10]
+    if path not in ("data", "import"):
+        titles = page.locator(".modebar-btn").evaluate_all(
+            "els => els.filter(e => getComputedStyle(e).display !== 'none')"
+            ".map(e => e.getAttribute('data-title'))"
+        )
+        assert titles and not [t for t in titles if _english_words(t or "")], titles
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720), (1920, 1080)])
+def test_no_kpi_value_is_cut(server, browser, size):
+    """A KPI value and its unit fit their card at every common screen size: the text is never
+    wider than its box (a cut value read "664.99万…" and lost its unit)."""
+    tab = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        for path in ("", "community?district=420106&street=420106001&community=420106001001",
+                     "outcomes"):  # fmt: skip
+            tab.goto(f"{server}/{path}")
+            _settled(tab)
+            tab.wait_for_selector('[data-testid="stMetricValue"]')
+            values = tab.locator('[data-testid="stMetricValue"]')
+            assert values.count() >= 4
+            overflow = values.evaluate_all(
+                """els => els.flatMap(e => [e, ...e.querySelectorAll('*')])
+                   .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right >
+                     e.closest('[data-testid="stVerticalBlockBorderWrapper"], [data-testid="stColumn"]')
+                       .getBoundingClientRect().right + 1)
+                   .map(e => e.innerText)"""
+            )
+            assert not overflow, (path, size, overflow)
+    finally:
+        tab.close()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import itertools
+import re
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -26,6 +30,9 @@ FORMULAS = [
     "\t=1+1",
     "\r=1+1",
 ]
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def formula_cells(data: bytes) -> list[str]:
@@ -88,7 +95,7 @@ def test_data_page_downloads_carry_no_formula_and_say_demo(hostile_snapshot):
     about = ["数据快照 · 演示数据", "演示数据：本快照由程序生成"]
     assert formula_cells(_xlsx(hostile_snapshot, "divisions", about)) == []
     csv = _csv(hostile_snapshot, "divisions", about).decode("utf-8-sig")
-    assert csv.startswith('"数据快照 · 演示数据"\r\n"演示数据：')
+    assert csv.startswith('"行政区划：') and '"数据快照 · 演示数据"\r\n"演示数据：' in csv
     assert "'" + FORMULAS[0].replace('"', '""') in csv
     assert "\n=" not in csv and ",=" not in csv and ",@" not in csv and ",+" not in csv
 
@@ -111,3 +118,40 @@ def test_the_template_export_is_formula_free_and_imports_unchanged(
     report = import_files(files, root=root)
     assert report.ok, [p.text("zh") for p in report.all_errors()]
     assert report.snapshot.id.split("-")[-1] == hostile_snapshot.id.split("-")[-1], "same tables"
+
+
+@pytest.mark.parametrize("page", ["overview", "districts", "activities", "outcomes", "data"])
+def test_every_download_opens_and_says_what_it_holds(snapshot, monkeypatch, downloads, page):
+    """Each file a page offers opens with pandas (CSV, after its header block) or openpyxl
+    (XLSX, a first sheet describing it); headers are Chinese with the machine name beside them,
+    values are rounded, and the file's name says what is inside."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert downloads
+    for name, content in downloads:
+        assert snapshot.id not in name and not name.startswith(("compare-", "overview-")), name
+        if name.endswith(".xlsx"):
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+            first = [row[0] for row in book.worksheets[0].values]
+            assert any("演示数据" in str(x) for x in first), (name, first)
+            continue
+        text = content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        block = list(itertools.takewhile(lambda row: len(row) == 1, rows))
+        assert block, (name, "a header block says what the file holds")
+        if "指标字典" not in name:  # the catalog's definitions are not snapshot data
+            assert any("演示数据" in row[0] for row in block), (name, block)
+        frame = pd.read_csv(io.StringIO(text), skiprows=len(block))
+        assert len(frame.columns) >= 2, (name, list(frame.columns))
+        if "指标字典" in name:
+            continue  # its own first column is the machine id
+        readable = [c for c in frame.columns if re.search(r"[\u4e00-\u9fff].* \([a-z0-9_]+\)$", c)]
+        assert readable, (name, list(frame.columns))
+        for column in frame.select_dtypes("float"):
+            values = frame[column].dropna()
+            assert (values.round(2) == values).all(), (name, column)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from govdash.core.catalog import load_catalog
@@ -38,29 +37,10 @@ def small(value: object) -> bool:
     return 0 < number < min_cell()
 
 
-@pytest.fixture()
-def downloads(monkeypatch):
-    """Everything handed to a download button, built as the button would build it."""
-    seen: list[tuple[str, bytes]] = []
-    real_dg, real_st = DeltaGenerator.download_button, streamlit.download_button
-
-    def record(label, data=None, file_name=None, *args, **kwargs):
-        content = data() if callable(data) else data
-        seen.append(
-            (str(file_name), content if isinstance(content, bytes) else str(content).encode())
-        )
-
-    def spy_dg(self, label, data=None, file_name=None, *args, **kwargs):
-        record(label, data, file_name)
-        return real_dg(self, label, data, file_name, *args, **kwargs)
-
-    def spy_st(label, data=None, file_name=None, *args, **kwargs):
-        record(label, data, file_name)
-        return real_st(label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy_dg)
-    monkeypatch.setattr(streamlit, "download_button", spy_st)
-    return seen
+def machine_name(header: str) -> str:
+    """The machine name a readable header carries: "区划代码 (division_code)" -> division_code."""
+    found = re.search(r"\(([a-z0-9_]+)\)$", header)
+    return found.group(1) if found else header
 
 
 def sensitive_cells(table: list[list[str]]) -> list[str]:
@@ -68,17 +48,18 @@ def sensitive_cells(table: list[list[str]]) -> list[str]:
     header_at = next((i for i, row in enumerate(table) if len(row) > 1), None)
     if header_at is None:
         return []
-    header, rows = table[header_at], table[header_at + 1 :]
+    raw, rows = table[header_at], table[header_at + 1 :]
+    header = [machine_name(h) for h in raw]
     found = []
     for j, name in enumerate(header):
-        if name in SENSITIVE or name in LABELS:
+        if name in SENSITIVE or name in LABELS or any(label in raw[j] for label in LABELS):
             found += [f"{name}={row[j]}" for row in rows if j < len(row) and small(row[j])]
     if "metric" in header and "value" in header:
         m, v = header.index("metric"), header.index("value")
         found += [
             f"{row[m]}={row[v]}"
             for row in rows
-            if len(row) > max(m, v) and row[m] in SENSITIVE and small(row[v])
+            if len(row) > max(m, v) and (row[m] in SENSITIVE or row[m] in LABELS) and small(row[v])
         ]
     return found
 

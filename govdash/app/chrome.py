@@ -14,7 +14,8 @@ import streamlit as st
 
 from govdash.app import sidebar
 from govdash.app.context import Context
-from govdash.core import fmt, privacy
+from govdash.core import fmt, privacy, readable
+from govdash.core.catalog import Metric
 from govdash.core.divisions import city_code
 from govdash.core.exports import csv_bytes
 from govdash.core.figures import Comparison, Kpi
@@ -24,6 +25,7 @@ from govdash.core.rollups import query_for
 from govdash.core.scope import Window
 from govdash.core.view import breadcrumb as view_breadcrumb
 from govdash.core.vocab import label
+from govdash.viz import plotly_locale
 
 # The few rules Streamlit's theme cannot express: a KPI value wraps and shrinks with the card rather
 # than being cut ("664.99万…" lost its unit); the overview's headline reads as a lead sentence.
@@ -31,13 +33,20 @@ STYLE = """<style>
 [data-testid="stMetricValue"] { font-size: clamp(1.45rem, 2.1vw, 2.25rem); }
 [data-testid="stMetricValue"] > div { white-space: normal; overflow: visible; text-overflow: clip;
   word-break: keep-all; overflow-wrap: anywhere; line-height: 1.2; }
+.gd-card-title { font-size: 1.15rem; font-weight: 600; margin: 0; padding: 0; }
 .gd-headline { font-size: 1.3rem; line-height: 1.65; font-weight: 500; margin: 0.2rem 0 0.4rem;
   padding: 0.6rem 0.9rem; border-left: 4px solid #4477AA; background: rgba(68, 119, 170, 0.07); }
 </style>"""
 
 
-def styles() -> None:
-    st.html(STYLE)
+# Streamlit adds a "Fullscreen" button to Plotly's modebar that no Plotly locale reaches.
+ENGLISH_ONLY = """<style>
+.modebar-btn[data-title="Fullscreen"], .modebar-btn[data-title="Close fullscreen"] { display: none; }
+</style>"""
+
+
+def styles(lang: str) -> None:
+    st.html(STYLE + (ENGLISH_ONLY if lang != "en" else ""))
 
 
 def demo_banner(ctx: Context) -> None:
@@ -104,15 +113,31 @@ def chart_title(ctx: Context, what: str, unit: str, period: str, scope: str | No
     )
 
 
-def page_header(ctx: Context, title: str) -> None:
-    """Title, demo banner, notices about ignored link parameters and the breadcrumb."""
-    st.title(md(title))
+def data_line(ctx: Context) -> str:
+    """Where the page's figures come from, once per page: the as-of date and provenance; with
+    the details switch on, the snapshot id as well."""
+    if ctx.details:
+        return snapshot_caption(ctx)
+    return t(
+        "caption.data_line",
+        ctx.lang,
+        as_of=date_label(ctx.snapshot.as_of, ctx.lang),
+        provenance=label("provenances", ctx.snapshot.provenance, ctx.lang),
+    )
+
+
+def page_header(ctx: Context, title: str, *, places: bool = True) -> None:
+    """Title, demo banner, where the data come from, notices about ignored link parameters and,
+    on pages that show a place (places), the breadcrumb."""
+    st.title(md(title), anchor=False)
     demo_banner(ctx)
+    st.caption(data_line(ctx))
     if ctx.notices:
         names = ", ".join(t(f"param.{n}", ctx.lang) for n in ctx.notices)
         st.info(t("notice.bad_params", ctx.lang, names=names), icon=":material/info:")
         sidebar.clear_notice()
-    breadcrumb(ctx)
+    if places:
+        breadcrumb(ctx)
 
 
 def breadcrumb(ctx: Context) -> None:
@@ -184,7 +209,13 @@ def change_text(kpi: Kpi, comparison: Comparison, lang: str) -> str | None:
     return f"{signed}（{rel}）" if lang == "zh" else f"{signed} ({rel})"
 
 
-def kpi_card(ctx: Context, kpi: Kpi, flow: bool, qualified: pd.DataFrame | None = None) -> None:
+def kpi_card(
+    ctx: Context,
+    kpi: Kpi,
+    flow: bool,
+    qualified: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> None:
     """One KPI in a bordered box: the value, the change it leads with (since the pilot began,
     whenever the window allows) and, under it, what that change is measured against.
 
@@ -222,15 +253,19 @@ def kpi_card(ctx: Context, kpi: Kpi, flow: bool, qualified: pd.DataFrame | None 
     )  # fmt: skip
     with st.container(border=True):
         st.metric(
-            label=md(m.name(lang)),
+            label=md(title or m.name(lang)),
             value=value,
             delta=delta,
             delta_color="off" if flat else "normal",
             delta_arrow="off" if flat else "auto",
-            help=help_text,
         )
-        if delta is not None:
-            st.caption(comparison_label(main, flow, lang))
+        # The definition behind a "口径" button, not a help icon: Streamlit labels those
+        # "Help for …" in English for screen readers, whatever the page's language.
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            if delta is not None:
+                st.caption(comparison_label(main, flow, lang), width="stretch")
+            with st.popover(t("kpi.about", lang), type="tertiary"):
+                st.markdown(help_text)
         if mine is not None and len(mine) and ctx.selection.level != "community":
             st.caption(t("kpi.qualified", lang, n=len(mine)))
 
@@ -252,32 +287,82 @@ def chart(
     note: str = "",
     on_select: str = "ignore",
     config: dict | None = None,
+    metric: Metric | None = None,
 ) -> Mapping | None:
-    """A chart with the chrome every chart has: snapshot caption, SQL behind it, data download."""
+    """A chart with the chrome every chart has: its note, the data download and, with the details
+    switch on, the snapshot caption and the SQL behind it."""
     event = st.plotly_chart(
         fig,
         key=key,
         on_select=on_select,
-        config={"displaylogo": False, **(config or {})},
+        config={**plotly_locale.config(ctx.lang), **(config or {})},
         width="stretch",
     )
-    st.caption(snapshot_caption(ctx) + (f" · {note}" if note else ""))
-    chart_tools(ctx, data, key=key, queries=queries)
+    caption = " · ".join(
+        [*([snapshot_caption(ctx)] if ctx.details else []), *([note] if note else [])]
+    )
+    if caption:
+        st.caption(caption)
+    title = str(fig.layout.title.text or "")
+    chart_tools(ctx, data, key=key, queries=queries, title=title, metric=metric)
     return event
 
 
-def chart_tools(ctx: Context, data: pd.DataFrame, *, key: str, queries: list[str]) -> None:
-    """The SQL expander and the CSV download under a chart or table. The CSV is made when the
-    button is clicked (a callable), not on every run of the page: most charts are never
-    downloaded, and writing their CSVs was a tenth of a warm page run."""
+def filters_text(ctx: Context) -> str:
+    """The view's activity filters in words, for a download's header block."""
+    lang = ctx.lang
+    parts = []
+    for attr, vocab, key in (("categories", "categories", "filter.categories"),
+                             ("target_groups", "target_groups", "filter.target_groups"),
+                             ("team_types", "team_types", "filter.team_types")):  # fmt: skip
+        chosen = getattr(ctx.view, attr)
+        if chosen:
+            names = ("、" if lang == "zh" else ", ").join(label(vocab, c, lang) for c in chosen)
+            parts.append(f"{t(key, lang)}：{names}" if lang == "zh" else f"{t(key, lang)}: {names}")
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
+def download_csv(
+    ctx: Context,
+    data: pd.DataFrame,
+    title: str,
+    metric: Metric | None,
+    words: dict[str, str] | None = None,
+) -> bytes:
+    """A chart's or table's data as an analyst can use it (govdash.core.readable); words names
+    columns the i18n catalog does not (a table's own template headers)."""
+    lines = readable.block(
+        ctx.lang,
+        title=title,
+        metric=metric,
+        snapshot=snapshot_caption(ctx),
+        filters=filters_text(ctx),
+        demo=t("banner.demo", ctx.lang) if ctx.snapshot.is_demo else None,
+    )
+    return csv_bytes(readable.readable(data, ctx.lang, metric, words=words), lines)
+
+
+def chart_tools(
+    ctx: Context,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    queries: list[str],
+    title: str = "",
+    metric: Metric | None = None,
+) -> None:
+    """The SQL expander (details switch on) and the CSV download under a chart or table. The
+    CSV is made when the button is clicked (a callable), not on every run of the page: most
+    charts are never downloaded, and writing their CSVs was a tenth of a warm page run."""
     left, right = st.columns([2, 1])
-    with left.expander(t("sql.expander", ctx.lang)):
-        for name in queries:  # the variant this snapshot answers with: rollup, or raw twin
-            st.code(load_query(query_for(name, ctx.snapshot.manifest)).sql, language="sql")
+    if ctx.details:
+        with left.expander(t("sql.expander", ctx.lang)):
+            for name in queries:  # the variant this snapshot answers with: rollup, or raw twin
+                st.code(load_query(query_for(name, ctx.snapshot.manifest)).sql, language="sql")
     right.download_button(
         t("download.csv", ctx.lang),
-        data=partial(csv_bytes, data.copy(), download_preamble(ctx)),
-        file_name=f"{key}-{ctx.snapshot.id}.csv",
+        data=partial(download_csv, ctx, data.copy(), title or key, metric),
+        file_name=readable.file_name(title or key, ctx.snapshot.as_of.isoformat(), "csv"),
         mime="text/csv",
         key=f"{key}-download",
         width="stretch",

@@ -44,6 +44,7 @@ class Context:
     view: View
     options: Options
     notices: tuple[str, ...] = ()
+    details: bool = False  # the analyst's switch: SQL, snapshot ids and paths are shown
 
     @property
     def root(self) -> str:
@@ -185,8 +186,15 @@ def _options(snap: Snapshot, divisions: pd.DataFrame) -> Options:
     )
 
 
-def setup(lang: str) -> Context:
-    """Load the snapshot the view asks for, draw the shared filters and remember the context."""
+def details_switch(lang: str) -> bool:
+    """The analyst's switch, bound to ?details= so a shared link keeps it; off by default, so an
+    official sees figures, not SQL and snapshot ids."""
+    return bool(st.sidebar.toggle(t("details.label", lang), key=state.DETAILS, bind="query-params"))
+
+
+def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
+    """Load the snapshot the view asks for, draw the filters the page uses (shown) and the
+    details switch, and remember the context."""
     snapshots = load_snapshots(lang)
     by_id = {s.id: s for s in snapshots}
     snap = by_id[sidebar.seed_snapshot(tuple(by_id))]
@@ -194,10 +202,16 @@ def setup(lang: str) -> Context:
     options = replace(_options(snap, divisions), snapshots=tuple(by_id))
     catalog = load_catalog()
 
+    plain = {sid: f"{date_label(s.as_of, lang)} · {label('provenances', s.provenance, lang)}"
+             for sid, s in by_id.items()}  # fmt: skip
+    repeated = {text for text in plain.values() if list(plain.values()).count(text) > 1}
+
     def snapshot_label(sid: str) -> str:
-        s = by_id[sid]
-        prov = label("provenances", s.provenance, lang)
-        return f"{date_label(s.as_of, lang)} · {prov} · {sid[-10:]}"
+        """Date and provenance, and the end of the id only where two would read the same: the
+        whole id was cut off in the sidebar, and the details switch shows it under the title.
+        (A label that changed with the switch would also give the widget a new identity.)"""
+        text = plain[sid]
+        return f"{text} · {sid[-6:]}" if text in repeated else text
 
     view, notices = sidebar.render(
         options,
@@ -205,8 +219,11 @@ def setup(lang: str) -> Context:
         snapshot_label,
         lambda code: division_name(divisions, code, lang),
         lambda mid: catalog[mid].name(lang),
+        shown,
     )
-    ctx = Context(lang, snap, divisions, view, options, tuple(notices))
+    st.sidebar.divider()
+    details = details_switch(lang)
+    ctx = Context(lang, snap, divisions, view, options, tuple(notices), details)
     st.session_state[CTX_KEY] = ctx
     return ctx
 

@@ -107,27 +107,62 @@ def _sanitise(options: Options) -> None:
         state[W["metric"]] = options.default_metric
 
 
+# The groups of filters a page can show; a page shows only the ones that change what it shows.
+GROUPS = {
+    "snapshot": ("snapshot",),
+    "period": ("period",),
+    "place": ("districts", "street", "community"),
+    "activity": ("categories", "target_groups", "team_types"),
+    "metric": ("metric",),
+}
+ALL_GROUPS = frozenset(GROUPS)
+
+
+def _keep(hidden: set[str]) -> None:
+    """Keep the values of filters this page does not draw: Streamlit forgets a widget's state
+    after a run that does not draw it, and the next page would start from the defaults."""
+    state = st.session_state
+    for group in hidden:
+        for name in GROUPS[group]:
+            if W[name] in state:
+                state[W[name]] = state[W[name]]
+
+
 def render(
     options: Options,
     lang: str,
     snapshot_label: Callable[[str], str],
     name_of: Callable[[str], str],
     metric_name: Callable[[str], str],
+    shown: frozenset[str] = ALL_GROUPS,
 ) -> tuple[View, list[str]]:
-    """Draw the filters (values come from session state) and return the view they describe.
+    """Draw the filters this page uses (shown: names of GROUPS; values come from session state)
+    and return the view they describe. The others keep their values and stay in the URL.
 
     snapshot_label, name_of and metric_name turn ids into display text in the current language.
     """
     _seed(options)
     _sanitise(options)
+    _keep(set(GROUPS) - set(shown))
     side = st.sidebar
-    side.selectbox(
-        t("sidebar.snapshot", lang),
-        options=list(options.snapshots),
-        format_func=snapshot_label,
-        key=W["snapshot"],
-    )
-    if len(options.months) > 1:
+    if "snapshot" in shown:
+        side.selectbox(
+            t("sidebar.snapshot", lang),
+            options=list(options.snapshots),
+            format_func=snapshot_label,
+            key=W["snapshot"],
+            placeholder=t("filter.choose", lang),
+        )
+    view = current(options)
+    if shown & {"period", "place", "activity", "metric"}:
+        _filters(side, options, lang, name_of, metric_name, shown)
+        view = current(options)
+    _sync_url(view, options)
+    return view, st.session_state.get(NOTICE, [])
+
+
+def _filters(side, options: Options, lang: str, name_of, metric_name, shown) -> None:
+    if "period" in shown and len(options.months) > 1:
         # A range slider is a range only if created with a pair; setting its state from code as
         # well makes Streamlit warn. So the pair lives in our own key, the slider is created with
         # it as its value, and a programmatic change (link, snapshot switch) re-creates the slider.
@@ -139,6 +174,21 @@ def render(
             key=f"f_period_{st.session_state.get(PERIOD_VERSION, 0)}",
         )
         st.session_state[W["period"]] = _period(chosen, options.months)
+    if "place" in shown:
+        _place(side, options, lang, name_of)
+    if "activity" in shown:
+        _activity(side, options, lang)
+    if "metric" in shown:
+        side.selectbox(
+            t("filter.metric", lang),
+            options=list(options.metrics),
+            format_func=metric_name,
+            key=W["metric"],
+            placeholder=t("filter.choose", lang),
+        )
+
+
+def _place(side, options: Options, lang: str, name_of) -> None:
     districts = side.multiselect(
         t("filter.districts", lang),
         options=options.children(None, "district"),
@@ -151,6 +201,9 @@ def render(
     street = st.session_state[W["street"]]
     communities = options.children(street, "community") if street else []
     _child_picker(side, "community", communities, lang, name_of)
+
+
+def _activity(side, options: Options, lang: str) -> None:
     for key, vocab, text in (
         ("categories", "categories", "filter.categories"),
         ("target_groups", "target_groups", "filter.target_groups"),
@@ -163,27 +216,23 @@ def render(
             key=W[key],
             placeholder=t("filter.all", lang),
         )
-    side.selectbox(
-        t("filter.metric", lang),
-        options=list(options.metrics),
-        format_func=metric_name,
-        key=W["metric"],
-    )
-    view = current(options)
-    _sync_url(view, options)
-    return view, st.session_state.get(NOTICE, [])
 
 
 def _child_picker(side, level: str, codes: list[str], lang: str, name_of) -> None:
-    """The street or community picker: "all" first, disabled until the level above is chosen."""
+    """The street or community picker: "all" first, disabled until the level above is chosen,
+    and then saying so in its own box (a help icon would read "Help for 街道" to a screen reader)."""
     side.selectbox(
         t(f"filter.{level}", lang),
         options=[None, *codes],
-        format_func=lambda c: t("filter.all", lang) if c is None else name_of(c),
+        format_func=lambda c: (
+            (t("filter.all", lang) if codes else t(f"filter.{level}_help", lang))
+            if c is None
+            else name_of(c)
+        ),
         key=W[level],
         disabled=not codes,
-        placeholder=t("filter.all", lang),
-        help=None if codes else t(f"filter.{level}_help", lang),
+        # A None value shows the placeholder, Streamlit's English "Choose an option" by default.
+        placeholder=t("filter.all", lang) if codes else t(f"filter.{level}_help", lang),
     )
 
 

@@ -31,6 +31,9 @@ FILTER_WIDGETS = {
     "metric": "f_metric",
 }
 
+# The analyst's switch that shows SQL, snapshot ids and paths; also the URL parameter name.
+DETAILS = "details"
+
 # The import page.
 IMPORT_UNLOCKED = "_import_unlocked"
 IMPORT_ATTEMPTS = "_import_token_attempts"

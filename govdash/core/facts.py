@@ -142,3 +142,43 @@ def fact_period(fact: pd.Series, divisions: pd.DataFrame) -> tuple[dt.date, dt.d
         return pd.Timestamp(fact["period_start"]).date(), end
     start = effective_pilot_start(divisions, fact["scope_code"]) or end.replace(day=1)
     return min(start, end.replace(day=1)), end
+
+
+CLAUSE_BREAKS = "，。；：！？、,;:"
+
+
+def _numerals(value: float) -> list[str]:
+    """The ways an article may write a value: 2142, 2,142, 3万 (for 30000), 12.5."""
+    forms = [f"{value:g}", f"{value:,.0f}" if value == int(value) else f"{value:,g}"]
+    if value >= 10_000 and (value / 10_000) == round(value / 10_000, 2):
+        forms.append(f"{value / 10_000:g}万")
+    return sorted(set(forms), key=len, reverse=True)
+
+
+def wording(sentence: object, value: float) -> str | None:
+    """The clause of the source sentence that states the value, as the article wrote it
+    ("联合各部门开展60余场志愿服务进驿站活动"), so a reconciliation row reads like the report and
+    not like our metric's shorter name. None when the value is not written in digits (两个)."""
+    if not isinstance(sentence, str) or not sentence or value is None or math.isnan(value):
+        return None
+    for form in _numerals(float(value)):
+        at = _find_number(sentence, form)
+        if at < 0:
+            continue
+        start = max(sentence.rfind(c, 0, at) for c in CLAUSE_BREAKS) + 1
+        ends = [i for c in CLAUSE_BREAKS if (i := sentence.find(c, at)) >= 0]
+        end = min(ends) if ends else len(sentence)
+        return sentence[start:end].strip()
+    return None
+
+
+def _find_number(sentence: str, form: str) -> int:
+    """Where form stands as a whole number (not the "40" inside "1400"), or -1."""
+    start = 0
+    while (at := sentence.find(form, start)) >= 0:
+        before = sentence[at - 1] if at else ""
+        after = sentence[at + len(form)] if at + len(form) < len(sentence) else ""
+        if not (before.isdigit() or before in ".,") and not (after.isdigit() or after == "."):
+            return at
+        start = at + 1
+    return -1

@@ -102,7 +102,7 @@ def pilot_marker(
         return fig
     x = pd.Timestamp(month)
     shapes, notes = list(fig.layout.shapes), list(fig.layout.annotations)
-    for i, axis in enumerate(axes or ["x"]):
+    for axis in axes or ["x"]:
         xs = [pd.Timestamp(v) for tr in fig.data if (tr.xaxis or "x") == axis
               for v in (tr.x if tr.x is not None else [])]  # fmt: skip
         if not xs or not (min(xs) <= x <= max(xs)):
@@ -111,7 +111,7 @@ def pilot_marker(
         shapes.append({"type": "line", "name": "pilot-start", "xref": axis, "yref": yref,
                        "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"color": PILOT_COLOUR, "width": 1.5, "dash": "dash"}})  # fmt: skip
-        if i == 0:
+        if len(axes or ["x"]) == 1:  # on a grid the label would sit on a panel's title
             notes.append({"text": esc(label), "name": "pilot-start", "xref": axis, "yref": yref,
                           "x": x, "y": 1, "xanchor": "left", "yanchor": "bottom",
                           "showarrow": False, "font": {"size": 12, "color": PILOT_COLOUR}})  # fmt: skip

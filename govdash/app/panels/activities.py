@@ -17,10 +17,11 @@ from govdash.app.panels.shared import (
 )
 from govdash.core import events, fmt
 from govdash.core.catalog import load_catalog
-from govdash.core.exports import csv_bytes
 from govdash.core.i18n import month_label, t
+from govdash.core.readable import file_name
 from govdash.core.scope import Window, month_end
 from govdash.core.vocab import label, load_vocabulary
+from govdash.importing.spec import load_spec
 from govdash.viz import charts
 
 PAGE_KEY = "activities_page"
@@ -188,7 +189,7 @@ def before_after_panel(ctx: context.Context) -> None:
 def events_table(ctx: context.Context, total: int) -> None:
     """A paged table of events, newest first, with every column translated, and its download."""
     lang = ctx.lang
-    st.subheader(t("activities.table", lang))
+    st.subheader(t("activities.table", lang), anchor=False)
     if total == 0:
         chrome.empty(ctx)
         return
@@ -244,14 +245,21 @@ def download(ctx: context.Context, total: int, start: dt.date, end: dt.date) -> 
         )
         return
 
+    title = chrome.chart_title(
+        ctx, t("activities.table", lang), t("unit.activities", lang),
+        t("period.range", lang, start=month_label(start, lang), end=month_label(end, lang)),
+    )  # fmt: skip
+    sheet = load_spec()["activities"]
+    words = {c.name: (c.zh if lang == "zh" else c.en) for c in sheet.columns}
+
     def build() -> bytes:
         rows = fetch.event_rows(ctx, ctx.activities(start, end), page=0, page_size=total)
-        return csv_bytes(rows, chrome.download_preamble(ctx))
+        return chrome.download_csv(ctx, rows, title, None, words)
 
     st.download_button(
         t("activities.download", lang, n=fmt.number(total, lang, compact=False)),
         data=build,
-        file_name=f"activities-{ctx.snapshot.id}.csv",
+        file_name=file_name(title, ctx.snapshot.as_of.isoformat(), "csv"),
         mime="text/csv",
         key="activities-download",
     )

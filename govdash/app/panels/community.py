@@ -68,7 +68,7 @@ def _relation(ctx: context.Context, row: pd.Series, code_column: str) -> str:
 
 def programmes_panel(ctx: context.Context, code: str) -> None:
     lang = ctx.lang
-    st.subheader(t("profile.programmes", lang))
+    st.subheader(t("profile.programmes", lang), anchor=False)
     progs = fetch.programmes_for(ctx, code)
     if progs.empty:
         chrome.empty(ctx, "profile.no_programmes")
@@ -97,7 +97,7 @@ def programmes_panel(ctx: context.Context, code: str) -> None:
 
 def resources_panel(ctx: context.Context, code: str) -> None:
     lang = ctx.lang
-    st.subheader(t("profile.resources", lang))
+    st.subheader(t("profile.resources", lang), anchor=False)
     res = fetch.resources_for(ctx, code, ctx.window.dates(False)[1])
     if res.empty:
         chrome.empty(ctx, "profile.no_resources")
@@ -123,7 +123,7 @@ def facts_panel(ctx: context.Context, code: str) -> None:
     result = fetch.reconciled(ctx)
     chain = ancestry(ctx.divisions, code)
     facts = result[result["scope_code"].isin(chain)]
-    st.subheader(t("profile.facts", lang))
+    st.subheader(t("profile.facts", lang), anchor=False)
     if facts.empty:
         chrome.empty(ctx, "profile.no_facts")
         return

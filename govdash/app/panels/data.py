@@ -3,6 +3,7 @@ languages, and downloads of the underlying tables."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,9 @@ from govdash.core.catalog import load_catalog
 from govdash.core.contract import SCHEMA_VERSION, TABLES
 from govdash.core.exports import csv_bytes, xlsx_bytes
 from govdash.core.i18n import date_label, t
+from govdash.core.scope import Selection
 from govdash.core.vocab import label
+from govdash.importing.spec import load_spec
 
 XLSX_LIMIT = 100_000  # rows; bigger tables download as CSV only (Excel files that size are slow)
 
@@ -23,16 +26,17 @@ XLSX_LIMIT = 100_000  # rows; bigger tables download as CSV only (Excel files th
 def snapshot_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     snap = ctx.snapshot
-    st.subheader(t("data.snapshot", lang))
+    st.subheader(t("data.snapshot", lang), anchor=False)
     facts = {
-        t("data.id", lang): snap.id,
         t("data.as_of", lang): date_label(snap.as_of, lang),
         t("data.provenance", lang): label("provenances", snap.provenance, lang),
         t("data.is_demo", lang): t("yes" if snap.is_demo else "no", lang),
-        t("data.created", lang): snap.manifest.get("created_at", "—"),
-        t("data.schema", lang): str(snap.manifest.get("schema_version", SCHEMA_VERSION)),
-        t("data.folder", lang): str(snap.path),
+        t("data.created", lang): created_label(snap.manifest.get("created_at"), lang),
     }
+    if ctx.details:  # for analysts: the id a figure is traced by, and where the files are
+        facts[t("data.id", lang)] = snap.id
+        facts[t("data.schema", lang)] = str(snap.manifest.get("schema_version", SCHEMA_VERSION))
+        facts[t("data.folder", lang)] = str(snap.path)
     if snap.manifest.get("note") and not snap.is_demo:  # the demo's note is machine-made English
         facts[t("data.note", lang)] = snap.manifest["note"]
     st.dataframe(
@@ -44,38 +48,70 @@ def snapshot_panel(ctx: context.Context) -> None:
     )
 
 
-def _table(snapshot, name: str) -> pd.DataFrame:
-    """A snapshot table as it may be downloaded: small sensitive counts blanked (core.privacy)."""
-    return privacy.shareable_table(name, pq.read_table(snapshot.table_path(name)).to_pandas())
+def created_label(stamp: object, lang: str) -> str:
+    """A manifest's ISO timestamp as people write it: 2025年7月18日 22:52 (UTC)."""
+    try:
+        when = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return "—"
+    return f"{date_label(when.date(), lang)} {when:%H:%M} (UTC)"
 
 
-def _xlsx(snapshot, name: str, about: list[str] | tuple[str, ...] = ()) -> bytes:
-    return xlsx_bytes({name: _table(snapshot, name)}, about=about)
+def _table(snapshot, name: str, lang: str | None = None) -> pd.DataFrame:
+    """A snapshot table as it may be downloaded: small sensitive counts blanked (core.privacy)
+    and, given a language, headers in it with the machine name beside them ("区划代码 (code)",
+    the import template's words, so a downloaded table reads like the template)."""
+    frame = privacy.shareable_table(name, pq.read_table(snapshot.table_path(name)).to_pandas())
+    sheet = load_spec().get(name) if lang else None
+    if sheet is not None:
+        words = {c.name: (c.zh if lang == "zh" else c.en) for c in sheet.columns}
+        frame.columns = [f"{words[c]} ({c})" if c in words else c for c in frame.columns]
+    return frame
 
 
-def _csv(snapshot, name: str, preamble: list[str] | tuple[str, ...] = ()) -> bytes:
-    return csv_bytes(_table(snapshot, name), preamble)
+def describe(name: str, lang: str, lines: list[str] | tuple[str, ...]) -> list[str]:
+    """The header block of a table download: what the table is, then the snapshot lines."""
+    sheet = load_spec().get(name)
+    what = f"{t(f'table.{name}', lang)}：{sheet.about(lang)}" if sheet and lang == "zh" else (
+        f"{t(f'table.{name}', lang)}: {sheet.about(lang)}" if sheet else t(f"table.{name}", lang)
+    )  # fmt: skip
+    return [what, *lines]
+
+
+def _xlsx(snapshot, name: str, about: list[str] | tuple[str, ...] = (), lang: str = "zh") -> bytes:
+    return xlsx_bytes(
+        {t(f"table.{name}", lang): _table(snapshot, name, lang)},
+        about=describe(name, lang, about),
+        about_title=t("export.about_sheet", lang),
+    )
+
+
+def _csv(
+    snapshot, name: str, preamble: list[str] | tuple[str, ...] = (), lang: str = "zh"
+) -> bytes:
+    return csv_bytes(_table(snapshot, name, lang), describe(name, lang, preamble))
 
 
 def tables_panel(ctx: context.Context) -> None:
     """Row counts and lazily built downloads (a file is only made when its button is clicked)."""
     lang = ctx.lang
     snap = ctx.snapshot
-    st.subheader(t("data.tables", lang))
+    st.subheader(t("data.tables", lang), anchor=False)
     st.caption(t("data.tables_note", lang, limit=fmt.number(XLSX_LIMIT, lang, compact=False)))
     for name in TABLES:
         if not snap.has_table(name):
             continue
         rows = snap.row_counts.get(name, 0)
         a, b, c = st.columns([3, 1, 1])
+        machine = f" · `{name}`" if ctx.details else ""  # the file's own name, for analysts
         a.markdown(
-            f"**{t(f'table.{name}', lang)}** · `{name}` · "
+            f"**{t(f'table.{name}', lang)}**{machine} · "
             + t("data.rows", lang, n=fmt.number(rows, lang, compact=False))
         )
         b.download_button(
             "CSV",
-            data=lambda n=name: _csv(snap, n, chrome.download_preamble(ctx)),
-            file_name=f"{name}-{snap.id}.csv",
+            data=lambda n=name: _csv(snap, n, chrome.download_preamble(ctx), lang),
+            file_name=f"{t(f'table.{name}', lang)}_{snap.as_of.isoformat()}.csv",
             mime="text/csv",
             key=f"dl-csv-{name}",
             width="stretch",
@@ -83,8 +119,8 @@ def tables_panel(ctx: context.Context) -> None:
         if rows <= XLSX_LIMIT:
             c.download_button(
                 "XLSX",
-                data=lambda n=name: _xlsx(snap, n, chrome.download_preamble(ctx)),
-                file_name=f"{name}-{snap.id}.xlsx",
+                data=lambda n=name: _xlsx(snap, n, chrome.download_preamble(ctx), lang),
+                file_name=f"{t(f'table.{name}', lang)}_{snap.as_of.isoformat()}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"dl-xlsx-{name}",
                 width="stretch",
@@ -93,7 +129,7 @@ def tables_panel(ctx: context.Context) -> None:
 
 def dictionary_panel(ctx: context.Context) -> None:
     lang = ctx.lang
-    st.subheader(t("data.dictionary", lang))
+    st.subheader(t("data.dictionary", lang), anchor=False)
     catalog = load_catalog()
     rows = []
     for m in catalog.visible():
@@ -113,8 +149,8 @@ def dictionary_panel(ctx: context.Context) -> None:
     st.caption(t("data.kinds_note", lang))
     st.download_button(
         t("download.csv", lang),
-        data=csv_bytes(table),
-        file_name="metric-dictionary.csv",
+        data=csv_bytes(table, [t("export.what", lang, what=t("data.dictionary", lang))]),
+        file_name=f"{t('data.dictionary', lang)}.csv",
         mime="text/csv",
         key="dl-dictionary",
     )
@@ -127,7 +163,7 @@ def completeness_panel(ctx: context.Context) -> None:
     from govdash.viz.charts import share_heatmap_figure
 
     lang = ctx.lang
-    st.subheader(t("completeness.heading", lang))
+    st.subheader(t("completeness.heading", lang), anchor=False)
     months = ctx.options.months
     start = months[max(0, len(months) - 12)]
     frame = fetch.completeness(ctx, start, months[-1])
@@ -154,7 +190,8 @@ def completeness_panel(ctx: context.Context) -> None:
             t("completeness.missing", lang, n=missing, month=month_label(months[-1], lang)),
             icon=":material/warning:",
         )
-        codes = fetch.missing_reports(ctx, ctx.selection, months[-1])
+        whole = Selection.of((), ctx.divisions)  # this page shows the whole city
+        codes = fetch.missing_reports(ctx, whole, months[-1])
         rows = [
             {t("col.community", lang): ctx.name(c), t("col.where", lang): ctx.name(c[:6])}
             for c in codes
@@ -169,7 +206,7 @@ def snapshots_panel(ctx: context.Context) -> None:
     from govdash.core.snapshot import scan_snapshots, verify_snapshot
 
     lang = ctx.lang
-    st.subheader(t("snapshots.heading", lang))
+    st.subheader(t("snapshots.heading", lang), anchor=False)
     good, problems = scan_snapshots(Path(ctx.root))
     rows = [
         {
@@ -193,8 +230,12 @@ def snapshots_panel(ctx: context.Context) -> None:
         return
     ids = [s.id for s in good]
     left, right = st.columns(2)
-    a = left.selectbox(t("snapshots.a", lang), ids, index=1, key="diff-a")
-    b = right.selectbox(t("snapshots.b", lang), ids, index=0, key="diff-b")
+    a = left.selectbox(
+        t("snapshots.a", lang), ids, index=1, key="diff-a", placeholder=t("filter.choose", lang)
+    )
+    b = right.selectbox(
+        t("snapshots.b", lang), ids, index=0, key="diff-b", placeholder=t("filter.choose", lang)
+    )
     if a == b:
         return
     with st.spinner(t("spinner.loading", lang)):

@@ -11,6 +11,7 @@ from govdash.app.panels.shared import (
     chosen,
     mark_pilot,
     names,
+    pilot_month,
     queries_for,
     ranking_frame,
     ranking_selection,
@@ -74,7 +75,7 @@ def compare_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     metric = catalog[ctx.view.metric]
     flow = is_flow_based(metric.id, catalog)
-    st.subheader(t("compare.heading", lang, metric=metric.name(lang)))
+    st.subheader(t("compare.heading", lang, metric=metric.name(lang)), anchor=False)
     st.caption(chrome.md(metric.definition[lang]))
     frame, level = ranking_frame(ctx, metric.id)
     if frame["value"].notna().sum() == 0:
@@ -157,7 +158,12 @@ def small_multiples_panel(ctx: context.Context) -> None:
     mark_pilot(
         ctx, fig, [f"x{i + 1}" if i else "x" for i in range(long["division_code"].nunique())]
     )
-    chrome.chart(ctx, fig, long, key="compare-multiples", queries=queries_for([metric.id], True))
+    start_month = pilot_month(ctx)
+    note = t("chart.pilot_line", lang, month=month_label(start_month, lang)) if start_month else ""
+    chrome.chart(
+        ctx, fig, long, key="compare-multiples", queries=queries_for([metric.id], True),
+        metric=metric, note=note,
+    )  # fmt: skip
 
 
 def composition_panel(ctx: context.Context) -> None:
@@ -225,7 +231,7 @@ def targets_panel(ctx: context.Context) -> None:
     targets = load_targets()
     if not targets:
         return
-    st.subheader(t("targets.heading", lang))
+    st.subheader(t("targets.heading", lang), anchor=False)
     cols = st.columns(len(targets))
     for col, target in zip(cols, targets, strict=True):
         metric = catalog[target.metric]

@@ -247,7 +247,7 @@ def upload_panel(ctx: context.Context) -> None:
     paths = _save(uploads, Path(folder))
     with st.spinner(t("import.checking", lang)):
         report = run_import(ctx, paths, dry_run=True, empty=empty)
-    st.subheader(t("import.report", lang))
+    st.subheader(t("import.report", lang), anchor=False)
     if report.ok:
         st.success(t("import.valid", lang, n=len(report.sheets)))
     else:
@@ -282,7 +282,7 @@ def retention_panel(ctx: context.Context) -> None:
     from govdash.core.admin import prune, prune_plan
 
     lang = ctx.lang
-    st.subheader(t("retention.heading", lang))
+    st.subheader(t("retention.heading", lang), anchor=False)
     st.caption(t("retention.explain", lang))
     keep = st.number_input(t("retention.keep", lang), min_value=1, value=5, step=1)
     plan = prune_plan(Path(ctx.root), int(keep))

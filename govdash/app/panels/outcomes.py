@@ -10,6 +10,7 @@ from govdash.app import chrome, context, fetch
 from govdash.app.panels.shared import PER_ROW
 from govdash.core import fmt
 from govdash.core.catalog import load_catalog
+from govdash.core.facts import wording
 from govdash.core.i18n import date_label, t
 from govdash.core.scope import Filters
 from govdash.core.vocab import label
@@ -21,7 +22,7 @@ STATUS_MARK = {"match": "✓", "mismatch": "×", "error": "⚠"}
 
 def beneficiaries_panel(ctx: context.Context) -> None:
     lang = ctx.lang
-    st.subheader(t("outcomes.beneficiaries", lang))
+    st.subheader(t("outcomes.beneficiaries", lang), anchor=False)
     start, end = ctx.window.dates(True)
     frame = fetch.breakdown(ctx, ctx.activities(start, end))
     if frame.empty:
@@ -48,9 +49,14 @@ def beneficiaries_panel(ctx: context.Context) -> None:
 
 
 def metric_cards(
-    ctx: context.Context, metric_ids: list[str], columns: int = PER_ROW, filters: dict | None = None
+    ctx: context.Context,
+    metric_ids: list[str],
+    columns: int = PER_ROW,
+    filters: dict | None = None,
+    titles: dict[str, str] | None = None,
 ) -> None:
-    """KPI cards for metrics; filters maps a metric id to the Filters it is read with."""
+    """KPI cards for metrics; filters maps a metric id to the Filters it is read with, and titles
+    names a card read with its own filter (so no two cards on a page share a title)."""
     from govdash.core.figures import is_flow_based
 
     catalog = load_catalog()
@@ -69,18 +75,25 @@ def metric_cards(
         for col, kpi in zip(st.columns(columns), cards[first : first + columns], strict=False):
             with col:
                 flow = is_flow_based(kpi.metric.id, catalog)
-                chrome.kpi_card(ctx, kpi, flow, None if flow else qualified)
+                chrome.kpi_card(
+                    ctx,
+                    kpi,
+                    flow,
+                    None if flow else qualified,
+                    title=(titles or {}).get(kpi.metric.id),
+                )
 
 
 def employment_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     settings = load_catalog().settings
-    st.subheader(t("outcomes.employment", lang))
+    st.subheader(t("outcomes.employment", lang), anchor=False)
     ids = list(settings.employment_metrics)
     special = {
         "served_person_times": Filters(team_types=("new_employment",)),
     }
-    metric_cards(ctx, ids, filters=special)
+    metric_cards(ctx, ids, filters=special,
+                 titles={"served_person_times": t("outcomes.served_by_new_employment", lang)})  # fmt: skip
     if "served_person_times" in ids:
         st.caption(t("outcomes.new_employment_note", lang))
 
@@ -90,8 +103,25 @@ def qualified_text(row: pd.Series, lang: str) -> str:
     return fmt.qualified(float(row["value"]), row["qualifier"], lang, unit)
 
 
+FILTER_VOCABULARIES = {"category": "categories", "target_group": "target_groups",
+                       "team_type": "team_types", "level": "levels"}  # fmt: skip
+
+
+def filter_text(filters: object, lang: str) -> str:
+    """A fact's filters in words ("驿站服务"), so the metric column says what was counted."""
+    if not isinstance(filters, str) or not filters.strip():
+        return ""
+    parts = []
+    for item in filters.split(";"):
+        key, _, value = item.partition("=")
+        vocab = FILTER_VOCABULARIES.get(key.strip())
+        parts.append(label(vocab, value.strip(), lang) if vocab else value.strip())
+    return "、".join(parts) if lang == "zh" else ", ".join(parts)
+
+
 def facts_table(ctx: context.Context, facts: pd.DataFrame, *, key: str) -> None:
-    """Reported figure (with its qualifier), accepted range, computed figure and a clear mark."""
+    """Each fact as the article wrote it, the figure the snapshot gives and a clear mark: an HTML
+    table (st.table), so it can be searched with Ctrl+F, copied and read by a screen reader."""
     lang = ctx.lang
     catalog = load_catalog()
     rows = []
@@ -100,11 +130,22 @@ def facts_table(ctx: context.Context, facts: pd.DataFrame, *, key: str) -> None:
         computed = f["value_computed"]
         kind = metric.kind if metric else "stock"
         unit = metric.unit_label(lang) if metric else ""
+        what = metric.name(lang) if metric else f["metric"]
+        if extra := filter_text(f.get("filters"), lang):
+            what = f"{what}（{extra}）" if lang == "zh" else f"{what} ({extra})"
+        # The article's own clause (Chinese only: the English page names the metric instead,
+        # and the source sentences are listed under the table).
+        quoted = (
+            {t("col.as_written", lang): wording(f.get("source_sentence"), f["value"])
+             or qualified_text(f, lang)}
+            if lang == "zh" else {}
+        )  # fmt: skip
         rows.append(
             {
                 t("col.fact", lang): f["fact_id"],
                 t("col.scope", lang): ctx.name(f["scope_code"]),
-                t("col.metric", lang): metric.name(lang) if metric else f["metric"],
+                **quoted,
+                t("col.metric", lang): what,
                 t("col.reported", lang): qualified_text(f, lang),
                 t("col.accepted", lang): f["bounds"],
                 t("col.computed", lang): fmt.metric_value(
@@ -115,7 +156,7 @@ def facts_table(ctx: context.Context, facts: pd.DataFrame, *, key: str) -> None:
             }
         )
     table = pd.DataFrame(rows)
-    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+    st.table(table, hide_index=True)
     chrome.chart_tools(ctx, facts, key=key, queries=["reported_facts", *_fact_queries(facts)])
 
 
@@ -144,7 +185,7 @@ def _fact_queries(facts: pd.DataFrame) -> list[str]:
 
 def reconciliation_panel(ctx: context.Context) -> None:
     lang = ctx.lang
-    st.subheader(t("reconcile.heading", lang))
+    st.subheader(t("reconcile.heading", lang), anchor=False)
     with st.spinner(t("spinner.loading", lang)):
         result = fetch.reconciled(ctx)
     if result.empty:

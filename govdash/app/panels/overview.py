@@ -133,6 +133,7 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
         note=t("map.note_geo" if boundaries is not None else "map.note_tiles", lang),
         on_select="rerun",
         config=config,
+        metric=metric,
     )
     chrome.drill(ctx, event)
 
@@ -165,7 +166,7 @@ def pilot_highlights(ctx: context.Context) -> None:
     sel = ctx.selection
     if sel.level != "city":
         pilots = pilots[pilots["code"].str[: len(sel.codes[0])].isin(sel.codes)]
-    st.subheader(t("highlights.heading", lang))
+    st.subheader(t("highlights.heading", lang), anchor=False)
     if pilots.empty:
         chrome.empty(ctx, "highlights.none")
         return
@@ -211,5 +212,6 @@ def pilot_highlights(ctx: context.Context) -> None:
 
 def programme_card_header(ctx: context.Context, code: str) -> None:
     chain = ancestry(ctx.divisions, code)[1:]
-    st.markdown(f"#### {chrome.md(ctx.name(code))}")
+    # A heading element, not markdown "####", which adds an English "Link to heading" anchor.
+    st.html(f'<h4 class="gd-card-title">{html.escape(ctx.name(code))}</h4>')
     st.caption(" › ".join(chrome.md(ctx.name(c)) for c in chain[:-1]))

@@ -67,7 +67,7 @@ def names(ctx: context.Context) -> dict[str, str]:
 def kpi_panel(ctx: context.Context, metric_ids: list[str]) -> None:
     catalog = load_catalog()
     lang = ctx.lang
-    st.subheader(t("overview.kpis", lang))
+    st.subheader(t("overview.kpis", lang), anchor=False)
     with st.spinner(t("spinner.loading", lang)):
         kpis = fetch.kpis(ctx, ctx.selection, ctx.window, metric_ids, filters=ctx.filters)
     since_pilot = ctx.window.start == pilot_month(ctx)
@@ -146,7 +146,10 @@ def trend_panel(
         t("trend.partial_note", lang, month=month_label(w.end, lang)) if flow and w.partial else ""
     )
     data = long[["month", "value"]].assign(metric=metric_id, scope=chrome.scope_label(ctx))
-    chrome.chart(ctx, fig, data, key=key, queries=queries_for([metric_id], monthly=True), note=note)
+    chrome.chart(
+        ctx, fig, data, key=key, queries=queries_for([metric_id], monthly=True), note=note,
+        metric=metric,
+    )  # fmt: skip
 
 
 def ranking_selection(ctx: context.Context) -> tuple[Selection, str]:
@@ -206,5 +209,6 @@ def ranking_panel(ctx: context.Context, metric_id: str, *, key: str, limit: int 
         queries=queries_for([metric_id]),
         note=" · ".join(notes),
         on_select="rerun",
+        metric=metric,
     )
     chrome.drill(ctx, event)
