@@ -209,10 +209,10 @@ def test_month_axes_read_the_chinese_way_and_the_english_way():
     zh = trend_figure(frame, "t", "月份", "场", unit="场")
     assert zh.layout.xaxis.tickformat == "%Y年%-m月"
     assert zh.data[0].hovertemplate.startswith("%{x|%Y年%-m月}：")
-    assert list(zh.data[0].customdata) == ["0.00万场", "1.20万场"]
+    assert list(zh.data[0].customdata) == ["10场", "1.2万场"], "a small value keeps its own scale"
     en = trend_figure(frame, "t", "Month", "activities", lang="en", unit="activities")
     assert en.layout.xaxis.tickformat == "%b %Y"
-    assert list(en.data[0].customdata) == ["0.0K activities", "12.0K activities"]
+    assert list(en.data[0].customdata) == ["10 activities", "12K activities"]
 
 
 def test_pilot_marker_is_drawn_only_where_the_data_spans_the_pilot_month():

@@ -49,9 +49,12 @@ def number(
     value = float(value)
     locale = LOCALES[lang]
     size, suffix = scale(value if ref is None else ref, lang) if compact else (1.0, "")
+    if suffix and value and abs(value) / size < 0.5 * 10 ** -SCALED_DIGITS[lang]:
+        size, suffix = scale(value, lang)  # "0.00万" would hide a real value: its own scale
     if suffix:
+        # Up to two places (one in English), trailing zeros dropped: 52.52万, 3万, 1.2万.
         places = SCALED_DIGITS[lang]
-        body = format_decimal(round(value / size, places), format="#,##0." + "0" * places,
+        body = format_decimal(round(value / size, places), format="#,##0." + "#" * places,
                               locale=locale)  # fmt: skip
         return body + suffix
     fmt = "#,##0" + ("." + "0" * digits if digits else "")

@@ -63,9 +63,14 @@ def stock_clause(kpi: Kpi, lang: str) -> str | None:
 
 
 def flow_clause(kpi: Kpi, lang: str) -> str | None:
+    """A flow added up: 累计服务活动2.05万场; in English the metric's name is the unit ("20.5K service
+    activities in total")."""
     if kpi.hidden or kpi.value is None:
         return None
-    return t("story.flow", lang, metric=_name(kpi, lang), value=_amount(kpi, kpi.value, lang))
+    value = _amount(kpi, kpi.value, lang)
+    if lang == "en":
+        value = fmt.number(kpi.value, lang, digits=1 if kpi.metric.kind == "ratio" else 0)
+    return t("story.flow", lang, metric=_name(kpi, lang), value=value)
 
 
 def headline(
