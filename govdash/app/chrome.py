@@ -40,13 +40,13 @@ STYLE = """<style>
 
 
 # Streamlit adds a "Fullscreen" button to Plotly's modebar that no Plotly locale reaches.
-ENGLISH_ONLY = """<style>
+HIDE_UNTRANSLATED = """<style>
 .modebar-btn[data-title="Fullscreen"], .modebar-btn[data-title="Close fullscreen"] { display: none; }
 </style>"""
 
 
 def styles(lang: str) -> None:
-    st.html(STYLE + (ENGLISH_ONLY if lang != "en" else ""))
+    st.html(STYLE + (HIDE_UNTRANSLATED if lang != "en" else ""))
 
 
 def demo_banner(ctx: Context) -> None:

@@ -146,17 +146,10 @@ def render(
     _keep(set(GROUPS) - set(shown))
     side = st.sidebar
     if "snapshot" in shown:
-        side.selectbox(
-            t("sidebar.snapshot", lang),
-            options=list(options.snapshots),
-            format_func=snapshot_label,
-            key=W["snapshot"],
-            placeholder=t("filter.choose", lang),
-        )
-    view = current(options)
+        _choice(side, "sidebar.snapshot", options.snapshots, snapshot_label, "snapshot", lang)
     if shown & {"period", "place", "activity", "metric"}:
         _filters(side, options, lang, name_of, metric_name, shown)
-        view = current(options)
+    view = current(options)
     _sync_url(view, options)
     return view, st.session_state.get(NOTICE, [])
 
@@ -179,13 +172,19 @@ def _filters(side, options: Options, lang: str, name_of, metric_name, shown) -> 
     if "activity" in shown:
         _activity(side, options, lang)
     if "metric" in shown:
-        side.selectbox(
-            t("filter.metric", lang),
-            options=list(options.metrics),
-            format_func=metric_name,
-            key=W["metric"],
-            placeholder=t("filter.choose", lang),
-        )
+        _choice(side, "filter.metric", options.metrics, metric_name, "metric", lang)
+
+
+def _choice(side, label_key: str, values, format_func, name: str, lang: str) -> None:
+    """A single-choice filter bound to its state key, with a placeholder in the page's language
+    (Streamlit's own is the English "Choose an option")."""
+    side.selectbox(
+        t(label_key, lang),
+        options=list(values),
+        format_func=format_func,
+        key=W[name],
+        placeholder=t("filter.choose", lang),
+    )
 
 
 def _place(side, options: Options, lang: str, name_of) -> None:

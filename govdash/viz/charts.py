@@ -93,25 +93,32 @@ MONTH_FORMAT = {"zh": "%Y年%-m月", "en": "%b %Y"}
 SEP = {"zh": "：", "en": ": "}  # between a name and its value in a tooltip
 
 
-def pilot_marker(
-    fig: go.Figure, month: dt.date | None, label: str, axes: list[str] | None = None
-) -> go.Figure:
-    """A dashed line where the pilot began, on each time axis whose data spans that month, so every
-    time chart shows the before and after. Named "pilot-start" so tests can find it."""
+def pilot_marker(fig: go.Figure, month: dt.date | None, label: str) -> go.Figure:
+    """A dashed line where the pilot began, on each x axis (each panel of a grid) whose data
+    span that month, so every time chart shows the before and after. Named "pilot-start" so
+    tests can find it. The axes and their spans come from the traces, one pass, vectorised."""
     if month is None:
         return fig
     x = pd.Timestamp(month)
+    spans: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
+    for tr in fig.data:
+        if tr.x is None or not len(tr.x):
+            continue
+        xs = pd.to_datetime(pd.Series(tr.x), errors="coerce").dropna()
+        if xs.empty:
+            continue
+        axis = tr.xaxis or "x"
+        low, high = spans.get(axis, (xs.min(), xs.max()))
+        spans[axis] = (min(low, xs.min()), max(high, xs.max()))
     shapes, notes = list(fig.layout.shapes), list(fig.layout.annotations)
-    for axis in axes or ["x"]:
-        xs = [pd.Timestamp(v) for tr in fig.data if (tr.xaxis or "x") == axis
-              for v in (tr.x if tr.x is not None else [])]  # fmt: skip
-        if not xs or not (min(xs) <= x <= max(xs)):
+    for axis, (low, high) in spans.items():
+        if not (low <= x <= high):
             continue
         yref = "paper" if axis == "x" else axis.replace("x", "y") + " domain"
         shapes.append({"type": "line", "name": "pilot-start", "xref": axis, "yref": yref,
                        "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"color": PILOT_COLOUR, "width": 1.5, "dash": "dash"}})  # fmt: skip
-        if len(axes or ["x"]) == 1:  # on a grid the label would sit on a panel's title
+        if len(spans) == 1:  # on a grid the label would sit on a panel's title
             notes.append({"text": esc(label), "name": "pilot-start", "xref": axis, "yref": yref,
                           "x": x, "y": 1, "xanchor": "left", "yanchor": "bottom",
                           "showarrow": False, "font": {"size": 12, "color": PILOT_COLOUR}})  # fmt: skip

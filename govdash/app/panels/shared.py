@@ -56,8 +56,8 @@ def pilot_month(ctx: context.Context) -> dt.date | None:
     return figures.pilot_start(ctx.divisions, ctx.selection)
 
 
-def mark_pilot(ctx: context.Context, fig: go.Figure, axes: list[str] | None = None) -> None:
-    charts.pilot_marker(fig, pilot_month(ctx), t("chart.pilot_start", ctx.lang), axes)
+def mark_pilot(ctx: context.Context, fig: go.Figure) -> None:
+    charts.pilot_marker(fig, pilot_month(ctx), t("chart.pilot_start", ctx.lang))
 
 
 def names(ctx: context.Context) -> dict[str, str]:
