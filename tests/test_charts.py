@@ -243,3 +243,19 @@ def test_numbers_are_written_in_wan_and_yi_or_k_and_m(value, lang, text):
 def test_a_change_is_written_in_the_scale_of_its_figure():
     assert fmt.signed_delta(8_612, "名", "stock", "zh", ref=525_200) == "+0.86万"
     assert fmt.signed_delta(8_612, "名", "stock", "zh", ref=9_000) == "+8,612"
+
+
+def test_pilot_marker_stays_inside_each_panel_of_a_grid():
+    long = pd.DataFrame(
+        {
+            "division_code": ["a", "a", "b", "b"],
+            "month": ["2024-01-01", "2024-06-01"] * 2,
+            "value": [1, 2, 3, 4],
+        }
+    )
+    fig = pilot_marker(
+        small_multiples_figure(long, "t", {"a": "甲", "b": "乙"}), dt.date(2024, 3, 1), "试点启动"
+    )
+    marks = [s for s in fig.layout.shapes if s.name == "pilot-start"]
+    assert [(s.xref, s.yref) for s in marks] == [("x", "y domain"), ("x2", "y2 domain")]
+    assert not [a for a in fig.layout.annotations if a.name == "pilot-start"], "no label on a grid"

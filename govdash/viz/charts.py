@@ -114,7 +114,7 @@ def pilot_marker(fig: go.Figure, month: dt.date | None, label: str) -> go.Figure
     for axis, (low, high) in spans.items():
         if not (low <= x <= high):
             continue
-        yref = "paper" if axis == "x" else axis.replace("x", "y") + " domain"
+        yref = axis.replace("x", "y") + " domain"  # its own panel, not the whole figure
         shapes.append({"type": "line", "name": "pilot-start", "xref": axis, "yref": yref,
                        "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"color": PILOT_COLOUR, "width": 1.5, "dash": "dash"}})  # fmt: skip
