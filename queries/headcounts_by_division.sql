@@ -1,14 +1,17 @@
--- Stock headcounts per division: each community's last reported value in the period, summed across communities.
+-- Stock headcounts per division: each community's latest report in the $lookback_months months up to the window's
+-- end, summed across communities (a report that is late or missing does not make a community vanish from a total;
+-- one silent for longer no longer counts).
 -- Params: $headcounts_parquet (table file, bound from the snapshot);
 --   $group_len (0 city, 6 district, 9 street, 12 community: the length of the grouping code);
 --   $prefix_len, $prefixes (the scope: codes whose first $prefix_len characters are one of $prefixes; 0 and [''] for the city);
---   $starts, $ends, $scopes (the windows, one row per window in the result: see the windows macro in _macros.sql).
--- A community that reported nothing in a window stays NULL, never zero.
+--   $starts, $ends, $scopes (the windows, one row per window in the result: see the windows macro in _macros.sql);
+--   $lookback_months (settings.stock_lookback_months in data/metrics.toml).
+-- A community that reported nothing in that time stays NULL, never zero.
 with in_period as (
     select w.window_id, h.*
     from read_parquet($headcounts_parquet) as h
     inner join windows($starts, $ends, $scopes) as w
-        on h.month between date_trunc('month', w.w_start) and w.w_end
+        on h.month between date_trunc('month', w.w_end) - to_months($lookback_months - 1) and w.w_end
         and starts_with(h.community_code, w.w_scope)
     where in_scope(h.community_code, $prefix_len, $prefixes)
 ),

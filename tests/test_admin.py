@@ -27,7 +27,7 @@ JULY = dt.date(2025, 7, 1)
 
 @pytest.fixture()
 def two(snapshot, tmp_path):
-    """The demo and a revision of it: 30 July reports of 武昌区 missing, one figure corrected."""
+    """The demo and a revision of it: 武昌区's July reports dropped (codes ending 001–030), one figure corrected."""
     tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
     older = write_snapshot(tables, as_of=snapshot.as_of, provenance="demo", root=tmp_path)
     head = tables["headcounts"]
@@ -86,12 +86,16 @@ def test_prune_deletes_only_when_asked_and_keeps_the_newest(two, capsys):
 
 def test_completeness_counts_missing_reports_never_zero(two, capsys):
     root, older, newer, dropped = two
-    frame = completeness(connect(newer.path.parent), newer, JULY, JULY)
-    wuchang = frame[frame["district_code"] == "420106"].iloc[0]
-    assert wuchang["missing"] == dropped and wuchang["reported"] == wuchang["communities"] - dropped
-    assert frame[frame["district_code"] != "420106"]["missing"].sum() == 0
+    con = connect(root)
+    before = completeness(con, older, JULY, JULY).set_index("district_code")
+    after = completeness(con, newer, JULY, JULY).set_index("district_code")
+    assert (after["reported"] + after["missing"] == after["communities"]).all()
+    assert after.at["420106", "missing"] - before.at["420106", "missing"] == dropped
+    others = after.index != "420106"
+    assert (after.loc[others, "missing"] == before.loc[others, "missing"]).all()
     assert main(["--data-dir", str(root), "completeness", "--snapshot", newer.id]) == 1
-    assert f"({dropped} missing)" in capsys.readouterr().out
+    wuchang = after.loc["420106"]
+    assert f"420106  {wuchang['reported']:>5,d} of" in capsys.readouterr().out
 
 
 def test_data_page_shows_missing_reports_and_the_snapshot_diff(two, monkeypatch):
@@ -102,7 +106,10 @@ def test_data_page_shows_missing_reports_and_the_snapshot_diff(two, monkeypatch)
     at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception
-    assert any(f"有{dropped}个社区尚未提交月报" in w.value for w in at.warning)
+    con = connect(root)
+    missing = int(completeness(con, newer, JULY, JULY)["missing"].sum())
+    assert missing > dropped, "the demo's own late reports and the 30 dropped ones"
+    assert any(f"有{missing}个社区尚未提交月报" in w.value for w in at.warning)
     assert any(e.label == "查看SQL" for e in at.expander)
     diff = [df.value for df in at.dataframe if "新增" in df.value.columns]
     assert diff and diff[0].set_index("数据表").loc["月度人员与队伍", "删除"] == dropped

@@ -48,12 +48,24 @@ def test_two_districts_stock_is_the_sum_of_their_end_month_values(ctx):
     got = figures.values(
         con, snap, divisions, Selection.of(TWO, divisions), w, ["registered_volunteers"]
     )
+    where = (  # the catalog's look-back: the three months up to the window's end
+        "from read_parquet($p) where month between '2025-04-01' and '2025-06-01' "
+        "and left(community_code, 6) in ('420103', '420106')"
+    )
+    # Each community's latest report by June: June's, or an earlier one where June's is missing.
     expected = _one(
+        con,
+        f"select sum(v) from (select arg_max(registered_volunteers, month) as v {where} "
+        "group by community_code)",
+        p=str(snap.table_path("headcounts")),
+    )
+    june_only = _one(
         con,
         "select sum(registered_volunteers) from read_parquet($p) "
         "where month = '2025-06-01' and left(community_code, 6) in ('420103', '420106')",
         p=str(snap.table_path("headcounts")),
     )
+    assert june_only < expected, "the demo has communities whose June report is missing"
     summed_over_months = _one(
         con,
         "select sum(registered_volunteers) from read_parquet($p) where month between "
@@ -194,3 +206,64 @@ def test_programmes_and_resources_know_their_relation(ctx):
     res = events.resources_for(con, snap, divisions, "420106001001", snap.as_of)
     assert not res.empty and set(res["relation"]) <= {"own", "above"}
     assert set(res["division_code"]) <= {"420106", "420106001", "420106001001", "420100"}
+
+
+def test_a_monthly_stock_does_not_dip_when_reports_are_missing(ctx):
+    """Each month of a trend equals the stock of the window from the trend's start to that month,
+    so a late or missing report (the demo's 黄陂区 missed a quarter of them in January and
+    February 2025) stands at the community's previous report instead of falling to nothing."""
+    con, snap, divisions = ctx
+    city = Selection.of((), divisions)
+    start, end = dt.date(2024, 10, 1), dt.date(2025, 6, 1)
+    trend = figures.series(con, snap, divisions, city, start, end, ["registered_volunteers"])
+    by_month = dict(zip(pd.to_datetime(trend["month"]).dt.date, trend["value"], strict=True))
+    for month in (dt.date(2024, 12, 1), dt.date(2025, 1, 1), dt.date(2025, 2, 1), end):
+        window = Window.of(start, month, snap.as_of)
+        stock = figures.values(con, snap, divisions, city, window, ["registered_volunteers"])
+        assert by_month[month] == stock["registered_volunteers"].iloc[0]
+    reported_only = _one(
+        con,
+        "select sum(registered_volunteers) from read_parquet($p) where month = '2025-01-01'",
+        p=str(snap.table_path("headcounts")),
+    )
+    assert reported_only < by_month[dt.date(2025, 1, 1)], "January has missing reports"
+    assert by_month[dt.date(2025, 1, 1)] >= by_month[dt.date(2024, 12, 1)]
+
+
+def test_a_community_silent_longer_than_the_look_back_drops_out_of_a_stock(snapshot, tmp_path):
+    """Stocks carry a community's latest report for settings.stock_lookback_months (3): one
+    whose May and June reports are missing counts its April figure at June's end; one silent
+    since March no longer counts at all (its figure is too old to stand for June)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from govdash.core.contract import TABLES
+    from govdash.core.query import connect
+    from govdash.core.snapshot import write_snapshot
+
+    tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
+    head = tables["headcounts"].to_pandas()
+    june = dt.date(2025, 6, 1)
+    month = pd.to_datetime(head["month"]).dt.date
+    everyone = set(head.loc[month == june, "community_code"])
+    steady = sorted(everyone & set(head.loc[month == dt.date(2025, 4, 1), "community_code"]))
+    late, silent = steady[0], steady[1]
+    gone = ((head["community_code"] == late) & month.isin([dt.date(2025, 5, 1), june])) | (
+        (head["community_code"] == silent) & (month >= dt.date(2025, 4, 1))
+    )
+    tables["headcounts"] = pa.Table.from_pandas(
+        head[~gone], schema=tables["headcounts"].schema, preserve_index=False
+    )
+    changed = write_snapshot(tables, as_of=snapshot.as_of, provenance="imported", root=tmp_path)
+    con = connect(tmp_path)
+    divisions = run_query(con, "divisions", changed)
+    city = Selection.of((), divisions)
+    window = Window.of(june, june, changed.as_of)
+    got = figures.values(con, changed, divisions, city, window, ["registered_volunteers"])
+    by = head.set_index(["community_code", month])["registered_volunteers"]
+    original = connect(snapshot.path.parent)
+    before = figures.values(original, snapshot, divisions, city, window, ["registered_volunteers"])
+    full = before["registered_volunteers"].iloc[0]
+    expected = full - by[(late, june)] + by[(late, dt.date(2025, 4, 1))] - by[(silent, june)]
+    assert got["registered_volunteers"].iloc[0] == expected
+    assert by[(late, june)] != by[(late, dt.date(2025, 4, 1))], "the carried figure differs"

@@ -185,9 +185,11 @@ def test_kpis_equal_independent_duckdb_aggregates(app_env, con):
     assert (
         cards["服务活动"].delta == f"{sign}{number(abs(june - march), 'zh', ref=june)}（{share}）"
     )
+    # Each community's latest report in the three months up to July (some July reports are late).
     volunteers = con.execute(
-        "select sum(registered_volunteers) from read_parquet($p) where month = $m "
-        "and starts_with(community_code, '420103')",
+        "select sum(v) from (select arg_max(registered_volunteers, month) as v "
+        "from read_parquet($p) where month between $m - interval 2 month and $m "
+        "and starts_with(community_code, '420103') group by community_code)",
         {"p": str(snap.table_path("headcounts")), "m": snap.as_of.replace(day=1)},
     ).fetchone()[0]
     assert cards["注册志愿者"].value == number(volunteers, "zh") + "名"
@@ -269,6 +271,73 @@ def test_configured_boundaries_draw_a_choropleth_and_list_unmatched(app_env, tmp
     assert maps, "the overview map is a choropleth"
     assert set(maps[0]["data"][0]["locations"]) >= {"420103", "420106"}
     assert any("不存在区" in w.value for w in at.warning)
+
+
+def _square(x: float, y: float, size: float = 0.1) -> list:
+    return [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]
+
+
+def _area(geometry_at: tuple[float, float], size: float = 0.1, **props) -> dict:
+    coordinates = _square(*geometry_at, size)
+    return {"type": "Feature", "properties": props,
+            "geometry": {"type": "Polygon", "coordinates": coordinates}}  # fmt: skip
+
+
+def test_inside_a_district_the_map_shows_its_streets_when_the_file_has_them(
+    app_env, snapshot, tmp_path, monkeypatch
+):
+    """One file with districts and some of 武昌区's streets: the city map draws the districts
+    (the streets are not "unmatched districts"); drilled into 武昌区 it draws those streets,
+    coloured around the district's figure, names the ones it lacks, and a click drills on; in
+    江汉区, which has no streets in the file, the city map stays, with 江汉区 outlined."""
+    from govdash.core.query import connect, run_query
+
+    divisions = run_query(connect(snapshot.path.parent), "divisions", snapshot)
+    streets = divisions[
+        (divisions["level"] == "street") & divisions["code"].str.startswith("420106")
+    ]
+    drawn = streets["code"].tolist()[:3]
+    features = [
+        _area((114.2, 30.6), name="江汉区"),
+        _area((114.3, 30.5), adcode="420106"),
+        _area((114.30, 30.50), 0.03, adcode=drawn[0] + "000"),  # padded to 12 digits
+        _area((114.33, 30.50), 0.03, code=drawn[1]),
+        _area((114.36, 30.50), 0.03, name=streets.iloc[2]["name_zh"]),
+    ]
+    path = tmp_path / "districts-and-streets.geojson"
+    path.write_text(json.dumps(features, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("GOVDASH_BOUNDARIES", str(path))
+
+    def choropleth(at: AppTest) -> dict:
+        return next(f for f in _figures(at) if f["data"][0]["type"] == "choropleth")
+
+    at = _run()
+    city = choropleth(at)
+    assert set(city["data"][0]["locations"]) == {"420103", "420106"}
+    assert not [w.value for w in at.warning if "边界" in w.value or "要素" in w.value]
+
+    at = _run({"district": "420106"})
+    fig = choropleth(at)
+    assert sorted(fig["data"][0]["locations"]) == sorted(drawn)
+    assert "各街道" in fig["layout"]["title"]["text"]
+    assert all("较武昌区" in h for h in fig["data"][0]["hovertext"])
+    lacking = len(streets) - len(drawn)
+    assert any(f"{lacking}个街道在边界文件中没有对应的形状" in c.value for c in at.caption)
+    at.session_state["overview-map-street-420106"] = {
+        "selection": {"points": [{"customdata": drawn[1], "location": drawn[1]}]}
+    }
+    at.run()
+    assert not at.exception
+    assert at.query_params["street"] == drawn[1]
+    widths = choropleth(at)["data"][0]["marker"]["line"]["width"]
+    chosen = choropleth(at)["data"][0]["locations"].index(drawn[1])
+    assert widths[chosen] == max(widths) > min(widths), "the chosen street is outlined"
+
+    at = _run({"district": "420103"})
+    fig = choropleth(at)
+    assert set(fig["data"][0]["locations"]) == {"420103", "420106"}
+    widths = fig["data"][0]["marker"]["line"]["width"]
+    assert widths[fig["data"][0]["locations"].index("420103")] == max(widths) > min(widths)
 
 
 def test_without_boundaries_the_map_is_a_tile_map(app_env):

@@ -454,9 +454,11 @@ def test_no_kpi_value_is_cut(server, browser, size):
                      "outcomes"):  # fmt: skip
             tab.goto(f"{server}/{path}")
             _settled(tab)
-            tab.wait_for_selector('[data-testid="stMetricValue"]')
+            # Every card, not the first one to render (a busy machine draws them one by one).
+            tab.wait_for_function(
+                """() => document.querySelectorAll('[data-testid="stMetricValue"]').length >= 4"""
+            )
             values = tab.locator('[data-testid="stMetricValue"]')
-            assert values.count() >= 4
             overflow = values.evaluate_all(
                 """els => els.flatMap(e => [e, ...e.querySelectorAll('*')])
                    .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right >

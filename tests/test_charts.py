@@ -177,11 +177,13 @@ def test_dumbbell_orders_by_the_after_value_and_links_each_pair():
     assert list(before.customdata) == ["420106", "420103"]
 
 
-def test_share_heatmap_is_fixed_to_zero_to_hundred():
-    frame = pd.DataFrame([[100.0, 50.0], [0.0, math.nan]])
+def test_share_heatmap_makes_gaps_stand_out_and_never_rounds_up_to_complete():
+    frame = pd.DataFrame([[100.0, 99.6], [0.0, math.nan]])
     fig = share_heatmap_figure(frame, "填报完整度", ["2025-05", "2025-06"], ["江汉区", XSS])
     (heat,) = fig.data
-    assert (heat.zmin, heat.zmax) == (0, 100)
+    assert (heat.zmin, heat.zmax) == (50, 100), "a fixed scale: 50% and below is the darkest"
+    assert heat.colorscale[-1][1] == "#f7f7f7" and heat.colorscale[0][1] == "#b2182b"
+    assert [list(row) for row in heat.text] == [["100", "99"], ["0", ""]]
     assert list(heat.y) == ["江汉区", esc(XSS)]
     assert fig.layout.height == 60 + 28 * 2
 

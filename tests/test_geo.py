@@ -15,6 +15,7 @@ from govdash.viz.geo import (
     boundaries_path,
     load_boundaries,
     match_features,
+    match_levels,
     read_boundaries,
     rewind,
     signed_area,
@@ -243,6 +244,27 @@ def test_matching_only_considers_the_requested_level(features, divisions):
     result = match_features(features, divisions, "city")
     assert result.features == []
     assert result.missing == [CITY]
+
+
+def test_levels_take_their_own_features_and_only_leftovers_are_unmatched(features, divisions):
+    streets = pd.DataFrame(
+        [("420103001", "street", "民族街道", "Minzu", "420103"),
+         ("420103002", "street", "花楼街道", "Hualou", "420103")],
+        columns=divisions.columns,
+    )  # fmt: skip
+    both = pd.concat([divisions, streets], ignore_index=True)
+    extra = [
+        feature(
+            {"type": "Polygon", "coordinates": [square(114.2, 30.6, 0.01)]}, code="420103001000"
+        ),
+        feature({"type": "Polygon", "coordinates": [square(114.3, 30.6, 0.01)]}, name="花楼街道"),
+        feature({"type": "Polygon", "coordinates": [square(114.4, 30.6, 0.01)]}, name="无名地"),
+    ]
+    result = match_levels(features + extra, both)
+    assert sorted(f["id"] for f in result["district"].features) == ["420102", "420103", "420104"]
+    assert sorted(f["id"] for f in result["street"].features) == ["420103001", "420103002"]
+    assert result["street"].unmatched == ["无名地"], "streets are not unmatched districts"
+    assert result["street"].missing == []
 
 
 # --- tile layout -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from govdash.core.catalog import Metric
 from govdash.core.divisions import city_code
 from govdash.core.exports import csv_bytes
 from govdash.core.figures import Comparison, Kpi
-from govdash.core.i18n import date_label, month_label, t
+from govdash.core.i18n import date_label, join, month_label, t
 from govdash.core.query import load_query
 from govdash.core.rollups import query_for
 from govdash.core.scope import Window
@@ -88,9 +88,7 @@ def scope_label(ctx: Context) -> str:
         return ctx.name(sel.codes[0])
     names = [ctx.name(c) for c in sel.codes]
     if len(names) <= 3:
-        return t(
-            "scope.list", ctx.lang, names="、".join(names) if ctx.lang == "zh" else ", ".join(names)
-        )
+        return t("scope.list", ctx.lang, names=join(names, ctx.lang))
     return t("scope.many", ctx.lang, n=len(names), first=names[0])
 
 
@@ -317,7 +315,7 @@ def filters_text(ctx: Context) -> str:
                              ("team_types", "team_types", "filter.team_types")):  # fmt: skip
         chosen = getattr(ctx.view, attr)
         if chosen:
-            names = ("、" if lang == "zh" else ", ").join(label(vocab, c, lang) for c in chosen)
+            names = join((label(vocab, c, lang) for c in chosen), lang)
             parts.append(f"{t(key, lang)}：{names}" if lang == "zh" else f"{t(key, lang)}: {names}")
     return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
@@ -361,6 +359,7 @@ def chart_tools(
                 st.code(load_query(query_for(name, ctx.snapshot.manifest)).sql, language="sql")
     right.download_button(
         t("download.csv", ctx.lang),
+        on_click="ignore",  # a download needs no rerun, which would slow it
         data=partial(download_csv, ctx, data.copy(), title or key, metric),
         file_name=readable.file_name(title or key, ctx.snapshot.as_of.isoformat(), "csv"),
         mime="text/csv",

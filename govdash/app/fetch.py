@@ -203,6 +203,16 @@ def completeness(ctx: Context, start: dt.date, end: dt.date) -> pd.DataFrame:
     return _completeness(ctx.snapshot.id, ctx.root, start, end)
 
 
+@st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
+def _activity_freshness(sid, root, since) -> pd.DataFrame:
+    snap, _ = _open(sid, root)
+    return admin.activity_freshness(connection(), snap, since)
+
+
+def activity_freshness(ctx: Context, since: dt.date) -> pd.DataFrame:
+    return _activity_freshness(ctx.snapshot.id, ctx.root, since)
+
+
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
 def _missing_reports(sid, root, selection, month) -> list[str]:
     snap, _ = _open(sid, root)

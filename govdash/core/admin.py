@@ -111,6 +111,17 @@ def completeness(
     return frame
 
 
+def activity_freshness(
+    con: duckdb.DuckDBPyConnection, snap: Snapshot, since: dt.date
+) -> pd.DataFrame:
+    """Per district, the latest activity date from `since` on and how many days it stands behind
+    the snapshot's as-of date (district_code, last_activity, days_behind)."""
+    frame = run_query(con, "activity_freshness", snap, since=since)
+    frame["last_activity"] = pd.to_datetime(frame["last_activity"]).dt.date
+    frame["days_behind"] = [(snap.as_of - d).days for d in frame["last_activity"]]
+    return frame
+
+
 def missing_reports(
     con: duckdb.DuckDBPyConnection, snap: Snapshot, selection: Selection, month: dt.date
 ) -> list[str]:

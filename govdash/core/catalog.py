@@ -53,6 +53,9 @@ class Settings:
     response_bin_hours: int = 6  # width of a response-time histogram bin
     response_max_hours: int = 96  # the histogram's last bin starts here
     min_cell: int = 5  # sensitive values below this are not shown (govdash.core.privacy)
+    # A stock counts each community's latest report in this many months up to the window's end,
+    # so a late or missing report does not make a community vanish from a total.
+    stock_lookback_months: int = 3
     overview_kpis: tuple[str, ...] = ()
     trend_metric: str = "activities"
     ranking_metric: str = "activities"

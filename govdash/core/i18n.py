@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,11 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     entry = catalog()[key]
     text = entry[lang if lang in LANGS else DEFAULT_LANG]
     return text.format(**values) if values else text
+
+
+def join(items: Iterable[object], lang: str = DEFAULT_LANG) -> str:
+    """A list as each language writes one in running text: 江汉区、武昌区 / Jianghan, Wuchang."""
+    return ("、" if lang == "zh" else ", ").join(str(i) for i in items)
 
 
 def month_label(month: dt.date, lang: str = DEFAULT_LANG) -> str:

@@ -82,7 +82,10 @@ def _source_frame(con, snapshot, source, common, spans, filters, catalog) -> pd.
     catalog column."""
     windows = span_params(spans)
     if source == "headcounts":
-        return run_query(con, "headcounts_by_division", snapshot, **windows, **common)
+        lookback = catalog.settings.stock_lookback_months
+        return run_query(
+            con, "headcounts_by_division", snapshot, lookback_months=lookback, **windows, **common
+        )
     if source == "divisions":
         return run_query(con, "communities_by_division", snapshot, **windows, **common)
     if source == "activities":
@@ -261,7 +264,18 @@ def monthly(
     sources = {catalog[b].source for b in base}
     parts: list[pd.DataFrame] = []
     if "headcounts" in sources:
-        parts.append(run_query(con, "headcounts_monthly", snapshot, start=start, end=end, **common))
+        lookback = catalog.settings.stock_lookback_months
+        parts.append(
+            run_query(
+                con,
+                "headcounts_monthly",
+                snapshot,
+                start=start,
+                end=end,
+                lookback_months=lookback,
+                **common,
+            )
+        )
     if "activities" in sources:
         params = {"start": start, "end": end, **filters.activity_params(), **common}
         name, bound = route("activities_monthly", snapshot.manifest, params)

@@ -71,6 +71,7 @@ class MonthlyActivities:
         months: list[dt.date],
         as_of: dt.date,
         pilot_start: dt.date,
+        reporting: dict | None = None,
     ):
         self.gen, self.seed = gen, seed
         self.comm_codes = communities["code"].to_numpy().astype(str)
@@ -110,10 +111,8 @@ class MonthlyActivities:
         after = self.month_starts[None, :] >= self.pilot_start
         pilot_factor = np.where(comm_pilot[:, None] & after, 1.35, 1.0)
         season = 1 + 0.15 * np.sin(2 * np.pi * (np.arange(n_m) - 2) / 12)
-        days = np.array([(pd.Timestamp(m) + pd.offsets.MonthEnd(0)).day for m in months])
-        days[-1] = as_of.day
-        self.days = days
-        expected = (self.exist + 1) * pilot_factor * season[None, :] * (days / 30.0)[None, :]
+        self.days = reported_days(months, as_of, comm_district, reporting)
+        expected = (self.exist + 1) * pilot_factor * season[None, :] * (self.days / 30.0)
         self.expected = expected * (rows / expected.sum())
         self.category_p = {d: self._category_weights(d) for d in pd.unique(comm_district)}
 
@@ -132,7 +131,7 @@ class MonthlyActivities:
         counts = rng.poisson(self.expected[:, m])
         c = np.repeat(np.arange(len(counts)), counts)
         n = len(c)
-        day = np.floor(rng.random(n) * self.days[m]).astype("int64")
+        day = np.floor(rng.random(n) * self.days[c, m]).astype("int64")
         date = self.month_starts[m] + day.astype("timedelta64[D]")
         k = self.exist[c, m]
         has_team = k > 0
@@ -277,6 +276,25 @@ class MonthlyActivities:
             yield pa.RecordBatch.from_arrays(
                 [columns[f.name].cast(f.type) for f in schema], schema=schema
             )
+
+
+def reported_days(
+    months: list[dt.date], as_of: dt.date, comm_district: np.ndarray, reporting: dict | None
+) -> np.ndarray:
+    """Days of each month whose activities have reached the snapshot, per community and month.
+
+    Past months are complete. In the as-of month, districts that send activity records weekly
+    have sent them up to the last full week (to the Sunday before the as-of date); the others
+    send a month's records after it ends, so none of theirs are in yet. Without a reporting
+    description every district is up to date to the as-of day."""
+    full = np.array([(pd.Timestamp(m) + pd.offsets.MonthEnd(0)).day for m in months])
+    days = np.tile(full, (len(comm_district), 1))
+    if reporting is None:
+        days[:, -1] = as_of.day
+    else:
+        weekly = np.isin(comm_district, list(reporting.get("weekly_activities", [])))
+        days[:, -1] = np.where(weekly, max(0, as_of.day - as_of.isoweekday()), 0)
+    return days
 
 
 def merge(

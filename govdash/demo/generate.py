@@ -281,9 +281,42 @@ class DemoBuilder:
                 "community_code": np.repeat(self.comm["code"].to_numpy(), n_m),
             }
         )
+        sent = self._sent_reports(stock)
         for col in STOCK_COLUMNS:
             frame[col] = stock[col].reshape(-1).astype("int32")
-        self.headcounts = frame
+        self.headcounts = frame[sent.reshape(-1)].reset_index(drop=True)
+
+    def _sent_reports(self, stock: dict[str, np.ndarray]) -> np.ndarray:
+        """Which community-months sent their headcount report (communities by months), from the
+        config's [reporting]: scattered missing reports, a district's bad spell, and late reports
+        for the as-of month. A late community's figures stand at last month's, which this sets to
+        the final (calibrated) values, so every reported fact still holds on what the queries read
+        (a stock is each community's latest report in the window). Its own random stream, so the
+        gaps do not shift any other figure of the demo."""
+        n_c, n_m = len(self.comm), len(self.months)
+        sent = np.ones((n_c, n_m), dtype=bool)
+        rep = self.config.get("reporting")
+        if not rep or n_m < 2:
+            return sent
+        rng = np.random.default_rng([self.seed, 11])
+        sent[:, :-1] &= rng.random((n_c, n_m - 1)) >= rep.get("missing_share", 0.0)
+        for spell in rep.get("spells", []):
+            if spell["start"] not in self.months:
+                continue
+            first = self.months.index(spell["start"])
+            cols = slice(first, min(first + spell["months"], n_m - 1))
+            rows = np.flatnonzero(self.comm_district == spell["district"])
+            shape = (len(rows), cols.stop - cols.start)
+            sent[rows, cols] &= rng.random(shape) >= spell["share"]
+        late_share = pd.Series(self.comm_district).map(rep.get("late", {}))
+        late_share = late_share.fillna(rep.get("late_share", 0.0)).to_numpy(dtype="float64")
+        late = (rng.random(n_c) < late_share) & ~self.comm_pilot
+        sent[late, -1] = False
+        sent[late, -2] = True
+        for values in stock.values():
+            values[late, -2] = values[late, -1]
+        sent[self.comm_pilot, :] = True
+        return sent
 
     # ------------------------------------------------------------------ activities
     def build_activities(self) -> None:
@@ -299,6 +332,7 @@ class DemoBuilder:
             months=self.months,
             as_of=self.as_of,
             pilot_start=self.pilot_start,
+            reporting=self.config.get("reporting"),
         )
         self.holds = self._holds()
         frames = []

@@ -305,9 +305,18 @@ def _import_locked(
 
 def _as_of(tables: dict[str, pa.Table], previous: Snapshot | None) -> dt.date:
     """Without --as-of: the later of the previous as-of date and the last date in the data (the
-    last activity's day, or the first day of the last reported month)."""
+    last activity's day, the first day of the last reported month, or the date the reported
+    facts are stated at: districts that send activities monthly leave the last days empty)."""
     candidates = [previous.as_of] if previous else []
-    for table, column in (("activities", "date"), ("headcounts", "month"), ("outcomes", "month")):
+    dated = (
+        ("activities", "date"),
+        ("headcounts", "month"),
+        ("outcomes", "month"),
+        ("reported_facts", "as_of"),
+    )
+    for table, column in dated:
+        if table not in tables or column not in tables[table].column_names:
+            continue
         values = tables[table].column(column)
         if len(values):  # a month counts by its first day: a July report does not mean 31 July
             candidates.append(pd.Timestamp(pa.compute.max(values).as_py()).date())

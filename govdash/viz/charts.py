@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -482,20 +483,40 @@ def dumbbell_figure(
     return fig
 
 
+# Reporting shares: pale when complete, red as reports go missing (ColorBrewer RdGy's red half).
+SHARE_FLOOR = 50
+GAP_SCALE = [[0.0, "#b2182b"], [0.5, "#ef8a62"], [0.8, "#fddbc7"], [1.0, "#f7f7f7"]]
+
+
 def share_heatmap_figure(
     frame: pd.DataFrame, title: str, x_labels: list[str], y_labels: list[str], lang: str = "zh"
 ) -> go.Figure:
-    """A percentage matrix (rows by columns, 0–100) such as reporting completeness."""
+    """A percentage matrix (rows by columns, 0–100) such as reporting completeness.
+
+    What matters is what is missing, so a full cell is pale and a gap turns red, on a scale from
+    SHARE_FLOOR (and below) to 100; each cell shows its percentage."""
+    z = frame.to_numpy(dtype=float)
+    # Rounded down, so a cell reads 100 only when every report is in (99.6% is not complete).
+    text = [["" if np.isnan(v) else str(int(np.floor(v))) for v in row] for row in z]
     fig = go.Figure(
         go.Heatmap(
-            z=frame.to_numpy(),
+            z=z,
             x=x_labels,
             y=[esc(y) for y in y_labels],
-            colorscale="Blues",
-            zmin=0,
+            colorscale=GAP_SCALE,
+            zmin=SHARE_FLOOR,
             zmax=100,
-            colorbar={"title": "%"},
-            hovertemplate="%{y} %{x}" + SEP[lang] + "%{z:.0f}%<extra></extra>",
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 11},
+            xgap=1,
+            ygap=1,
+            colorbar={
+                "title": "%",
+                "tickvals": [SHARE_FLOOR, 75, 90, 100],
+                "ticktext": [f"≤{SHARE_FLOOR}", "75", "90", "100"],
+            },  # fmt: skip
+            hovertemplate="%{y} %{x}" + SEP[lang] + "%{z:.1f}%<extra></extra>",
         )
     )
     _layout(fig, title, 60 + 28 * len(frame))

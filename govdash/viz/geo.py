@@ -40,11 +40,13 @@ class BoundaryFile:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """Features tied to divisions (id = division code) and what could not be tied, both ways."""
+    """Features tied to divisions (id = division code) and what could not be tied, both ways;
+    `leftover` holds the untied features themselves, for the next level to try."""
 
     features: list[dict]
     unmatched: list[str]
     missing: list[str]
+    leftover: list[dict] = field(default_factory=list)
 
 
 def _problem(where: Path | str, en: str, zh: str) -> Problem:
@@ -278,19 +280,35 @@ def match_features(features: list[dict], divisions: pd.DataFrame, level: str) ->
     by_name = _name_index(rows)
     matched: list[dict] = []
     unmatched: list[str] = []
+    leftover: list[dict] = []
     seen: set[str] = set()
     for i, feature in enumerate(features):
         label = _label(feature, i)
         code = _code_match(feature, by_code) or _name_match(feature, by_name)
         if code is None:
             unmatched.append(label)
+            leftover.append(feature)
         elif code in seen:
             unmatched.append(f"{label} (duplicate of {code})")
         else:
             seen.add(code)
             matched.append({**feature, "id": code})
     missing = [str(c) for c in rows["code"] if str(c) not in seen]
-    return MatchResult(matched, unmatched, missing)
+    return MatchResult(matched, unmatched, missing, leftover)
+
+
+def match_levels(
+    features: list[dict], divisions: pd.DataFrame, levels: tuple[str, ...] = ("district", "street")
+) -> dict[str, MatchResult]:
+    """One file with several levels (a city's districts and their streets): each level is matched
+    against the features the levels before it left, so a street is never reported as a district
+    that failed to match. Only the last level's `unmatched` lists features no level took."""
+    out: dict[str, MatchResult] = {}
+    rest = list(features)
+    for level in levels:
+        out[level] = match_features(rest, divisions, level)
+        rest = out[level].leftover
+    return out
 
 
 def _properties(feature: dict) -> dict:

@@ -258,6 +258,7 @@ def download(ctx: context.Context, total: int, start: dt.date, end: dt.date) -> 
 
     st.download_button(
         t("activities.download", lang, n=fmt.number(total, lang, compact=False)),
+        on_click="ignore",  # a download needs no rerun, which would slow it
         data=build,
         file_name=file_name(title, ctx.snapshot.as_of.isoformat(), "csv"),
         mime="text/csv",

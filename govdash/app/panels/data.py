@@ -4,6 +4,7 @@ languages, and downloads of the underlying tables."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -14,13 +15,24 @@ from govdash.app import chrome, context, fetch
 from govdash.core import fmt, privacy
 from govdash.core.catalog import load_catalog
 from govdash.core.contract import SCHEMA_VERSION, TABLES
-from govdash.core.exports import csv_bytes, xlsx_bytes
+from govdash.core.exports import csv_bytes, xlsx_bytes, zip_bytes
 from govdash.core.i18n import date_label, t
 from govdash.core.scope import Selection
 from govdash.core.vocab import label
 from govdash.importing.spec import load_spec
 
-XLSX_LIMIT = 100_000  # rows; bigger tables download as CSV only (Excel files that size are slow)
+# Streamlit builds a whole download before the browser gets a byte, so a table is offered only
+# in the formats it can be built and sent in about 2 s (bench/download_bench.py, in Chromium:
+# 1M activity rows as zipped CSV 1.7 s from click to download, 53,000 monthly reports as XLSX
+# 0.9 s). Bigger tables go through the CLI.
+XLSX_LIMIT = 100_000  # rows
+CSV_LIMIT = 1_200_000  # rows
+EXPORT_COMMAND = "python -m govdash export"
+# Above this many rows the CSV comes zipped (deflate level 1, ~0.6 s for 1M rows): Streamlit's
+# server gzips a text download at level 5 before the browser gets a byte (~2 s for 93 MB), but
+# leaves a zip alone, and the file crosses a city network five times smaller.
+ZIP_ROWS = 200_000
+EXPORT_COMMAND = "python -m govdash export"
 
 
 def snapshot_panel(ctx: context.Context) -> None:
@@ -92,6 +104,13 @@ def _csv(
     return csv_bytes(_table(snapshot, name, lang), describe(name, lang, preamble))
 
 
+def _zipped_csv(
+    snapshot, name: str, inner: str, preamble: list[str] | tuple[str, ...] = (), lang: str = "zh"
+) -> bytes:
+    """The table's CSV inside a zip (Windows and macOS open it with a double click)."""
+    return zip_bytes(inner, _csv(snapshot, name, preamble, lang))
+
+
 def tables_panel(ctx: context.Context) -> None:
     """Row counts and lazily built downloads (a file is only made when its button is clicked)."""
     lang = ctx.lang
@@ -108,19 +127,34 @@ def tables_panel(ctx: context.Context) -> None:
             f"**{t(f'table.{name}', lang)}**{machine} · "
             + t("data.rows", lang, n=fmt.number(rows, lang, compact=False))
         )
+        if rows > CSV_LIMIT:
+            limit = fmt.number(CSV_LIMIT, lang, compact=False)
+            b.caption(t("data.too_big", lang, limit=limit, command=EXPORT_COMMAND))
+            continue
+        stem = f"{t(f'table.{name}', lang)}_{snap.as_of.isoformat()}"
+        if rows > ZIP_ROWS:
+            data = partial(
+                _zipped_csv, snap, name, f"{stem}.csv", chrome.download_preamble(ctx), lang
+            )
+            label, file_name, mime = "CSV (ZIP)", f"{stem}.zip", "application/zip"
+        else:
+            data = partial(_csv, snap, name, chrome.download_preamble(ctx), lang)
+            label, file_name, mime = "CSV", f"{stem}.csv", "text/csv"
         b.download_button(
-            "CSV",
-            data=lambda n=name: _csv(snap, n, chrome.download_preamble(ctx), lang),
-            file_name=f"{t(f'table.{name}', lang)}_{snap.as_of.isoformat()}.csv",
-            mime="text/csv",
+            label,
+            on_click="ignore",  # a download needs no rerun, which would slow it
+            data=data,
+            file_name=file_name,
+            mime=mime,
             key=f"dl-csv-{name}",
             width="stretch",
         )
         if rows <= XLSX_LIMIT:
             c.download_button(
                 "XLSX",
-                data=lambda n=name: _xlsx(snap, n, chrome.download_preamble(ctx), lang),
-                file_name=f"{t(f'table.{name}', lang)}_{snap.as_of.isoformat()}.xlsx",
+                on_click="ignore",  # a download needs no rerun, which would slow it
+                data=partial(_xlsx, snap, name, chrome.download_preamble(ctx), lang),
+                file_name=f"{stem}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"dl-xlsx-{name}",
                 width="stretch",
@@ -149,6 +183,7 @@ def dictionary_panel(ctx: context.Context) -> None:
     st.caption(t("data.kinds_note", lang))
     st.download_button(
         t("download.csv", lang),
+        on_click="ignore",  # a download needs no rerun, which would slow it
         data=csv_bytes(table, [t("export.what", lang, what=t("data.dictionary", lang))]),
         file_name=f"{t('data.dictionary', lang)}.csv",
         mime="text/csv",
@@ -187,7 +222,13 @@ def completeness_panel(ctx: context.Context) -> None:
     missing = int(latest["missing"].sum())
     if missing:
         st.warning(
-            t("completeness.missing", lang, n=missing, month=month_label(months[-1], lang)),
+            t(
+                "completeness.missing",
+                lang,
+                n=missing,
+                month=month_label(months[-1], lang),
+                months=load_catalog().settings.stock_lookback_months,
+            ),  # fmt: skip
             icon=":material/warning:",
         )
         whole = Selection.of((), ctx.divisions)  # this page shows the whole city
@@ -199,6 +240,38 @@ def completeness_panel(ctx: context.Context) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=240)
     else:
         st.caption(t("completeness.all", lang, month=month_label(months[-1], lang)))
+    freshness_table(ctx)
+
+
+def freshness_table(ctx: context.Context) -> None:
+    """How current each district's activity records are: weekly senders stand days behind the
+    as-of date, monthly senders up to a month, so a partial month's flows are not compared."""
+    from govdash.core.i18n import date_label
+
+    lang = ctx.lang
+    as_of = ctx.snapshot.as_of
+    since = (pd.Timestamp(as_of).to_period("M") - 2).to_timestamp().date()
+    frame = fetch.activity_freshness(ctx, since).set_index("district_code")
+    st.markdown(f"**{t('freshness.heading', lang)}**")
+    rows = []
+    districts = ctx.divisions.loc[ctx.divisions["level"] == "district", "code"]
+    for code in districts:
+        known = code in frame.index
+        rows.append(
+            {
+                t("col.district", lang): ctx.name(code),
+                t("freshness.last", lang): (
+                    date_label(frame.at[code, "last_activity"], lang)
+                    if known
+                    else t("freshness.none", lang, since=date_label(since, lang))
+                ),
+                t("freshness.behind", lang): (
+                    t("freshness.days", lang, n=int(frame.at[code, "days_behind"])) if known else ""
+                ),
+            }
+        )
+    st.table(pd.DataFrame(rows).set_index(t("col.district", lang)))
+    st.caption(t("freshness.note", lang, as_of=date_label(as_of, lang)))
 
 
 def snapshots_panel(ctx: context.Context) -> None:

@@ -21,7 +21,7 @@ from govdash.core.access import Attempts, is_admin
 
 if TYPE_CHECKING:
     from govdash.importing.run import ImportReport
-from govdash.core.i18n import t
+from govdash.core.i18n import join, t
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ def template_download(ctx: context.Context) -> None:
 
     st.download_button(
         t("import.template", ctx.lang),
+        on_click="ignore",  # a download needs no rerun, which would slow it
         data=build,
         file_name="govdash-template.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -210,7 +211,7 @@ def _confirm_body(
     ctx: context.Context, folder: str, names: list[str], rows: dict, empty: bool
 ) -> None:
     lang = ctx.lang
-    st.write(t("import.confirm_text", lang, files="、".join(chrome.md(n) for n in names)))
+    st.write(t("import.confirm_text", lang, files=join((chrome.md(n) for n in names), lang)))
     for table, n in rows.items():
         st.write(f"- {t(f'table.{table}', lang)}: {fmt.number(n, lang, compact=False)}")
     note = st.text_input(t("import.note", lang))
@@ -289,7 +290,7 @@ def retention_panel(ctx: context.Context) -> None:
     if not plan.delete:
         st.caption(t("retention.nothing", lang))
         return
-    st.write(t("retention.would", lang, ids="、".join(s.id for s in plan.delete)))
+    st.write(t("retention.would", lang, ids=join((s.id for s in plan.delete), lang)))
     if st.button(t("retention.go", lang, n=len(plan.delete)), key="prune-go"):
         removed = prune(Path(ctx.root), int(keep))
         st.success(t("retention.done", lang, n=len(removed)))

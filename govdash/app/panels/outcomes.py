@@ -11,7 +11,7 @@ from govdash.app.panels.shared import PER_ROW
 from govdash.core import fmt
 from govdash.core.catalog import load_catalog
 from govdash.core.facts import wording
-from govdash.core.i18n import date_label, t
+from govdash.core.i18n import date_label, join, t
 from govdash.core.scope import Filters
 from govdash.core.vocab import label
 from govdash.viz import charts
@@ -116,7 +116,7 @@ def filter_text(filters: object, lang: str) -> str:
         key, _, value = item.partition("=")
         vocab = FILTER_VOCABULARIES.get(key.strip())
         parts.append(label(vocab, value.strip(), lang) if vocab else value.strip())
-    return "、".join(parts) if lang == "zh" else ", ".join(parts)
+    return join(parts, lang)
 
 
 def facts_table(ctx: context.Context, facts: pd.DataFrame, *, key: str) -> None:

@@ -5,6 +5,7 @@ the KPI cards, trend and ranking come from govdash.app.panels.shared.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +22,7 @@ from govdash.core import fmt, story
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import ancestry, city_code
 from govdash.core.figures import is_flow_based
-from govdash.core.i18n import t
+from govdash.core.i18n import join, t
 from govdash.core.paths import DATA_DIR
 from govdash.core.problems import GovdashError
 from govdash.core.scope import Selection, Window
@@ -77,60 +78,111 @@ def leader(ctx: context.Context, window: Window) -> story.Leader | None:
 
 
 def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
-    """Districts coloured by the metric: a real choropleth when boundaries are configured, else a
-    schematic tile map that needs no file and no network. A click drills into the district."""
+    """Divisions coloured by the metric: a real choropleth when boundaries are configured, else a
+    schematic tile map that needs no file and no network. A click drills into the division.
+
+    The city map shows the districts. Inside one district, when the boundary file also has that
+    district's streets, the map shows its streets instead, coloured around the district's figure."""
+    boundaries = _boundaries(ctx)
+    matched = (
+        geo.match_levels(boundaries.features, ctx.divisions) if boundaries is not None else None
+    )
+    district = ctx.view.single_district
+    if matched is not None and district:
+        inside = [f for f in matched["street"].features if str(f["id"]).startswith(district)]
+        if inside:
+            missing = [c for c in matched["street"].missing if c.startswith(district)]
+            chosen = frozenset({ctx.view.street} if ctx.view.street else ())
+            area = MapArea(district, "street", inside, missing, chosen)
+            _division_map(ctx, metric_id, area, key=key)
+            return
+    area = MapArea(
+        city_code(ctx.divisions),
+        "district",
+        matched["district"].features if matched is not None else None,
+        matched["district"].missing if matched is not None else [],
+        frozenset(ctx.view.districts),
+    )
+    if matched is not None and matched["street"].unmatched:
+        names_ = join(matched["street"].unmatched[:20], ctx.lang)
+        st.warning(t("map.unmatched", ctx.lang, names=names_))
+    _division_map(ctx, metric_id, area, key=key)
+
+
+@dataclass(frozen=True)
+class MapArea:
+    """What a map shows: the divisions of `level` inside `parent`, on `features` (None: tiles),
+    the ones the boundary file lacks, and the chosen ones to outline."""
+
+    parent: str
+    level: str
+    features: list[dict] | None
+    missing: list[str]
+    chosen: frozenset[str]
+
+
+def _division_map(ctx: context.Context, metric_id: str, area: MapArea, *, key: str) -> None:
     catalog = load_catalog()
     metric = catalog[metric_id]
     lang = ctx.lang
-    city = city_code(ctx.divisions)
-    whole = Selection.of((), ctx.divisions)
-    frame = fetch.values(ctx, whole, ctx.window, [metric_id], filters=ctx.filters, by="district")
+    parent = Selection.of((area.parent,), ctx.divisions) if area.level == "street" else None
+    whole = parent or Selection.of((), ctx.divisions)
+    frame = fetch.values(ctx, whole, ctx.window, [metric_id], filters=ctx.filters, by=area.level)
     data = frame.reset_index().rename(columns={metric_id: "value"})
     data["name"] = data["division_code"].map(names(ctx))
     digits = 1 if metric.kind == "ratio" else 0
     unit = metric.unit_label(lang)
     data["text"] = fmt.values_text(data["value"], lang, digits=digits)
-    city_value = fetch.values(ctx, whole, ctx.window, [metric_id], filters=ctx.filters)[metric_id]
-    reference = (
-        float(city_value.iloc[0]) if len(city_value) and pd.notna(city_value.iloc[0]) else None
+    total = fetch.values(ctx, whole, ctx.window, [metric_id], filters=ctx.filters)[metric_id]
+    reference = float(total.iloc[0]) if len(total) and pd.notna(total.iloc[0]) else None
+    against = "map.against_parent" if parent else "map.against"
+    data["hover"] = _map_hover(
+        data["value"], reference, unit, digits, lang, against, ctx.name(area.parent)
     )
-    data["hover"] = _map_hover(data["value"], reference, unit, digits, lang)
     colouring = maps.Colouring(
         reference,
-        t("map.reference", lang, name=ctx.name(city),
+        t("map.reference", lang, name=ctx.name(area.parent),
           value=fmt.number(reference, lang, digits=digits)) if reference is not None else "",
-        frozenset(ctx.view.districts),
+        area.chosen,
     )  # fmt: skip
     flow = is_flow_based(metric_id, catalog)
     title = chrome.chart_title(
         ctx,
-        t("map.what", lang, metric=metric.name(lang)),
+        t(f"map.what_{area.level}", lang, metric=metric.name(lang)),
         metric.unit_label(lang),
         chrome.period_label(ctx, flow),
-        scope=ctx.name(city),
+        scope=ctx.name(area.parent),
     )
-    boundaries = _boundaries(ctx)
     config = None
-    if boundaries is not None:
-        matched = geo.match_features(boundaries.features, ctx.divisions, "district")
-        fig = maps.choropleth_figure(data, matched.features, title, unit, colouring)
+    if area.features is not None:
+        drawn = data[data["division_code"].isin({f["id"] for f in area.features})]
+        fig = maps.choropleth_figure(drawn, area.features, title, unit, colouring)
         config = maps.TOPOJSON_CONFIG
-        if matched.unmatched:
-            st.warning(t("map.unmatched", lang, names="、".join(matched.unmatched[:20])))
-        if matched.missing:
-            missing = [ctx.name(c) for c in matched.missing]
-            st.caption(t("map.missing", lang, n=len(missing), names="、".join(missing[:20])))
+        if area.missing:
+            missing = [ctx.name(c) for c in area.missing]
+            level_word = t(f"param.{area.level}", lang)
+            st.caption(
+                t(
+                    "map.missing",
+                    lang,
+                    n=len(missing),
+                    level=level_word,
+                    names=join(missing[:20], lang),
+                )
+            )
     else:
-        layout = maps.load_tile_layout(DATA_DIR / "maps" / f"{city}.tiles.csv")
+        layout = maps.load_tile_layout(DATA_DIR / "maps" / f"{area.parent}.tiles.csv")
         positions = maps.tile_positions(data["division_code"].tolist(), layout)
         fig = maps.tile_map_figure(data, positions, title, unit, colouring)
     event = chrome.chart(
         ctx,
         fig,
         data[["division_code", "name", "value"]],
-        key=f"{key}-{'-'.join(ctx.selection.codes)}",
+        key=f"{key}{'-street' if area.level == 'street' else ''}-{'-'.join(ctx.selection.codes)}",
         queries=queries_for([metric_id]),
-        note=t("map.note_geo" if boundaries is not None else "map.note_tiles", lang),
+        note=t(
+            f"map.note_geo_{area.level}" if area.features is not None else "map.note_tiles", lang
+        ),  # fmt: skip
         on_select="rerun",
         config=config,
         metric=metric,
@@ -138,15 +190,18 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
     chrome.drill(ctx, event)
 
 
-def _map_hover(values: pd.Series, reference, unit: str, digits: int, lang: str) -> list[str]:
-    """A tile's tooltip: the value with its unit and how far it is from the city's figure."""
+def _map_hover(
+    values: pd.Series, reference, unit: str, digits: int, lang: str, against: str, parent: str
+) -> list[str]:
+    """An area's tooltip: the value with its unit and how far it is from its parent's figure
+    (`against` names the sentence: against the city, or against the district)."""
     shown = fmt.values_text(values, lang, digits=digits, unit=unit)
     if reference is None or reference <= 0:
         return shown
     out = []
     for text, value in zip(shown, values, strict=True):
         rel = fmt.relative((value - reference) / reference, lang) if pd.notna(value) else None
-        out.append(text if rel is None else t("map.against", lang, value=text, change=rel))
+        out.append(text if rel is None else t(against, lang, value=text, change=rel, name=parent))
     return out
 
 
