@@ -95,7 +95,7 @@ def test_data_page_downloads_carry_no_formula_and_say_demo(hostile_snapshot):
     about = ["数据快照 · 演示数据", "演示数据：本快照由程序生成"]
     assert formula_cells(_xlsx(hostile_snapshot, "divisions", about)) == []
     csv = _csv(hostile_snapshot, "divisions", about).decode("utf-8-sig")
-    assert csv.startswith('"行政区划：') and '"数据快照 · 演示数据"\r\n"演示数据：' in csv
+    assert csv.startswith('"行政区划：') and '"数据快照 · 演示数据"\n"演示数据：' in csv
     assert "'" + FORMULAS[0].replace('"', '""') in csv
     assert "\n=" not in csv and ",=" not in csv and ",@" not in csv and ",+" not in csv
 
@@ -183,6 +183,6 @@ def test_a_table_too_big_to_build_in_time_points_to_the_cli(snapshot, monkeypatc
         (inner,) = archive.namelist()
         text = archive.read(inner).decode("utf-8-sig")
     assert inner.endswith(".csv") and text.startswith('"志愿服务队伍：')
-    header = next(i for i, row in enumerate(text.split("\r\n")) if '","' in row)
+    header = next(i for i, row in enumerate(text.splitlines()) if '","' in row)
     teams = pd.read_csv(io.StringIO(text), skiprows=header)
     assert len(teams) == snapshot.row_counts["teams"]

@@ -64,13 +64,14 @@ def csv_bytes(frame: pd.DataFrame, preamble: Iterable[str] = ()) -> bytes:
     `preamble` lines (what the file holds, its scope, the demo label) come first, each as a
     one-cell row, so a person opening the file reads them and a program can skip them.
     Written by Arrow's CSV writer, column-wise: a million activity rows take about a second,
-    where pandas' writer took seven. Text is always quoted; line ends are CRLF (RFC 4180).
+    where pandas' writer took seven.
     """
-    lines = "".join(f'"{str(neutralise(p)).replace(chr(34), chr(34) * 2)}"\r\n' for p in preamble)
+    lines = "".join(f'"{str(neutralise(p)).replace(chr(34), chr(34) * 2)}"\n' for p in preamble)
     buffer = io.BytesIO()
     buffer.write(("\ufeff" + lines).encode("utf-8"))
-    options = pa_csv.WriteOptions(eol="\r\n", quoting_header="all_valid")
-    pa_csv.write_csv(_neutral_arrow(frame), buffer, write_options=options)
+    # Arrow quotes every text value and every header name; line ends are LF (its only choice
+    # before pyarrow 22), which Excel, WPS and every CSV reader take.
+    pa_csv.write_csv(_neutral_arrow(frame), buffer)
     return buffer.getvalue()
 
 
