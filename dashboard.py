@@ -21,6 +21,7 @@ PAGES = [
     ("pages/activities.py", "page.activities", ":material/volunteer_activism:", "activities",
      WITHOUT_METRIC),
     ("pages/outcomes.py", "page.outcomes", ":material/emoji_events:", "outcomes", WITHOUT_METRIC),
+    ("pages/present.py", "page.present", ":material/slideshow:", "present", ("snapshot",)),
     ("pages/data.py", "page.data", ":material/description:", "data", ("snapshot",)),
     ("pages/import.py", "page.import", ":material/upload_file:", "import", ()),
 ]  # fmt: skip

@@ -38,7 +38,7 @@ ARGS = [
     "--no-first-run",
     "--disable-extensions",
 ]
-PAGES = ["", "districts", "community", "activities", "outcomes", "data", "import"]
+PAGES = ["", "districts", "community", "activities", "outcomes", "present", "data", "import"]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -211,7 +211,7 @@ def _shot(tab, name: str) -> None:
 def test_every_page_loads_offline_and_is_screenshotted(server, page, path, lang):
     page.goto(f"{server}/{path}?lang={lang}")
     _settled(page)
-    if path not in ("data", "import"):
+    if path not in ("data", "import", "present"):  # the first slide is the title
         page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     title = page.locator("h1").first.inner_text()
     assert bool(HAN.search(title)) == (lang == "中文")
@@ -427,7 +427,7 @@ def test_the_chinese_ui_has_no_english_words(server, page, path):
     "Download plot as a PNG", "Fullscreen" or "Choose an option"."""
     page.goto(f"{server}/{path}?lang=中文")
     _settled(page)
-    if path not in ("data", "import"):
+    if path not in ("data", "import", "present"):  # the first slide is the title
         page.wait_for_selector('[data-testid="stPlotlyChart"] .modebar-btn', state="attached")
     text = _main_text(page) + " " + _visible_text(page, '[data-testid="stSidebarUserContent"]')
     for code in page.locator('[data-testid="stMain"] pre').all_inner_texts():
@@ -436,7 +436,7 @@ def test_the_chinese_ui_has_no_english_words(server, page, path):
     labels = page.evaluate(LABELS_JS)
     english = [v for v in labels if _english_words(v)]
     assert not english, english[:10]
-    if path not in ("data", "import"):
+    if path not in ("data", "import", "present"):  # the first slide is the title
         titles = page.locator(".modebar-btn").evaluate_all(
             "els => els.filter(e => getComputedStyle(e).display !== 'none')"
             ".map(e => e.getAttribute('data-title'))"
@@ -469,3 +469,39 @@ def test_no_kpi_value_is_cut(server, browser, size):
             assert not overflow, (path, size, overflow)
     finally:
         tab.close()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_presentation_moves_with_a_clicker_and_fits_the_screen(server, browser, size):
+    """Arrow keys and PageUp/PageDown (what clickers send) move between slides and the URL
+    follows; at 1920x1080 a slide fits the screen without a scroll bar, in large type."""
+    tab = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        tab.goto(f"{server}/present?slide=1")
+        _settled(tab)
+        for key, expected in (("ArrowRight", "2"), ("PageDown", "3"), ("PageUp", "2")):
+            tab.wait_for_function("() => window.document.__gdSlideKeys !== undefined")
+            tab.keyboard.press(key)
+            tab.wait_for_url(f"**/present?*slide={expected}*", timeout=60_000)
+            _settled(tab)
+        # Slide 2 is the city overview: its figures in large type, and nothing to scroll.
+        tab.wait_for_function("() => document.querySelectorAll('.gd-tile .gd-value').length >= 4")
+        value_px = tab.locator(".gd-tile .gd-value").first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        assert value_px >= (48 if size[0] >= 1920 else 34), value_px
+        if size[1] >= 1080:  # 1280x720 still scrolls a little: the next increment fits it
+            main = '[data-testid="stMain"]'
+            overflow = tab.locator(main).evaluate("m => m.scrollHeight - m.clientHeight")
+            assert overflow <= 2, f"the slide scrolls by {overflow}px at {size}"
+    finally:
+        tab.close()
+
+
+def test_a_big_screen_link_advances_by_itself_and_goes_round(server, page):
+    """?rotate=5 moves on every 5 seconds; after the last slide comes the first again."""
+    page.goto(f"{server}/present?slide=999&rotate=5")
+    _settled(page)
+    assert page.locator(".st-key-slide-next button").is_disabled(), "999 stops at the last slide"
+    page.wait_for_url("**/present?*slide=1*", timeout=30_000)
+    page.wait_for_url("**/present?*slide=2*", timeout=30_000)

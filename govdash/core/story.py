@@ -56,6 +56,8 @@ def stock_clause(kpi: Kpi, lang: str) -> str | None:
     )
     flat = fmt.is_flat(signed)
     verb = t("story.held" if flat else "story.grew" if comparison.delta > 0 else "story.fell", lang)
+    if flat:  # "保持在44名", not "保持在44名（0名）"
+        return t("story.stock_held", lang, metric=_name(kpi, lang), verb=verb, value=value)
     change = signed if unit == "%" else fmt.with_unit(signed or "", unit, lang)
     if (rel := fmt.relative(comparison.relative, lang)) and not flat and unit != "%":
         change += t("story.join", lang) + rel

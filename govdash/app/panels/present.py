@@ -1,0 +1,371 @@
+"""演示模式 Presentation mode: the default deck (govdash.core.deck) as 16:9 slides in large type.
+
+A slide is a view: each one is drawn from a copy of the page's context whose view is the slide's
+scope since the pilot began, so the figures are the ones the analysis pages show for that view.
+There is no sidebar, toolbar, SQL or download button on a slide. The slide number is in the URL
+(?slide=3); arrow keys and PageUp/PageDown (what presentation clickers send) move between slides,
+and ?rotate=N advances every N seconds (P pauses), so a big screen is set up from one link.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from govdash.app import chrome, context, fetch
+from govdash.app.panels.overview import leader
+from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_window
+from govdash.core import deck, fmt, privacy, scope, story
+from govdash.core.catalog import load_catalog
+from govdash.core.divisions import effective_pilot_start
+from govdash.core.figures import is_flow_based
+from govdash.core.i18n import date_label, join, month_label, t
+from govdash.core.targets import load_targets
+from govdash.viz import charts
+
+SLIDE_PARAM = "slide"
+ROTATE_PARAM = "rotate"
+FACTS_PER_SLIDE = 8
+# Type sizes on a 1920x1080 screen (scaled down with the viewport, never below legibility).
+CHART_FONT = 20
+CHART_HEIGHT = 300
+
+STYLE = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important;
+  max-width: 100% !important; padding-left: 3vw !important; padding-right: 3vw !important; }
+.gd-slide { font-size: clamp(18px, 1.45vw, 30px); line-height: 1.35; }
+.gd-slide h1 { font-size: clamp(34px, 3.1vw, 64px); font-weight: 700; margin: 0 0 0.4em 0; }
+.gd-slide .gd-kicker { font-size: clamp(18px, 1.35vw, 28px); color: #555; margin-bottom: 0.3em; }
+.gd-slide .gd-lead { font-size: clamp(20px, 1.55vw, 32px); background: #f0f4f9;
+  border-left: 6px solid #4477AA; padding: 0.5em 0.8em; margin: 0 0 0.8em 0; }
+.gd-tiles { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1.2vw; }
+.gd-tile { border: 1px solid #d6d9de; border-radius: 10px; padding: 0.5em 0.8em; }
+.gd-tile .gd-label { font-size: clamp(18px, 1.3vw, 26px); color: #333; }
+.gd-tile .gd-value { font-size: clamp(34px, 2.9vw, 60px); font-weight: 600; white-space: normal;
+  overflow-wrap: anywhere; }
+.gd-tile .gd-change { font-size: clamp(18px, 1.25vw, 26px); color: #1a7f37; }
+.gd-tile .gd-change.gd-flat { color: #666; }
+.gd-tile .gd-change.gd-down { color: #b2182b; }
+.gd-cover { min-height: 70vh; display: flex; flex-direction: column; justify-content: center; }
+.gd-cover h1 { font-size: clamp(40px, 3.8vw, 80px); }
+.gd-slide table { border-collapse: collapse; width: 100%; }
+.gd-slide th, .gd-slide td { text-align: left; padding: 0.3em 0.5em; border-bottom: 1px solid #ddd;
+  vertical-align: top; }
+.gd-slide th { font-size: clamp(16px, 1.1vw, 24px); color: #555; font-weight: 600; }
+.gd-pilots { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1vw; }
+.gd-pilot { border: 1px solid #d6d9de; border-radius: 10px; padding: 0.4em 0.7em; }
+.gd-pilot b { font-size: 1.1em; }
+.gd-pilot small { display: block; color: #555; font-size: 0.8em; }
+.gd-slide table.gd-compact td { padding: 0.12em 0.5em; font-size: 0.85em; }
+.gd-slide table.gd-compact td:first-child { width: 8em; }
+.st-key-slide-next-wrap { display: none; }
+.gd-foot { font-size: clamp(14px, 0.9vw, 18px); color: #666; margin-top: 0.6em; }
+</style>
+"""
+
+KEYS_SCRIPT = """
+<script>
+(function () {
+  const doc = window.parent.document;
+  const rotate = %(rotate)d;
+  const press = (name) => {
+    const button = doc.querySelector('.st-key-slide-' + name + ' button');
+    if (button) { button.click(); return true; }
+    return false;
+  };
+  if (doc.__gdSlideKeys) { doc.removeEventListener('keydown', doc.__gdSlideKeys); }
+  doc.__gdSlideKeys = (event) => {
+    const target = event.target;
+    if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) { return; }
+    const forward = ['ArrowRight', 'ArrowDown', 'PageDown', ' '];
+    const back = ['ArrowLeft', 'ArrowUp', 'PageUp'];
+    if (forward.includes(event.key) && press('next')) { event.preventDefault(); }
+    else if (back.includes(event.key) && press('prev')) { event.preventDefault(); }
+    else if (event.key === 'p' || event.key === 'P') { doc.__gdPaused = !doc.__gdPaused; }
+  };
+  doc.addEventListener('keydown', doc.__gdSlideKeys);
+  if (doc.__gdRotate) { clearInterval(doc.__gdRotate); doc.__gdRotate = null; }
+  if (rotate > 0) {
+    doc.__gdRotate = setInterval(() => { if (!doc.__gdPaused) { press('next-wrap'); } },
+                                 rotate * 1000);
+  }
+})();
+</script>
+"""
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def rotate_seconds() -> int:
+    """?rotate=N: advance every N seconds (5 to 3600); anything else means no auto-advance."""
+    try:
+        seconds = int(str(st.query_params.get(ROTATE_PARAM, "0")))
+    except ValueError:
+        return 0
+    return seconds if 5 <= seconds <= 3600 else 0
+
+
+def slide_context(ctx: context.Context, code: str) -> context.Context:
+    """The page's context with the slide's view: the scope since its pilot began, no filters."""
+    last = ctx.options.months[-1]
+    level = ctx.options.level(code)
+    start = effective_pilot_start(ctx.divisions, code) or ctx.options.months[0]
+    start = max(min(start.replace(day=1), last), ctx.options.months[0])
+    view = replace(
+        ctx.view,
+        districts=(code,) if level == "district" else (),
+        street=None,
+        community=None,
+        categories=(),
+        target_groups=(),
+        team_types=(),
+        start=start,
+        end=last,
+    )
+    return replace(ctx, view=view)
+
+
+def deck_page(ctx: context.Context) -> None:
+    """The slide the URL names, its navigation, and the keyboard and auto-advance script."""
+    st.html(STYLE)
+    slides = deck.default_deck(
+        ctx.divisions, has_targets=bool(load_targets()), facts=_fact_count(ctx),
+        facts_per_slide=FACTS_PER_SLIDE,
+    )  # fmt: skip
+    number = deck.slide_number(st.query_params.get(SLIDE_PARAM), len(slides))
+    _navigation(ctx, number, len(slides))
+    slide = slides[number - 1]
+    RENDERERS[slide.kind](ctx, slide)
+    foot = [chrome.data_line(ctx)]  # with ?details=true, the snapshot id as well
+    if ctx.snapshot.is_demo:
+        foot.append(t("present.demo", ctx.lang))
+    st.html(f'<div class="gd-slide gd-foot">{_esc(" · ".join(foot))}</div>')
+    # Our own script, never user text: an iframe that may reach the page (st.iframe's HTML mode).
+    st.iframe(KEYS_SCRIPT % {"rotate": rotate_seconds()}, height=1, alt=t("present.keys", ctx.lang))
+
+
+def _go(number: int) -> None:
+    st.query_params[SLIDE_PARAM] = str(number)
+
+
+def _navigation(ctx: context.Context, number: int, count: int) -> None:
+    lang = ctx.lang
+    left, middle, right, wrap = st.columns([1, 6, 1, 0.01])
+    left.button(t("present.prev", lang), key="slide-prev", on_click=_go,
+                args=(max(1, number - 1),), disabled=number <= 1, width="stretch")  # fmt: skip
+    middle.html(
+        f'<div class="gd-slide gd-kicker" style="text-align:center">'
+        f"{_esc(t('present.counter', lang, n=number, total=count))}</div>"
+    )
+    right.button(t("present.next", lang), key="slide-next", on_click=_go,
+                 args=(min(count, number + 1),), disabled=number >= count, width="stretch")  # fmt: skip
+    # Auto-advance goes round: after the last slide, the first (a hidden button the script presses).
+    with wrap:
+        st.button("↻", key="slide-next-wrap", on_click=_go, args=(number % count + 1,))
+
+
+# ------------------------------------------------------------------------------- slide kinds
+def title_slide(ctx: context.Context, slide: deck.Slide) -> None:
+    lang = ctx.lang
+    city = ctx.name(slide.scope)
+    meeting = t("present.meeting", lang, city=city)
+    when = t("present.as_of", lang, date=date_label(ctx.snapshot.as_of, lang))
+    st.html(
+        f'<div class="gd-slide gd-cover"><div class="gd-kicker">{_esc(city)}</div>'
+        f'<h1>{_esc(meeting)}</h1><div class="gd-kicker">{_esc(when)}</div></div>'
+    )
+
+
+def _headline(sctx: context.Context) -> str | None:
+    catalog = load_catalog()
+    settings = catalog.settings
+    ids = list(settings.headline_metrics)
+    if not ids:
+        return None
+    kpis = fetch.kpis(sctx, sctx.selection, sctx.window, ids)
+    pairs = [(k, is_flow_based(k.metric.id, catalog)) for k in kpis]
+    return story.headline(pairs, chrome.scope_label(sctx), sctx.lang, leader(sctx, sctx.window))
+
+
+def _tiles(sctx: context.Context, metric_ids: list[str]) -> str:
+    """KPI tiles in large type: the value and the change since the pilot began."""
+    catalog = load_catalog()
+    lang = sctx.lang
+    cells = []
+    for kpi in fetch.kpis(sctx, sctx.selection, sctx.window, metric_ids):
+        m = kpi.metric
+        unit = m.unit_label(lang)
+        value = (
+            f"<{privacy.min_cell()}"  # small counts of vulnerable people could identify them
+            if kpi.hidden
+            else fmt.metric_value(kpi.value, unit, m.kind, lang)
+        )
+        change = chrome.change_text(kpi, kpi.main(), lang) or ""
+        flat = fmt.is_flat(change)
+        css = "gd-flat" if flat else ("gd-down" if change.startswith("-") else "")
+        flow = is_flow_based(m.id, catalog)
+        label = story.metric_name(m, lang) + (t("present.in_total", lang) if flow else "")
+        cells.append(
+            f'<div class="gd-tile"><div class="gd-label">{_esc(label)}</div>'
+            f'<div class="gd-value">{_esc(value)}</div>'
+            f'<div class="gd-change {css}">{_esc(change)}</div></div>'
+        )
+    return '<div class="gd-tiles">' + "".join(cells) + "</div>"
+
+
+def _trend(sctx: context.Context, metric_id: str, key: str) -> None:
+    metric = load_catalog()[metric_id]
+    lang = sctx.lang
+    flow = is_flow_based(metric_id, load_catalog())
+    start, end = trend_window(sctx, flow)
+    long = fetch.series(sctx, sctx.selection, start, scope.month_end(end), [metric_id])
+    title = f"{metric.name(lang)}（{metric.unit_label(lang)}）" if lang == "zh" else (
+        f"{metric.name(lang)} ({metric.unit_label(lang)})")  # fmt: skip
+    fig = charts.trend_figure(
+        long, title, "", metric.unit_label(lang), lang=lang, unit=metric.unit_label(lang),
+        digits=digits(metric),
+    )  # fmt: skip
+    mark_pilot(sctx, fig)
+    big(fig)
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False}, width="stretch")
+
+
+def big(fig: go.Figure) -> go.Figure:
+    """A chart for a projector: 20 px text, a taller plot, no legend clutter."""
+    fig.update_layout(
+        font={"size": CHART_FONT},
+        title={"font": {"size": CHART_FONT + 8}},
+        height=CHART_HEIGHT,
+        margin={"t": 70, "b": 50, "l": 80, "r": 30},
+    )
+    fig.update_annotations(font_size=CHART_FONT)
+    fig.update_xaxes(tickfont_size=CHART_FONT - 2, title_font_size=CHART_FONT)
+    fig.update_yaxes(tickfont_size=CHART_FONT - 2, title_font_size=CHART_FONT)
+    return fig
+
+
+def scope_slide(ctx: context.Context, slide: deck.Slide) -> None:
+    """The city or a pilot district since the pilot began: headline, four figures, the trend."""
+    sctx = slide_context(ctx, slide.scope)
+    lang = ctx.lang
+    settings = load_catalog().settings
+    title = ctx.name(slide.scope)
+    text = _headline(sctx) or t(
+        "present.since", lang, scope=title, start=month_label(sctx.window.start, lang)
+    )
+    lead = f'<div class="gd-lead">{_esc(text)}</div>' if text else ""
+    tiles = _tiles(sctx, list(settings.headline_metrics)[:4])
+    st.html(f'<div class="gd-slide"><h1>{_esc(title)}</h1>{lead}{tiles}</div>')
+    _trend(sctx, settings.trend_metric, key=f"slide-trend-{slide.scope}")
+
+
+def pilots_slide(ctx: context.Context, slide: deck.Slide) -> None:
+    """Every pilot community with its district and its own brands and programmes."""
+    lang = ctx.lang
+    d = ctx.divisions
+    pilots = d[(d["level"] == "community") & d["is_pilot"].fillna(False).astype(bool)]
+    programmes = fetch.programmes_for(ctx, slide.scope)
+    owned = {o: list(rows[f"name_{lang}"]) for o, rows in programmes.groupby("owner_code")}
+    cards, others = [], {}
+    for code in pilots["code"]:
+        brands = owned.get(code, [])
+        if not brands:  # a wall of empty cards helps nobody: the rest are listed by district
+            others.setdefault(code[:6], []).append(ctx.name(code))
+            continue
+        cards.append(
+            f'<div class="gd-pilot"><b>{_esc(ctx.name(code))}</b>'
+            f"<small>{_esc(ctx.name(code[:6]))}</small><div>{_esc(join(brands, lang))}</div></div>"
+        )
+    title = t("present.pilots", lang, n=len(pilots))
+    rest = "".join(
+        f"<tr><td>{_esc(ctx.name(district))}</td><td>{_esc(join(names_, lang))}</td></tr>"
+        for district, names_ in others.items()
+    )
+    more = (
+        f'<div class="gd-kicker" style="margin-top:0.6em">'
+        f"{_esc(t('present.other_pilots', lang, n=sum(map(len, others.values()))))}</div>"
+        f'<table class="gd-compact"><tbody>{rest}</tbody></table>'
+        if others
+        else ""
+    )
+    st.html(f'<div class="gd-slide"><h1>{_esc(title)}</h1><div class="gd-pilots">'
+            + "".join(cards) + f"</div>{more}</div>")  # fmt: skip
+
+
+def _fact_count(ctx: context.Context) -> int:
+    return len(fetch.reconciled(ctx))
+
+
+def facts_slide(ctx: context.Context, slide: deck.Slide) -> None:
+    """Reported figures beside the data, a few rows per slide, in the article's own words."""
+    from govdash.app.panels.outcomes import status_text
+    from govdash.core.facts import wording
+
+    lang = ctx.lang
+    result = fetch.reconciled(ctx)
+    counts = result["status"].value_counts()
+    part = result.iloc[slide.part * FACTS_PER_SLIDE : (slide.part + 1) * FACTS_PER_SLIDE]
+    head = t("present.facts", lang, match=int(counts.get("match", 0)), total=len(result))
+    rows = []
+    for _, f in part.iterrows():
+        said = (wording(f["source_sentence"], f["value"]) if lang == "zh" else None) or (
+            f"{f['scope_name']} {fmt.number(f['value'], lang)}")  # fmt: skip
+        computed = fmt.number(f["value_computed"], lang, digits=0)
+        rows.append(
+            f"<tr><td>{_esc(f['scope_name'] if lang == 'zh' else ctx.name(f['scope_code']))}</td>"
+            f"<td>{_esc(said)}</td><td>{_esc(computed)}</td>"
+            f"<td>{_esc(status_text(f['status'], lang))}</td></tr>"
+        )
+    header = "".join(
+        f"<th>{_esc(t(k, lang))}</th>"
+        for k in ("col.scope", "present.said", "col.computed", "col.status")
+    )
+    st.html(
+        f'<div class="gd-slide"><h1>{_esc(head)}</h1><table><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def targets_slide(ctx: context.Context, slide: deck.Slide) -> None:
+    """Each target beside the districts' figures: how many reach it (examples say they are)."""
+    catalog = load_catalog()
+    lang = ctx.lang
+    sctx = slide_context(ctx, slide.scope)
+    targets = load_targets()
+    st.html(f'<div class="gd-slide"><h1>{_esc(t("present.targets", lang))}</h1></div>')
+    for col, target in zip(st.columns(len(targets)), targets, strict=True):
+        metric = catalog[target.metric]
+        frame, _ = ranking_frame(sctx, metric.id)
+        unit = metric.unit_label(lang)
+        reached = int((frame["value"] >= target.value).sum())
+        title = t("targets.what", lang, metric=metric.name(lang))
+        fig = charts.target_figure(
+            frame, title, unit, target.value,
+            t("targets.line", lang, value=fmt.number(target.value, lang, digits=0)),
+            lang=lang, unit=unit, digits=1 if metric.kind == "ratio" else 0,
+        )  # fmt: skip
+        big(fig).update_layout(height=CHART_HEIGHT + 80)
+        with col:
+            st.plotly_chart(fig, key=f"slide-target-{metric.id}",
+                            config={"displayModeBar": False}, width="stretch")  # fmt: skip
+            note = t("targets.reached", lang, n=reached, total=len(frame))
+            st.html(f'<div class="gd-slide">{_esc(note)}<div class="gd-foot">'
+                    f"{_esc(target.source[lang])}</div></div>")  # fmt: skip
+
+
+RENDERERS = {
+    "title": title_slide,
+    "overview": scope_slide,
+    "district": scope_slide,
+    "pilots": pilots_slide,
+    "facts": facts_slide,
+    "targets": targets_slide,
+}

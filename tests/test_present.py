@@ -1,0 +1,138 @@
+"""演示模式: the default deck follows a meeting's running order, a link names a slide, the buttons
+move between slides, and a slide carries no SQL, download button or sidebar filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from govdash.core.deck import Slide, default_deck, pilot_districts, slide_number
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture()
+def divisions() -> pd.DataFrame:
+    rows = [
+        ("420100", "city", None, False),
+        ("420102", "district", "420100", False),
+        ("420103", "district", "420100", False),
+        ("420104", "district", "420100", False),
+        ("420103001", "street", "420103", False),
+        ("420103001001", "community", "420103001", True),
+        ("420104001", "street", "420104", False),
+        ("420104001001", "community", "420104001", True),
+        ("420104001002", "community", "420104001", False),
+    ]
+    frame = pd.DataFrame(rows, columns=["code", "level", "parent_code", "is_pilot"])
+    return frame.assign(name_zh=frame["code"], name_en=frame["code"], pilot_start=None)
+
+
+def test_the_default_deck_is_a_meetings_running_order(divisions):
+    deck = default_deck(divisions, facts=17, facts_per_slide=8)
+    assert [s.kind for s in deck] == [
+        "title", "overview", "district", "district", "pilots", "facts", "facts", "facts",
+        "targets",
+    ]  # fmt: skip
+    assert [s.scope for s in deck if s.kind == "district"] == ["420103", "420104"]
+    assert [s.part for s in deck if s.kind == "facts"] == [0, 1, 2]
+    assert pilot_districts(divisions) == ["420103", "420104"], "420102 has no pilot community"
+    short = default_deck(divisions, has_targets=False)
+    assert "facts" not in [s.kind for s in short] and short[-1].kind == "pilots"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("3", 3), (" 2 ", 2), ("0", 1), ("-4", 1), ("99", 9), ("abc", 1), (None, 1), ("1e9", 1)],
+)
+def test_a_slide_number_from_a_link_stays_inside_the_deck(raw, expected):
+    assert slide_number(raw, 9) == expected
+
+
+def test_a_slide_kind_is_checked():
+    with pytest.raises(ValueError, match="unknown slide kind"):
+        Slide("video", "420100")
+
+
+def _present(snapshot, monkeypatch, **query) -> AppTest:
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = AppTest.from_file(DASHBOARD, default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/present.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _slide_html(at: AppTest) -> str:
+    return " ".join(h.proto.body for h in at.get("html"))
+
+
+def test_a_link_opens_its_slide_and_the_buttons_move_on(snapshot, monkeypatch):
+    at = _present(snapshot, monkeypatch, slide="2")
+    body = _slide_html(at)
+    assert "<h1>武汉市</h1>" in body and "试点启动以来" in body, "the overview with its headline"
+    assert "第2页" in body and "演示数据" in body
+    assert not at.get("download_button") and not at.expander, "no downloads or SQL on a slide"
+    assert not at.sidebar.multiselect and not at.sidebar.select_slider, "no filters"
+    next(b for b in at.button if b.key == "slide-next").click().run()
+    assert at.query_params["slide"] == ["3"] or at.query_params["slide"] == "3"
+    assert "<h1>江岸区</h1>" in _slide_html(at), "the first pilot district"
+    next(b for b in at.button if b.key == "slide-prev").click().run()
+    assert "<h1>武汉市</h1>" in _slide_html(at)
+
+
+def test_the_last_slide_is_the_targets_and_a_bad_number_is_kept_inside(snapshot, monkeypatch):
+    at = _present(snapshot, monkeypatch, slide="999")
+    body = _slide_html(at)
+    assert "目标与进展" in body
+    assert next(b for b in at.button if b.key == "slide-next").disabled
+    at = _present(snapshot, monkeypatch, slide="<script>")
+    assert "第1页" in _slide_html(at) and "<script>" not in _slide_html(at).split("</style>")[-1]
+
+
+def test_reported_figures_keep_the_articles_words_on_their_slides(snapshot, monkeypatch):
+    from govdash.core.deck import default_deck as deck_of
+    from govdash.core.query import connect, run_query
+
+    divisions = run_query(connect(snapshot.path.parent), "divisions", snapshot)
+    deck = deck_of(divisions, facts=20, facts_per_slide=8)
+    first = next(i for i, s in enumerate(deck, start=1) if s.kind == "facts")
+    at = _present(snapshot, monkeypatch, slide=str(first))
+    body = _slide_html(at)
+    assert "报道数字核对：20项中20项与数据一致" in body
+    assert "引导52所社区学校开展志愿服务骨干和项目孵化" in body
+
+
+def test_slides_in_english(snapshot, monkeypatch):
+    at = _present(snapshot, monkeypatch, slide="1", lang="English")
+    body = _slide_html(at)
+    assert "Slide 1 of" in body and "pilot review" in body
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "zh"),
+    [
+        (44, 44, "专业社工保持在44名"),  # no "（0名）" after a figure that did not move
+        (973, 929, "专业社工增至973名（+44名，+4.7%）"),
+        (900, 929, "专业社工降至900名（-29名，-3.1%）"),
+    ],
+)
+def test_a_headline_clause_says_a_stock_moved_or_held(now, before, zh):
+    import datetime as dt
+
+    from govdash.core.catalog import load_catalog
+    from govdash.core.figures import Kpi
+    from govdash.core.scope import Window
+    from govdash.core.story import stock_clause
+
+    as_of = dt.date(2025, 7, 18)
+    window = Window.of(dt.date(2024, 3, 1), dt.date(2025, 7, 1), as_of)
+    metric = load_catalog()["social_workers"]
+    kpi = Kpi(metric, float(now), float(before), None, window, None, pilot_month=window.start)
+    assert stock_clause(kpi, "zh") == zh
