@@ -3,6 +3,7 @@ move between slides, and a slide carries no SQL, download button or sidebar filt
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +79,9 @@ def test_a_link_opens_its_slide_and_the_buttons_move_on(snapshot, monkeypatch):
     body = _slide_html(at)
     assert "<h1>武汉市</h1>" in body and "试点启动以来" in body, "the overview with its headline"
     assert "第2页" in body and "演示数据" in body
-    assert not at.get("download_button") and not at.expander, "no downloads or SQL on a slide"
+    buttons = [b.proto.id for b in at.get("download_button")]
+    assert len(buttons) == 1 and buttons[0].endswith("slide-pptx"), "only the deck itself"
+    assert not at.expander, "no SQL on a slide"
     assert not at.sidebar.multiselect and not at.sidebar.select_slider, "no filters"
     next(b for b in at.button if b.key == "slide-next").click().run()
     assert at.query_params["slide"] == ["3"] or at.query_params["slide"] == "3"
@@ -136,3 +139,95 @@ def test_a_headline_clause_says_a_stock_moved_or_held(now, before, zh):
     metric = load_catalog()["social_workers"]
     kpi = Kpi(metric, float(now), float(before), None, window, None, pilot_month=window.start)
     assert stock_clause(kpi, "zh") == zh
+
+
+@pytest.fixture(scope="module")
+def pptx_deck(snapshot):
+    """The default deck written as PPTX from the test snapshot, with the content behind it."""
+    import io
+
+    from pptx import Presentation
+
+    from govdash.core.briefing import deck_content
+    from govdash.core.pptx_deck import write_deck
+    from govdash.core.query import connect, run_query
+
+    con = connect(snapshot.path.parent)
+    divisions = run_query(con, "divisions", snapshot)
+    slides = deck_content(con, snapshot, divisions, "zh")
+    data = write_deck(slides, f"数据快照 {snapshot.id} · 演示数据", "zh")
+    return con, divisions, slides, Presentation(io.BytesIO(data))
+
+
+def test_the_pptx_has_every_slide_and_an_appendix_with_the_snapshot_in_each_footer(
+    snapshot, pptx_deck
+):
+    _, divisions, slides, deck = pptx_deck
+    assert len(deck.slides) == len(slides) + 1, "the deck and the definitions (口径)"
+    for slide in deck.slides:
+        texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+        assert any(snapshot.id in x and "演示数据" in x for x in texts)
+
+
+def test_pptx_charts_are_native_and_hold_the_query_results(snapshot, pptx_deck):
+    """The city slide's line chart is a real chart (data editable in PowerPoint and WPS) whose
+    values are the monthly series the overview's trend shows."""
+    from govdash.core import figures
+    from govdash.core.catalog import load_catalog
+    from govdash.core.scope import Selection
+
+    con, divisions, slides, deck = pptx_deck
+    city = deck.slides[1]
+    charts = [s.chart for s in city.shapes if s.has_chart]
+    assert len(charts) == 1
+    plotted = list(charts[0].plots[0].series[0].values)
+    metric = load_catalog().settings.trend_metric
+    content = slides[1].line
+    assert plotted == [v for v in next(iter(content.values.values()))]
+    first = dt.date.fromisoformat("2022-08-01")
+    series = figures.series(
+        con, snapshot, divisions, Selection.of((), divisions), first, dt.date(2025, 6, 30), [metric]
+    )
+    assert plotted == pytest.approx(series.sort_values("month")["value"].tolist())
+    targets = [s.chart for s in deck.slides[len(slides) - 1].shapes if s.has_chart]
+    assert targets and all(c.chart_type is not None for c in targets)
+
+
+def test_every_chinese_run_in_the_pptx_has_an_east_asian_font(pptx_deck):
+    """python-pptx's font.name sets only the Latin face; without <a:ea> Chinese shows as boxes
+    in WPS, LibreOffice and on macOS."""
+    from pptx.oxml.ns import qn
+
+    *_, deck = pptx_deck
+    checked = 0
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            frames = [shape.text_frame] if shape.has_text_frame else []
+            if shape.has_table:
+                frames += [c.text_frame for row in shape.table.rows for c in row.cells]
+            for frame in frames:
+                for paragraph in frame.paragraphs:
+                    for run in paragraph.runs:
+                        if any("\u4e00" <= ch <= "\u9fff" for ch in run.text):
+                            ea = run.font._rPr.find(qn("a:ea"))
+                            assert ea is not None and ea.get("typeface"), run.text
+                            checked += 1
+            if shape.has_chart:
+                tx = shape.chart._chartSpace.find(qn("c:txPr"))
+                assert tx is not None and tx.find(".//" + qn("a:ea")) is not None
+    assert checked > 50
+
+
+def test_one_click_gives_the_deck_as_pptx(snapshot, monkeypatch, downloads):
+    import io
+
+    from pptx import Presentation
+
+    at = _present(snapshot, monkeypatch, slide="1")
+    (name, content), *_ = [d for d in downloads if d[0].endswith(".pptx")]
+    assert name.endswith(f"_{snapshot.as_of.isoformat()}.pptx") and "交流" in name
+    deck = Presentation(io.BytesIO(content))
+    count = int(_slide_html(at).split("共")[1].split("页")[0])
+    assert len(deck.slides) == count + 1, "every slide and the definitions"
+    footer = [s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame][-1]
+    assert snapshot.id in footer and "演示数据" in footer

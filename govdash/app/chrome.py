@@ -14,7 +14,7 @@ import streamlit as st
 
 from govdash.app import sidebar
 from govdash.app.context import Context
-from govdash.core import fmt, privacy, readable
+from govdash.core import fmt, privacy, readable, story
 from govdash.core.catalog import Metric
 from govdash.core.divisions import city_code
 from govdash.core.exports import csv_bytes
@@ -193,20 +193,6 @@ def comparison_label(comparison: Comparison, flow: bool, lang: str) -> str:
     return t(f"compare.{comparison.kind}", lang, period=period)
 
 
-def change_text(kpi: Kpi, comparison: Comparison, lang: str) -> str | None:
-    """A change in the unit and scale of its figure, with the relative change beside it when it
-    means something (not for percentages): +12.97万（+32.8%）."""
-    m = kpi.metric
-    unit = m.unit_label(lang)
-    signed = fmt.signed_delta(
-        comparison.delta, unit, m.kind, lang, pp=t("delta.pp", lang), ref=kpi.value
-    )
-    rel = fmt.relative(comparison.relative, lang)
-    if signed is None or fmt.is_flat(signed) or rel is None or unit == "%":
-        return signed
-    return f"{signed}（{rel}）" if lang == "zh" else f"{signed} ({rel})"
-
-
 def kpi_card(
     ctx: Context,
     kpi: Kpi,
@@ -234,12 +220,12 @@ def kpi_card(
             kpi.value, mine["qualifier"].iloc[0], lang, unit if lang == "zh" else ""
         )
     main = kpi.main()
-    delta = change_text(kpi, main, lang)
+    delta = story.change_text(kpi, main, lang)
     if kpi.hidden:  # small counts of vulnerable people could identify them
         value = f"<{privacy.min_cell()}"
     flat = fmt.is_flat(delta)  # no change: grey and without an arrow, not a green "↑ +0"
     other = kpi.other()
-    other_text = change_text(kpi, other, lang) if other is not None else None
+    other_text = story.change_text(kpi, other, lang) if other is not None else None
     help_text = t(
         "kpi.help_other",
         lang,

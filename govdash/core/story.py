@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from govdash.core import fmt
 from govdash.core.catalog import Metric
-from govdash.core.figures import Kpi
+from govdash.core.figures import Comparison, Kpi
 from govdash.core.i18n import month_label, t
 
 
@@ -40,6 +40,20 @@ def _amount(kpi: Kpi, value: float, lang: str, ref: float | None = None) -> str:
     if unit == "%":
         return fmt.percent(value, lang)
     return fmt.with_unit(fmt.number(value, lang, digits=digits, ref=ref), unit, lang)
+
+
+def change_text(kpi: Kpi, comparison: Comparison, lang: str) -> str | None:
+    """A change in the unit and scale of its figure, with the relative change beside it when it
+    means something (not for percentages): +12.97万（+32.8%）."""
+    m = kpi.metric
+    unit = m.unit_label(lang)
+    signed = fmt.signed_delta(
+        comparison.delta, unit, m.kind, lang, pp=t("delta.pp", lang), ref=kpi.value
+    )
+    rel = fmt.relative(comparison.relative, lang)
+    if signed is None or fmt.is_flat(signed) or rel is None or unit == "%":
+        return signed
+    return f"{signed}（{rel}）" if lang == "zh" else f"{signed} ({rel})"
 
 
 def stock_clause(kpi: Kpi, lang: str) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
+from functools import partial
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -20,7 +21,7 @@ from govdash.app.panels.overview import leader
 from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_window
 from govdash.core import deck, fmt, privacy, scope, story
 from govdash.core.catalog import load_catalog
-from govdash.core.divisions import effective_pilot_start
+from govdash.core.divisions import city_code, effective_pilot_start
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import date_label, join, month_label, t
 from govdash.core.targets import load_targets
@@ -152,18 +153,46 @@ def deck_page(ctx: context.Context) -> None:
     st.iframe(KEYS_SCRIPT % {"rotate": rotate_seconds()}, height=1, alt=t("present.keys", ctx.lang))
 
 
+def deck_footer(ctx: context.Context) -> str:
+    """What every exported slide says about its data: snapshot, as-of date, scope, demo label."""
+    lang = ctx.lang
+    text = t("present.footer", lang, snapshot=ctx.snapshot.id,
+             as_of=date_label(ctx.snapshot.as_of, lang), scope=ctx.name(city_code(ctx.divisions)))  # fmt: skip
+    return text + (" · " + t("banner.demo", lang) if ctx.snapshot.is_demo else "")
+
+
+def deck_file(ctx: context.Context) -> bytes:
+    """The default deck as an editable PPTX (native charts and tables, East Asian fonts)."""
+    from govdash.core import briefing, pptx_deck
+
+    slides = briefing.deck_content(
+        context.connection(), ctx.snapshot, ctx.divisions, ctx.lang, FACTS_PER_SLIDE
+    )
+    return pptx_deck.write_deck(slides, deck_footer(ctx), ctx.lang)
+
+
 def _go(number: int) -> None:
     st.query_params[SLIDE_PARAM] = str(number)
 
 
 def _navigation(ctx: context.Context, number: int, count: int) -> None:
     lang = ctx.lang
-    left, middle, right, wrap = st.columns([1, 6, 1, 0.01])
+    left, middle, deck_file_column, right, wrap = st.columns([1, 5, 1.4, 1, 0.01])
     left.button(t("present.prev", lang), key="slide-prev", on_click=_go,
                 args=(max(1, number - 1),), disabled=number <= 1, width="stretch")  # fmt: skip
     middle.html(
         f'<div class="gd-slide gd-kicker" style="text-align:center">'
         f"{_esc(t('present.counter', lang, n=number, total=count))}</div>"
+    )
+    deck_file_column.download_button(
+        t("present.download", ctx.lang),
+        on_click="ignore",  # a download needs no rerun, which would slow it
+        data=partial(deck_file, ctx),
+        file_name=f"{t('present.meeting', ctx.lang, city=ctx.name(city_code(ctx.divisions)))}"
+        f"_{ctx.snapshot.as_of.isoformat()}.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        key="slide-pptx",
+        width="stretch",
     )
     right.button(t("present.next", lang), key="slide-next", on_click=_go,
                  args=(min(count, number + 1),), disabled=number >= count, width="stretch")  # fmt: skip
@@ -208,7 +237,7 @@ def _tiles(sctx: context.Context, metric_ids: list[str]) -> str:
             if kpi.hidden
             else fmt.metric_value(kpi.value, unit, m.kind, lang)
         )
-        change = chrome.change_text(kpi, kpi.main(), lang) or ""
+        change = story.change_text(kpi, kpi.main(), lang) or ""
         flat = fmt.is_flat(change)
         css = "gd-flat" if flat else ("gd-down" if change.startswith("-") else "")
         flow = is_flow_based(m.id, catalog)

@@ -1,0 +1,216 @@
+"""What each slide of the briefing deck says, as plain data: the words, the figures and the series
+behind its charts, computed from a snapshot the way the pages compute them.
+
+The PPTX writer (govdash.core.pptx_deck) turns this into an editable deck; because it is plain
+data, tests compare a written chart's series with the query results directly. Small counts of
+sensitive metrics are hidden here as on the screen (core.privacy); reported facts are published
+figures and are shown as reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from govdash.core import deck, figures, fmt, privacy, story
+from govdash.core.catalog import load_catalog
+from govdash.core.divisions import city_code, effective_pilot_start, name
+from govdash.core.events import data_range
+from govdash.core.facts import wording
+from govdash.core.figures import is_flow_based
+from govdash.core.i18n import date_label, join, month_label, t
+from govdash.core.reconcile import reconcile
+from govdash.core.scope import Selection, Window, month_end
+from govdash.core.snapshot import Snapshot
+from govdash.core.targets import load_targets
+
+TILES = 4
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    change: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """A chart's data: category labels and one or more named value lists (None: no value)."""
+
+    title: str
+    unit: str
+    categories: list[str]
+    values: dict[str, list[float | None]]
+    target: float | None = None
+    target_label: str = ""
+
+
+@dataclass
+class SlideContent:
+    kind: str
+    title: str
+    lead: str = ""
+    tiles: list[Tile] = field(default_factory=list)
+    line: Series | None = None
+    bars: list[Series] = field(default_factory=list)
+    table: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _window(divisions: pd.DataFrame, code: str, months: list[dt.date], as_of: dt.date) -> Window:
+    start = effective_pilot_start(divisions, code) or months[0]
+    start = max(min(start.replace(day=1), months[-1]), months[0])
+    return Window.of(start, months[-1], as_of)
+
+
+def _tiles(kpis: list[figures.Kpi], lang: str) -> list[Tile]:
+    catalog = load_catalog()
+    out = []
+    for kpi in kpis:
+        m = kpi.metric
+        unit = m.unit_label(lang)
+        value = (
+            f"<{privacy.min_cell()}"
+            if kpi.hidden
+            else fmt.metric_value(kpi.value, unit, m.kind, lang)
+        )
+        label = story.metric_name(m, lang)
+        if is_flow_based(m.id, catalog):
+            label += t("present.in_total", lang)
+        out.append(Tile(label, value, story.change_text(kpi, kpi.main(), lang) or ""))
+    return out
+
+
+def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
+    catalog = load_catalog()
+    settings = catalog.settings
+    selection = Selection.of(() if code == city_code(divisions) else (code,), divisions)
+    window = _window(divisions, code, months, snap.as_of)
+    ids = list(settings.headline_metrics)
+    kpis = [
+        privacy.shareable_kpi(k)
+        for k in figures.kpis(con, snap, divisions, selection, window, ids, catalog=catalog)
+    ]
+    pairs = [(k, is_flow_based(k.metric.id, catalog)) for k in kpis]
+    lead = story.headline(pairs, name(divisions, code, lang), lang) or ""
+    metric = catalog[settings.trend_metric]
+    flow = is_flow_based(metric.id, catalog)
+    end = window.flow_end if flow else window.end
+    first = max(months[0], (pd.Timestamp(end) - pd.DateOffset(months=35)).date().replace(day=1))
+    long = figures.series(con, snap, divisions, selection, first, month_end(end), [metric.id])
+    long = long.sort_values("month")
+    line = Series(
+        f"{metric.name(lang)}（{metric.unit_label(lang)}）" if lang == "zh"
+        else f"{metric.name(lang)} ({metric.unit_label(lang)})",
+        metric.unit_label(lang),
+        [month_label(pd.Timestamp(m).date(), lang) for m in long["month"]],
+        {metric.name(lang): [None if pd.isna(v) else float(v) for v in long["value"]]},
+    )  # fmt: skip
+    return SlideContent(
+        "scope", name(divisions, code, lang), lead, _tiles(kpis[:TILES], lang), line
+    )
+
+
+def deck_content(
+    con: duckdb.DuckDBPyConnection,
+    snap: Snapshot,
+    divisions: pd.DataFrame,
+    lang: str = "zh",
+    facts_per_slide: int = 8,
+) -> list[SlideContent]:
+    """Every slide of the default deck, in order."""
+    catalog = load_catalog()
+    months = data_range(con, snap).months()
+    facts = reconcile(con, snap)
+    slides = deck.default_deck(
+        divisions, has_targets=bool(load_targets()), facts=len(facts),
+        facts_per_slide=facts_per_slide,
+    )  # fmt: skip
+    city = city_code(divisions)
+    out: list[SlideContent] = []
+    for slide in slides:
+        if slide.kind == "title":
+            out.append(
+                SlideContent(
+                    "title",
+                    t("present.meeting", lang, city=name(divisions, city, lang)),
+                    t("present.as_of", lang, date=date_label(snap.as_of, lang)),
+                )
+            )
+        elif slide.kind in ("overview", "district"):
+            out.append(_scope(con, snap, divisions, slide.scope, months, lang))
+        elif slide.kind == "pilots":
+            out.append(_pilots(divisions, lang))
+        elif slide.kind == "facts":
+            out.append(_facts(facts, slide.part, facts_per_slide, divisions, lang))
+        elif slide.kind == "targets":
+            out.append(_targets(con, snap, divisions, months, lang, catalog))
+    return out
+
+
+def _pilots(divisions: pd.DataFrame, lang: str) -> SlideContent:
+    communities = divisions[divisions["level"] == "community"]
+    pilots = communities[communities["is_pilot"].fillna(False).astype(bool)]
+    rows = {}
+    for code in pilots["code"]:
+        rows.setdefault(name(divisions, code[:6], lang), []).append(name(divisions, code, lang))
+    table = pd.DataFrame(
+        {t("col.district", lang): list(rows), t("present.pilot_list", lang): [
+            join(v, lang) for v in rows.values()]}
+    )  # fmt: skip
+    return SlideContent("pilots", t("present.pilots", lang, n=len(pilots)), table=table)
+
+
+def _facts(facts: pd.DataFrame, part: int, per: int, divisions, lang: str) -> SlideContent:
+    counts = facts["status"].value_counts()
+    head = t("present.facts", lang, match=int(counts.get("match", 0)), total=len(facts))
+    page = facts.iloc[part * per : (part + 1) * per]
+    said = [
+        (wording(f["source_sentence"], f["value"]) if lang == "zh" else None)
+        or f"{name(divisions, f['scope_code'], lang)} {fmt.number(f['value'], lang)}"
+        for _, f in page.iterrows()
+    ]
+    table = pd.DataFrame(
+        {
+            t("col.scope", lang): [name(divisions, c, lang) for c in page["scope_code"]],
+            t("present.said", lang): said,
+            t("col.computed", lang): [
+                fmt.number(v, lang, digits=0) for v in page["value_computed"]
+            ],
+            t("col.status", lang): [t(f"status.{s}", lang) for s in page["status"]],
+        }
+    )
+    return SlideContent("facts", head, table=table)
+
+
+def _targets(con, snap, divisions, months, lang, catalog) -> SlideContent:
+    city = city_code(divisions)
+    window = _window(divisions, city, months, snap.as_of)
+    whole = Selection.of((), divisions)
+    bars, notes = [], []
+    for target in load_targets():
+        metric = catalog[target.metric]
+        frame = figures.values(con, snap, divisions, whole, window, [metric.id], by="district")
+        # Ascending: a bar chart draws its first category at the bottom, so the best is on top.
+        frame = frame[metric.id].dropna().sort_values()
+        unit = metric.unit_label(lang)
+        bars.append(
+            Series(
+                t("targets.what", lang, metric=metric.name(lang)),
+                unit,
+                [name(divisions, c, lang) for c in frame.index],
+                {metric.name(lang): [round(float(v), 1) for v in frame]},
+                target=target.value,
+                target_label=t(
+                    "targets.line", lang, value=fmt.number(target.value, lang, digits=0)
+                ),
+            )
+        )
+        reached = int((frame >= target.value).sum())
+        notes.append(t("targets.reached", lang, n=reached, total=len(frame)))
+        notes.append(target.source[lang])
+    return SlideContent("targets", t("present.targets", lang), bars=bars, notes=notes)

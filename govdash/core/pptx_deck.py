@@ -1,0 +1,191 @@
+"""The briefing deck as an editable PowerPoint file (python-pptx), for PowerPoint and WPS.
+
+Charts are native charts whose data sit in the chart's own workbook, so a presenter can edit
+them; tables are native tables. python-pptx's `font.name` sets only the Latin face, so Chinese
+falls back to boxes in WPS, LibreOffice and on macOS: every run and every chart also gets an
+East Asian face (`<a:ea>`). Every slide's footer carries the snapshot id, the as-of date, the
+scope and, for demo data, the demo label; the last slide gives the definitions (口径) used.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import BaseOxmlElement, OxmlElement
+from pptx.util import Emu, Inches, Pt
+
+from govdash.core.briefing import Series, SlideContent
+from govdash.core.catalog import load_catalog
+from govdash.core.exports import neutralise
+
+EAST_ASIAN_FONT = "Microsoft YaHei"  # 微软雅黑: on every Windows and in WPS
+LATIN_FONT = "Arial"
+WIDE, HIGH = Inches(13.333), Inches(7.5)  # 16:9
+MARGIN = Inches(0.5)
+INK = RGBColor(0x22, 0x22, 0x22)
+GREY = RGBColor(0x66, 0x66, 0x66)
+BLUE = RGBColor(0x44, 0x77, 0xAA)
+
+
+def east_asian(run_properties: BaseOxmlElement) -> None:
+    """Give a run's (or a chart text's) properties an East Asian face beside the Latin one."""
+    for tag, face in (("a:latin", LATIN_FONT), ("a:ea", EAST_ASIAN_FONT)):
+        found = run_properties.find(qn(tag))
+        if found is None:
+            found = OxmlElement(tag)
+            run_properties.append(found)
+        found.set("typeface", face)
+
+
+def _text(slide, left, top, width, height, lines, size, *, bold=False, color=INK) -> None:
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, line in enumerate(lines):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        run = paragraph.add_run()
+        run.text = str(line)
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.color.rgb = color
+        east_asian(run.font._rPr)
+
+
+def _chart_fonts(chart, size: int) -> None:
+    chart.font.size = Pt(size)
+    chart.font.name = LATIN_FONT
+    text_properties = chart._chartSpace.find(qn("c:txPr"))
+    for rpr in text_properties.iter(qn("a:defRPr")):
+        east_asian(rpr)
+
+
+def _line(slide, series: Series, top) -> None:
+    data = CategoryChartData()
+    data.categories = series.categories
+    for name, values in series.values.items():
+        data.add_series(name, values, number_format="#,##0")
+    frame = slide.shapes.add_chart(
+        XL_CHART_TYPE.LINE_MARKERS, MARGIN, top, WIDE - 2 * MARGIN, HIGH - top - Inches(0.7), data
+    )
+    chart = frame.chart
+    chart.has_legend = False
+    chart.has_title = True
+    chart.chart_title.text_frame.text = series.title
+    chart.value_axis.minimum_scale = 0
+    chart.value_axis.tick_labels.number_format = "#,##0"
+    chart.value_axis.tick_labels.number_format_is_linked = False
+    _chart_fonts(chart, 14)
+    for rpr in chart.chart_title.text_frame._txBody.iter(qn("a:rPr")):
+        east_asian(rpr)
+
+
+def _bars(slide, series: Series, left, top, width, height) -> None:
+    data = CategoryChartData()
+    data.categories = series.categories
+    for name, values in series.values.items():
+        data.add_series(name, values, number_format="#,##0.0")
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
+    chart = frame.chart
+    chart.has_title = True
+    # A native bar chart has no reference line: the target is named in the title instead.
+    title = f"{series.title}（{series.target_label}）" if series.target_label else series.title
+    chart.chart_title.text_frame.text = title
+    chart.has_legend = False
+    chart.value_axis.minimum_scale = 0  # bars start at zero, or a 12% spread looks like 3x
+    chart.value_axis.tick_labels.number_format = "#,##0"
+    chart.value_axis.tick_labels.number_format_is_linked = False
+    chart.plots[0].has_data_labels = True
+    chart.plots[0].data_labels.number_format = "#,##0.0"
+    chart.plots[0].data_labels.number_format_is_linked = False
+    _chart_fonts(chart, 12)
+    for rpr in chart.chart_title.text_frame._txBody.iter(qn("a:rPr")):
+        east_asian(rpr)
+
+
+def _table(slide, frame, top) -> None:
+    rows, cols = len(frame) + 1, len(frame.columns)
+    height = Inches(0.36) * rows
+    shape = slide.shapes.add_table(rows, cols, MARGIN, top, WIDE - 2 * MARGIN, Emu(int(height)))
+    table = shape.table
+    for j, column in enumerate(frame.columns):
+        values = [column, *frame[column].tolist()]
+        for i, value in enumerate(values):
+            cell = table.cell(i, j)
+            cell.text = str(neutralise(value))
+            for paragraph in cell.text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(14)
+                    run.font.bold = i == 0
+                    east_asian(run.font._rPr)
+
+
+def _tiles(slide, tiles, top) -> None:
+    width = (WIDE - 2 * MARGIN - Inches(0.3) * (len(tiles) - 1)) / max(len(tiles), 1)
+    for k, tile in enumerate(tiles):
+        left = MARGIN + k * (width + Inches(0.3))
+        _text(slide, left, top, width, Inches(0.4), [tile.label], 16, color=GREY)
+        _text(slide, left, top + Inches(0.4), width, Inches(0.7), [tile.value], 34, bold=True)
+        _text(slide, left, top + Inches(1.1), width, Inches(0.4), [tile.change], 15, color=BLUE)
+
+
+def write_deck(slides: list[SlideContent], footer: str, lang: str = "zh") -> bytes:
+    """The deck as PPTX bytes; `footer` goes on every slide."""
+    from govdash.core.i18n import t
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = WIDE, HIGH
+    blank = deck.slide_layouts[6]
+    for content in slides:
+        slide = deck.slides.add_slide(blank)
+        if content.kind == "title":
+            _text(slide, MARGIN, Inches(2.4), WIDE - 2 * MARGIN, Inches(1.6), [content.title], 40,
+                  bold=True)  # fmt: skip
+            _text(slide, MARGIN, Inches(4.2), WIDE - 2 * MARGIN, Inches(0.6), [content.lead], 22,
+                  color=GREY)  # fmt: skip
+        else:
+            _text(slide, MARGIN, Inches(0.3), WIDE - 2 * MARGIN, Inches(0.8), [content.title], 32,
+                  bold=True)  # fmt: skip
+            top = Inches(1.1)
+            if content.lead:
+                _text(slide, MARGIN, top, WIDE - 2 * MARGIN, Inches(1.1), [content.lead], 16)
+                top += Inches(1.2)
+            if content.tiles:
+                _tiles(slide, content.tiles, top)
+                top += Inches(1.6)
+            if content.line is not None:
+                _line(slide, content.line, top)
+            if content.table is not None:
+                _table(slide, content.table, top)
+            if content.bars:
+                width = (WIDE - 2 * MARGIN) / len(content.bars)
+                for k, bars in enumerate(content.bars):
+                    _bars(slide, bars, MARGIN + k * width, top, width, HIGH - top - Inches(1.3))
+            if content.notes:
+                _text(slide, MARGIN, HIGH - Inches(1.2), WIDE - 2 * MARGIN, Inches(0.6),
+                      [" · ".join(content.notes)], 12, color=GREY)  # fmt: skip
+        _text(slide, MARGIN, HIGH - Inches(0.5), WIDE - 2 * MARGIN, Inches(0.4), [footer], 10,
+              color=GREY)  # fmt: skip
+    _appendix(deck, blank, footer, lang, t)
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def _appendix(deck, layout, footer: str, lang: str, t) -> None:
+    """The definitions (口径) of the metrics the deck shows."""
+    catalog = load_catalog()
+    settings = catalog.settings
+    ids = dict.fromkeys([*settings.headline_metrics, settings.trend_metric])
+    lines = [f"{catalog[m].name(lang)}：{catalog[m].definition[lang]}" if lang == "zh"
+             else f"{catalog[m].name(lang)}: {catalog[m].definition[lang]}" for m in ids]  # fmt: skip
+    slide = deck.slides.add_slide(layout)
+    _text(slide, MARGIN, Inches(0.3), WIDE - 2 * MARGIN, Inches(0.8), [t("present.appendix", lang)],
+          32, bold=True)  # fmt: skip
+    _text(slide, MARGIN, Inches(1.2), WIDE - 2 * MARGIN, HIGH - Inches(2), lines, 14)
+    _text(slide, MARGIN, HIGH - Inches(0.5), WIDE - 2 * MARGIN, Inches(0.4), [footer], 10,
+          color=GREY)  # fmt: skip
