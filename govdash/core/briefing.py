@@ -61,13 +61,18 @@ class SlideContent:
     notes: list[str] = field(default_factory=list)
 
 
-def _window(divisions: pd.DataFrame, code: str, months: list[dt.date], as_of: dt.date) -> Window:
+def since_pilot(
+    divisions: pd.DataFrame, code: str, months: list[dt.date], as_of: dt.date
+) -> Window:
+    """The window a slide shows: from the month the scope's pilot began (or the first month of
+    the data) to the last month."""
     start = effective_pilot_start(divisions, code) or months[0]
     start = max(min(start.replace(day=1), months[-1]), months[0])
     return Window.of(start, months[-1], as_of)
 
 
-def _tiles(kpis: list[figures.Kpi], lang: str) -> list[Tile]:
+def tiles(kpis: list[figures.Kpi], lang: str) -> list[Tile]:
+    """Each KPI as a slide shows it: its name (flows marked as totals), value and change."""
     catalog = load_catalog()
     out = []
     for kpi in kpis:
@@ -89,7 +94,7 @@ def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
     catalog = load_catalog()
     settings = catalog.settings
     selection = Selection.of(() if code == city_code(divisions) else (code,), divisions)
-    window = _window(divisions, code, months, snap.as_of)
+    window = since_pilot(divisions, code, months, snap.as_of)
     ids = list(settings.headline_metrics)
     kpis = [
         privacy.shareable_kpi(k)
@@ -110,9 +115,7 @@ def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
         [month_label(pd.Timestamp(m).date(), lang) for m in long["month"]],
         {metric.name(lang): [None if pd.isna(v) else float(v) for v in long["value"]]},
     )  # fmt: skip
-    return SlideContent(
-        "scope", name(divisions, code, lang), lead, _tiles(kpis[:TILES], lang), line
-    )
+    return SlideContent("scope", name(divisions, code, lang), lead, tiles(kpis[:TILES], lang), line)
 
 
 def deck_content(
@@ -189,7 +192,7 @@ def _facts(facts: pd.DataFrame, part: int, per: int, divisions, lang: str) -> Sl
 
 def _targets(con, snap, divisions, months, lang, catalog) -> SlideContent:
     city = city_code(divisions)
-    window = _window(divisions, city, months, snap.as_of)
+    window = since_pilot(divisions, city, months, snap.as_of)
     whole = Selection.of((), divisions)
     bars, notes = [], []
     for target in load_targets():

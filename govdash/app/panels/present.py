@@ -19,9 +19,10 @@ import streamlit as st
 from govdash.app import chrome, context, fetch
 from govdash.app.panels.overview import leader
 from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_window
-from govdash.core import deck, fmt, privacy, scope, story
+from govdash.core import deck, fmt, scope, story
+from govdash.core.briefing import since_pilot, tiles
 from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_code, effective_pilot_start
+from govdash.core.divisions import city_code
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import date_label, join, month_label, t
 from govdash.core.targets import load_targets
@@ -116,10 +117,8 @@ def rotate_seconds() -> int:
 
 def slide_context(ctx: context.Context, code: str) -> context.Context:
     """The page's context with the slide's view: the scope since its pilot began, no filters."""
-    last = ctx.options.months[-1]
     level = ctx.options.level(code)
-    start = effective_pilot_start(ctx.divisions, code) or ctx.options.months[0]
-    start = max(min(start.replace(day=1), last), ctx.options.months[0])
+    window = since_pilot(ctx.divisions, code, list(ctx.options.months), ctx.snapshot.as_of)
     view = replace(
         ctx.view,
         districts=(code,) if level == "district" else (),
@@ -128,8 +127,8 @@ def slide_context(ctx: context.Context, code: str) -> context.Context:
         categories=(),
         target_groups=(),
         team_types=(),
-        start=start,
-        end=last,
+        start=window.start,
+        end=window.end,
     )
     return replace(ctx, view=view)
 
@@ -226,26 +225,14 @@ def _headline(sctx: context.Context) -> str | None:
 
 def _tiles(sctx: context.Context, metric_ids: list[str]) -> str:
     """KPI tiles in large type: the value and the change since the pilot began."""
-    catalog = load_catalog()
-    lang = sctx.lang
     cells = []
-    for kpi in fetch.kpis(sctx, sctx.selection, sctx.window, metric_ids):
-        m = kpi.metric
-        unit = m.unit_label(lang)
-        value = (
-            f"<{privacy.min_cell()}"  # small counts of vulnerable people could identify them
-            if kpi.hidden
-            else fmt.metric_value(kpi.value, unit, m.kind, lang)
-        )
-        change = story.change_text(kpi, kpi.main(), lang) or ""
-        flat = fmt.is_flat(change)
-        css = "gd-flat" if flat else ("gd-down" if change.startswith("-") else "")
-        flow = is_flow_based(m.id, catalog)
-        label = story.metric_name(m, lang) + (t("present.in_total", lang) if flow else "")
+    for tile in tiles(fetch.kpis(sctx, sctx.selection, sctx.window, metric_ids), sctx.lang):
+        flat = fmt.is_flat(tile.change)
+        css = "gd-flat" if flat else ("gd-down" if tile.change.startswith("-") else "")
         cells.append(
-            f'<div class="gd-tile"><div class="gd-label">{_esc(label)}</div>'
-            f'<div class="gd-value">{_esc(value)}</div>'
-            f'<div class="gd-change {css}">{_esc(change)}</div></div>'
+            f'<div class="gd-tile"><div class="gd-label">{_esc(tile.label)}</div>'
+            f'<div class="gd-value">{_esc(tile.value)}</div>'
+            f'<div class="gd-change {css}">{_esc(tile.change)}</div></div>'
         )
     return '<div class="gd-tiles">' + "".join(cells) + "</div>"
 
