@@ -231,3 +231,16 @@ def test_one_click_gives_the_deck_as_pptx(snapshot, monkeypatch, downloads):
     assert len(deck.slides) == count + 1, "every slide and the definitions"
     footer = [s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame][-1]
     assert snapshot.id in footer and "演示数据" in footer
+
+
+def test_reported_figures_in_english_name_the_metric_not_the_chinese_scope(snapshot, monkeypatch):
+    from govdash.core.deck import default_deck as deck_of
+    from govdash.core.query import connect, run_query
+
+    divisions = run_query(connect(snapshot.path.parent), "divisions", snapshot)
+    deck = deck_of(divisions, facts=20, facts_per_slide=8)
+    first = next(i for i, s in enumerate(deck, start=1) if s.kind == "facts")
+    at = _present(snapshot, monkeypatch, slide=str(first), lang="English")
+    table = _slide_html(at).split("<tbody>")[1].split("</tbody>")[0]
+    assert "Wuchang" in table and "武昌" not in table
+    assert "Professional social workers: 40+ people" in table, table[:400]

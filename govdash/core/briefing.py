@@ -149,7 +149,7 @@ def deck_content(
         elif slide.kind == "pilots":
             out.append(_pilots(divisions, lang))
         elif slide.kind == "facts":
-            out.append(_facts(facts, slide.part, facts_per_slide, divisions, lang))
+            out.append(facts_slide(facts, slide.part, facts_per_slide, divisions, lang))
         elif slide.kind == "targets":
             out.append(_targets(con, snap, divisions, months, lang, catalog))
     return out
@@ -168,19 +168,29 @@ def _pilots(divisions: pd.DataFrame, lang: str) -> SlideContent:
     return SlideContent("pilots", t("present.pilots", lang, n=len(pilots)), table=table)
 
 
-def _facts(facts: pd.DataFrame, part: int, per: int, divisions, lang: str) -> SlideContent:
+def reported(fact: pd.Series, lang: str) -> str:
+    """A reported figure as the article states it: its clause in Chinese ("联合各部门开展60余场
+    志愿服务进驿站活动"), else the metric with the qualified value ("professional social workers:
+    more than 40")."""
+    clause = wording(fact["source_sentence"], fact["value"]) if lang == "zh" else None
+    if clause:
+        return clause
+    metric = load_catalog()[fact["metric"]]
+    value = fmt.qualified(float(fact["value"]), fact["qualifier"], lang, metric.unit_label(lang))
+    return f"{metric.name(lang)}{value}" if lang == "zh" else f"{metric.name(lang)}: {value}"
+
+
+def facts_slide(
+    facts: pd.DataFrame, part: int, per: int, divisions: pd.DataFrame, lang: str
+) -> SlideContent:
+    """One page of the reported figures beside the data, with how many agree in the title."""
     counts = facts["status"].value_counts()
     head = t("present.facts", lang, match=int(counts.get("match", 0)), total=len(facts))
     page = facts.iloc[part * per : (part + 1) * per]
-    said = [
-        (wording(f["source_sentence"], f["value"]) if lang == "zh" else None)
-        or f"{name(divisions, f['scope_code'], lang)} {fmt.number(f['value'], lang)}"
-        for _, f in page.iterrows()
-    ]
     table = pd.DataFrame(
         {
             t("col.scope", lang): [name(divisions, c, lang) for c in page["scope_code"]],
-            t("present.said", lang): said,
+            t("present.said", lang): [reported(f, lang) for _, f in page.iterrows()],
             t("col.computed", lang): [
                 fmt.number(v, lang, digits=0) for v in page["value_computed"]
             ],

@@ -19,7 +19,7 @@ import streamlit as st
 from govdash.app import chrome, context, fetch
 from govdash.app.panels.overview import leader
 from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_window
-from govdash.core import deck, fmt, scope, story
+from govdash.core import briefing, deck, fmt, scope, story
 from govdash.core.briefing import since_pilot, tiles
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import city_code
@@ -321,32 +321,20 @@ def _fact_count(ctx: context.Context) -> int:
 
 
 def facts_slide(ctx: context.Context, slide: deck.Slide) -> None:
-    """Reported figures beside the data, a few rows per slide, in the article's own words."""
-    from govdash.app.panels.outcomes import status_text
-    from govdash.core.facts import wording
-
-    lang = ctx.lang
-    result = fetch.reconciled(ctx)
-    counts = result["status"].value_counts()
-    part = result.iloc[slide.part * FACTS_PER_SLIDE : (slide.part + 1) * FACTS_PER_SLIDE]
-    head = t("present.facts", lang, match=int(counts.get("match", 0)), total=len(result))
-    rows = []
-    for _, f in part.iterrows():
-        said = (wording(f["source_sentence"], f["value"]) if lang == "zh" else None) or (
-            f"{f['scope_name']} {fmt.number(f['value'], lang)}")  # fmt: skip
-        computed = fmt.number(f["value_computed"], lang, digits=0)
-        rows.append(
-            f"<tr><td>{_esc(f['scope_name'] if lang == 'zh' else ctx.name(f['scope_code']))}</td>"
-            f"<td>{_esc(said)}</td><td>{_esc(computed)}</td>"
-            f"<td>{_esc(status_text(f['status'], lang))}</td></tr>"
-        )
-    header = "".join(
-        f"<th>{_esc(t(k, lang))}</th>"
-        for k in ("col.scope", "present.said", "col.computed", "col.status")
+    """Reported figures beside the data, a few rows per slide, in the article's own words (the
+    same table the PPTX gets, from core.briefing)."""
+    content = briefing.facts_slide(
+        fetch.reconciled(ctx), slide.part, FACTS_PER_SLIDE, ctx.divisions, ctx.lang
+    )
+    table = content.table
+    header = "".join(f"<th>{_esc(c)}</th>" for c in table.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>"
+        for row in table.itertuples(index=False, name=None)
     )
     st.html(
-        f'<div class="gd-slide"><h1>{_esc(head)}</h1><table><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f'<div class="gd-slide"><h1>{_esc(content.title)}</h1><table><thead><tr>{header}'
+        f"</tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
 
