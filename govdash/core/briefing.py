@@ -17,7 +17,7 @@ import pandas as pd
 
 from govdash.core import deck, figures, fmt, privacy, story
 from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_code, effective_pilot_start, name
+from govdash.core.divisions import city_code, effective_pilot_start, name, pilot_communities
 from govdash.core.events import data_range
 from govdash.core.facts import wording
 from govdash.core.figures import is_flow_based
@@ -156,10 +156,9 @@ def deck_content(
 
 
 def _pilots(divisions: pd.DataFrame, lang: str) -> SlideContent:
-    communities = divisions[divisions["level"] == "community"]
-    pilots = communities[communities["is_pilot"].fillna(False).astype(bool)]
+    pilots = pilot_communities(divisions)
     rows = {}
-    for code in pilots["code"]:
+    for code in pilots:
         rows.setdefault(name(divisions, code[:6], lang), []).append(name(divisions, code, lang))
     table = pd.DataFrame(
         {t("col.district", lang): list(rows), t("present.pilot_list", lang): [

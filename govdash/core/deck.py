@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from govdash.core.divisions import city_code
+from govdash.core.divisions import city_code, pilot_communities
 
 # The kinds a deck can hold, in the default running order.
 KINDS = ("title", "overview", "district", "pilots", "facts", "targets")
@@ -34,10 +34,8 @@ class Slide:
 
 def pilot_districts(divisions: pd.DataFrame) -> list[str]:
     """Districts with at least one pilot community, in code order."""
-    communities = divisions[divisions["level"] == "community"]
-    pilots = communities[communities["is_pilot"].fillna(False).astype(bool)]
     districts = divisions.loc[divisions["level"] == "district", "code"]
-    with_pilots = set(pilots["code"].str.slice(0, 6))
+    with_pilots = {code[:6] for code in pilot_communities(divisions)}
     return sorted(c for c in districts if c in with_pilots)
 
 

@@ -103,6 +103,12 @@ def _pilot_starts(divisions: pd.DataFrame) -> dict[str, dt.date | None]:
     return out
 
 
+def pilot_communities(divisions: pd.DataFrame) -> list[str]:
+    """The codes of the pilot communities, in table order (is_pilot missing means no)."""
+    pilots = (divisions["level"] == "community") & divisions["is_pilot"].fillna(False).astype(bool)
+    return divisions.loc[pilots, "code"].tolist()
+
+
 def city_code(divisions: pd.DataFrame) -> str:
     city = lookup(divisions).city
     if city is None:

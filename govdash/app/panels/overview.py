@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +21,7 @@ from govdash.app.panels.shared import (
 )
 from govdash.core import fmt, story
 from govdash.core.catalog import load_catalog
-from govdash.core.divisions import ancestry, city_code
+from govdash.core.divisions import ancestry, city_code, pilot_communities
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import join, t
 from govdash.core.paths import DATA_DIR
@@ -30,16 +31,28 @@ from govdash.core.vocab import label
 from govdash.viz import geo, maps
 
 
-def _boundaries(ctx: context.Context):
-    """Configured boundary features, or None; problems are shown, never raised."""
+def _boundaries(ctx: context.Context) -> dict[str, geo.MatchResult] | None:
+    """The configured boundary features matched to districts and streets, or None; problems
+    are shown, never raised. Read and matched once per file version and snapshot, not on every
+    rerun (a city's streets can be a file of several MB)."""
     try:
         path = geo.boundaries_path()
         if path is None:
             return None
-        return geo.read_boundaries(path)
+        return _matched(str(path), path.stat().st_mtime_ns, ctx.snapshot.id, ctx.divisions)
     except GovdashError as exc:
         st.warning("\n\n".join(p.text(ctx.lang) for p in exc.problems))
         return None
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _matched(
+    path: str, mtime_ns: int, snapshot_id: str, _divisions: pd.DataFrame
+) -> dict[str, geo.MatchResult]:
+    """Keyed by the file's path and version and the snapshot (whose divisions are _divisions).
+    A resource, not data: the features are shared, never copied, and nothing changes them
+    (geo.rewind and the figures work on copies)."""
+    return geo.match_levels(geo.read_boundaries(Path(path)).features, _divisions)
 
 
 def headline_panel(ctx: context.Context) -> None:
@@ -83,10 +96,7 @@ def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:
 
     The city map shows the districts. Inside one district, when the boundary file also has that
     district's streets, the map shows its streets instead, coloured around the district's figure."""
-    boundaries = _boundaries(ctx)
-    matched = (
-        geo.match_levels(boundaries.features, ctx.divisions) if boundaries is not None else None
-    )
+    matched = _boundaries(ctx)
     district = ctx.view.single_district
     if matched is not None and district:
         inside = [f for f in matched["street"].features if str(f["id"]).startswith(district)]
@@ -217,7 +227,7 @@ def pilot_highlights(ctx: context.Context) -> None:
     programmes, and a compact list of the others (a long wall of empty cards helps nobody)."""
     lang = ctx.lang
     d = ctx.divisions
-    pilots = d[(d["level"] == "community") & d["is_pilot"].fillna(False).astype(bool)]
+    pilots = d[d["code"].isin(pilot_communities(d))]
     sel = ctx.selection
     if sel.level != "city":
         pilots = pilots[pilots["code"].str[: len(sel.codes[0])].isin(sel.codes)]

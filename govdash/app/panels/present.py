@@ -22,7 +22,7 @@ from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_w
 from govdash.core import briefing, deck, fmt, scope, story
 from govdash.core.briefing import since_pilot, tiles
 from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_code
+from govdash.core.divisions import city_code, pilot_communities
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import date_label, join, month_label, t
 from govdash.core.targets import load_targets
@@ -286,12 +286,11 @@ def scope_slide(ctx: context.Context, slide: deck.Slide) -> None:
 def pilots_slide(ctx: context.Context, slide: deck.Slide) -> None:
     """Every pilot community with its district and its own brands and programmes."""
     lang = ctx.lang
-    d = ctx.divisions
-    pilots = d[(d["level"] == "community") & d["is_pilot"].fillna(False).astype(bool)]
+    pilots = pilot_communities(ctx.divisions)
     programmes = fetch.programmes_for(ctx, slide.scope)
     owned = {o: list(rows[f"name_{lang}"]) for o, rows in programmes.groupby("owner_code")}
     cards, others = [], {}
-    for code in pilots["code"]:
+    for code in pilots:
         brands = owned.get(code, [])
         if not brands:  # a wall of empty cards helps nobody: the rest are listed by district
             others.setdefault(code[:6], []).append(ctx.name(code))
