@@ -317,6 +317,10 @@ def test_boundary_file_draws_an_offline_choropleth(hostile_server, page):
     _shot(page, "map-choropleth")
 
 
+# An uploaded file's entry under the uploader: a "file chip" since Streamlit 1.66, a row before.
+UPLOADED_FILE = '[data-testid="stFileChip"], [data-testid="stFileUploaderFile"]'
+
+
 @pytest.fixture(scope="module")
 def import_server(snapshot, tmp_path_factory):
     """A server whose import page is unlocked by a token, over a copy of the demo snapshot."""
@@ -358,8 +362,18 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
     # The newest snapshot is demo data: the page asks what to build on; the part of an export
     # needs the rest of the demo, so the result stays demo data (and says so).
     page.get_by_text("演示数据（合并后仍标为演示数据", exact=False).click()
+    # The choice reruns the page and puts a warning above the uploader; files handed to the
+    # uploader while that rerun redraws it can be lost, so wait for the page to settle first.
+    page.get_by_text("生成的新快照仍标为“演示数据”").wait_for(timeout=60_000)
+    _settled(page)
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', [str(f) for f in files])
-    page.get_by_text("全部通过检查").wait_for(timeout=180_000)
+    page.locator(UPLOADED_FILE).first.wait_for(timeout=60_000)
+    try:
+        page.get_by_text("全部通过检查").wait_for(timeout=180_000)
+    except Exception as err:
+        _shot(page, "import-report-timeout")
+        shown = _main_text(page)[:3000]
+        raise AssertionError(f"no check report; the page shows:\n{shown}") from err
     assert page.get_by_text("生成的新快照仍标为“演示数据”").count() == 1
     (uploaded,) = scratch.glob("govdash-up-*")  # the files wait in one private folder
     assert sorted(p.name for p in uploaded.iterdir()) == sorted(f.name for f in files)
@@ -375,7 +389,7 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
     assert new.id in page.locator("body").inner_text()
     # Uploaded files may hold personal data: once imported they are gone, and so is the list.
     assert list(scratch.glob("govdash-up-*")) == []
-    assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0
+    assert page.locator(UPLOADED_FILE).count() == 0
 
 
 def test_open_the_community_profile_from_a_pilot_highlight(server, page):

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 TOKEN_ENV = "GOVDASH_ADMIN_TOKEN"
 UNLOCKED = state.IMPORT_UNLOCKED
 UPLOAD_KEY = state.IMPORT_UPLOADS
+UPLOAD_ROUND = f"{UPLOAD_KEY}-round"  # bumped after each import, to give a fresh uploader
 ATTEMPTS = state.IMPORT_ATTEMPTS
 
 
@@ -220,7 +221,9 @@ def _confirm_body(
         report = run_import(ctx, paths, dry_run=False, note=note, empty=empty)
         if report.ok and report.snapshot is not None:
             _drop_upload_folder()
-            st.session_state.pop(UPLOAD_KEY, None)  # imported: the uploader starts empty again
+            # Imported: the uploader starts empty again. Dropping a widget's state does not
+            # clear what the browser shows, so the uploader is replaced by a new one.
+            st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
             st.session_state[state.IMPORT_DONE] = report.snapshot.id
             sidebar.set_view(replace(ctx.view, snapshot=report.snapshot.id))
             st.rerun()
@@ -238,7 +241,7 @@ def upload_panel(ctx: context.Context) -> None:
         t("import.upload", lang),
         type=["xlsx", "xlsm", "csv", "xls"],
         accept_multiple_files=True,
-        key=UPLOAD_KEY,
+        key=f"{UPLOAD_KEY}-{st.session_state.get(UPLOAD_ROUND, 0)}",
         help=t("import.upload_help", lang),
     )
     if not uploads:
