@@ -1,5 +1,5 @@
-"""Command line: python -m govdash demo | reconcile | template | import | export | completeness |
-snapshots list|verify|diff|prune.
+"""Command line: python -m govdash demo | reconcile | template | import | export | briefing |
+completeness | snapshots list|verify|diff|prune.
 
 Errors print a located English message and exit non-zero; never a traceback for expected problems.
 """
@@ -179,6 +179,41 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_briefing(args: argparse.Namespace) -> int:
+    from govdash.core import briefing
+    from govdash.core.divisions import city_code, name
+    from govdash.core.query import connect, run_query
+    from govdash.viz.briefing_pack import FORMATS, write_pack
+
+    snap = _snapshot(args)
+    lang = args.lang
+    con = connect(args.data_dir)
+    divisions = run_query(con, "divisions", snap)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        print(f"error: --formats: unknown {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    bar, update = _progress_bar("briefing")
+    started = time.perf_counter()
+    try:
+        update(0.0, "slides")
+        slides = briefing.deck_content(con, snap, divisions, lang)
+        source = briefing.Source(
+            snap.id, snap.as_of, name(divisions, city_code(divisions), lang), snap.is_demo
+        )
+        pack = write_pack(args.out, slides, source, lang, stem=source.file_stem(lang),
+                          formats=formats, progress=lambda f, label: update(0.1 + 0.9 * f, label))  # fmt: skip
+    finally:
+        bar.close()
+    for path in pack.files:
+        print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in pack.seconds.items())
+    print(f"{len(slides)} slides in {time.perf_counter() - started:.1f} s ({timings})")
+    return 0
+
+
 def cmd_completeness(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -324,6 +359,18 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", type=Path, default=Path("govdash-export"))
     exp.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
     exp.set_defaults(func=cmd_export)
+    brief = sub.add_parser(
+        "briefing", help="write the briefing pack: PPTX, XLSX, HTML, chart PNGs and a PDF"
+    )
+    brief.add_argument("--out", type=Path, default=Path("govdash-briefing"))
+    brief.add_argument("--lang", choices=["zh", "en"], default="zh")
+    brief.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
+    brief.add_argument(
+        "--formats",
+        default="pptx,xlsx,html,png,pdf",
+        help="comma-separated; PNG and PDF need Chromium (default: all five)",
+    )
+    brief.set_defaults(func=cmd_briefing)
     comp = sub.add_parser("completeness", help="which communities reported for a month")
     comp.add_argument("--month", default=None, help="YYYY-MM (default: the as-of month)")
     comp.add_argument("--snapshot", default=None)

@@ -12,6 +12,7 @@ from govdash.core import fmt
 from govdash.viz.charts import (
     HIGHLIGHT,
     HUE,
+    PALE,
     dumbbell_figure,
     esc,
     highlight,
@@ -83,9 +84,13 @@ def test_ranking_values_share_the_largest_values_scale():
     assert list(en.hovertext) == ["8.6K people", "525.2K people"]
 
 
-def test_target_figure_fades_bars_below_the_target_and_draws_the_line():
+def test_target_figure_pales_bars_below_the_target_and_draws_the_line():
     fig = target_figure(ranking_frame(), "目标", "支", target=500, target_label="目标 500")
-    assert list(fig.data[0].marker.opacity) == [0.45, 0.45, 1.0]
+    assert list(fig.data[0].marker.color) == [PALE, PALE, HUE]
+    # The values sit inside the bars, at their base, where the target line cannot cross them; a
+    # bar too short to hold one (here the missing value) has it beside its end.
+    assert list(fig.data[0].textposition) == ["outside", "inside", "inside"]
+    assert fig.data[0].insidetextanchor == "start" and fig.data[0].textangle == 0
     (line,) = fig.layout.shapes
     assert line.x0 == line.x1 == 500
     assert fig.layout.annotations[0].text == "目标 500"

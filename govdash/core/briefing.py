@@ -32,14 +32,23 @@ TILES = 4
 
 @dataclass(frozen=True)
 class Tile:
+    """A key figure as written on the slide, with the number behind it for a workbook (None when
+    it may not be shown)."""
+
     label: str
     value: str
     change: str
+    number: float | None = None
+    unit: str = ""
+    digits: int = 0
+    period: str = ""  # a stock's month, or the months a flow is summed over
 
 
 @dataclass(frozen=True)
 class Series:
-    """A chart's data: category labels and one or more named value lists (None: no value)."""
+    """A chart's data: category labels and one or more named value lists (None: no value).
+    `keys` are what the labels name (months for a line, division codes for bars), so a chart can
+    be drawn on a date axis; `pilot` is the month the pilot began, for its marker."""
 
     title: str
     unit: str
@@ -47,6 +56,9 @@ class Series:
     values: dict[str, list[float | None]]
     target: float | None = None
     target_label: str = ""
+    keys: list = field(default_factory=list)
+    digits: int = 0
+    pilot: dt.date | None = None
 
 
 @dataclass
@@ -59,6 +71,30 @@ class SlideContent:
     bars: list[Series] = field(default_factory=list)
     table: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    # What the figures cover, for a workbook's description of each sheet.
+    scope: str = ""
+    period: str = ""
+    metrics: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a deck's figures come from, for every slide's footer and a file's description."""
+
+    snapshot: str
+    as_of: dt.date
+    scope: str
+    demo: bool
+    filters: str = ""
+
+    def file_stem(self, lang: str) -> str:
+        """A file name without its extension: the meeting's name and the as-of date."""
+        return f"{t('present.meeting', lang, city=self.scope)}_{self.as_of.isoformat()}"
+
+    def footer(self, lang: str) -> str:
+        text = t("present.footer", lang, snapshot=self.snapshot,
+                 as_of=date_label(self.as_of, lang), scope=self.scope)  # fmt: skip
+        return text + (" · " + t("banner.demo", lang) if self.demo else "")
 
 
 def since_pilot(
@@ -71,8 +107,9 @@ def since_pilot(
     return Window.of(start, months[-1], as_of)
 
 
-def tiles(kpis: list[figures.Kpi], lang: str) -> list[Tile]:
-    """Each KPI as a slide shows it: its name (flows marked as totals), value and change."""
+def tiles(kpis: list[figures.Kpi], lang: str, window: Window | None = None) -> list[Tile]:
+    """Each KPI as a slide shows it: its name (flows marked as totals), value and change; with
+    the window, the period each figure covers."""
     catalog = load_catalog()
     out = []
     for kpi in kpis:
@@ -83,10 +120,17 @@ def tiles(kpis: list[figures.Kpi], lang: str) -> list[Tile]:
             if kpi.hidden
             else fmt.metric_value(kpi.value, unit, m.kind, lang)
         )
-        label = story.metric_name(m, lang)
-        if is_flow_based(m.id, catalog):
+        label = m.name(lang)  # a label, not a word in a sentence: "Registered volunteers"
+        flow = is_flow_based(m.id, catalog)
+        if flow:
             label += t("present.in_total", lang)
-        out.append(Tile(label, value, story.change_text(kpi, kpi.main(), lang) or ""))
+        period = ""
+        if window is not None:
+            start, end = (window.flow_start, window.flow_end) if flow else (window.end, window.end)
+            period = period_text(start, end, lang)
+        number = None if kpi.hidden or kpi.value is None else float(kpi.value)
+        change = story.change_text(kpi, kpi.main(), lang) or ""
+        out.append(Tile(label, value, change, number, unit, 1 if m.kind == "ratio" else 0, period))
     return out
 
 
@@ -101,21 +145,51 @@ def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
         for k in figures.kpis(con, snap, divisions, selection, window, ids, catalog=catalog)
     ]
     pairs = [(k, is_flow_based(k.metric.id, catalog)) for k in kpis]
-    lead = story.headline(pairs, name(divisions, code, lang), lang) or ""
+    lead = story.headline(pairs, name(divisions, code, lang), lang,
+                          _leader(con, snap, divisions, selection, window, lang)) or ""  # fmt: skip
     metric = catalog[settings.trend_metric]
     flow = is_flow_based(metric.id, catalog)
     end = window.flow_end if flow else window.end
     first = max(months[0], (pd.Timestamp(end) - pd.DateOffset(months=35)).date().replace(day=1))
     long = figures.series(con, snap, divisions, selection, first, month_end(end), [metric.id])
-    long = long.sort_values("month")
+    long = privacy.shareable(long.sort_values("month"))
+    months_shown = [pd.Timestamp(m).date() for m in long["month"]]
     line = Series(
         f"{metric.name(lang)}（{metric.unit_label(lang)}）" if lang == "zh"
         else f"{metric.name(lang)} ({metric.unit_label(lang)})",
         metric.unit_label(lang),
-        [month_label(pd.Timestamp(m).date(), lang) for m in long["month"]],
+        [month_label(m, lang) for m in months_shown],
         {metric.name(lang): [None if pd.isna(v) else float(v) for v in long["value"]]},
+        keys=months_shown,
+        digits=1 if metric.kind == "ratio" else 0,
+        pilot=effective_pilot_start(divisions, code),
     )  # fmt: skip
-    return SlideContent("scope", name(divisions, code, lang), lead, tiles(kpis[:TILES], lang), line)
+    scope_name = name(divisions, code, lang)
+    return SlideContent(
+        "scope", scope_name, lead, tiles(kpis[:TILES], lang, window), line,
+        scope=scope_name, period=period_text(window.start, window.end, lang), metrics=[*ids[:TILES], metric.id],
+    )  # fmt: skip
+
+
+def _leader(con, snap, divisions, selection: Selection, window: Window, lang: str):
+    """The headline's leader clause, as the overview writes it: which child division's stock
+    grew the most since the month before the pilot."""
+    metric_id = load_catalog().settings.headline_leader
+    if not metric_id or not selection.single or selection.level == "community":
+        return None
+    level = selection.child_level
+    now = figures.values(con, snap, divisions, selection, window, [metric_id], by=level)
+    before = figures.values(con, snap, divisions, selection, window.previous(), [metric_id],
+                            by=level)  # fmt: skip
+    return story.leader(now[metric_id], before[metric_id], lambda c: name(divisions, c, lang),
+                        load_catalog()[metric_id], lang)  # fmt: skip
+
+
+def period_text(start: dt.date, end: dt.date, lang: str) -> str:
+    """Months as a sheet describes them: 2024年3月—2025年6月, or 2025年7月 alone."""
+    if (start.year, start.month) == (end.year, end.month):
+        return month_label(start, lang)
+    return f"{month_label(start, lang)}—{month_label(end, lang)}"
 
 
 def deck_content(
@@ -208,7 +282,7 @@ def _targets(con, snap, divisions, months, lang, catalog) -> SlideContent:
         metric = catalog[target.metric]
         frame = figures.values(con, snap, divisions, whole, window, [metric.id], by="district")
         # Ascending: a bar chart draws its first category at the bottom, so the best is on top.
-        frame = frame[metric.id].dropna().sort_values()
+        frame = privacy.shareable(frame)[metric.id].dropna().sort_values()
         unit = metric.unit_label(lang)
         bars.append(
             Series(
@@ -220,9 +294,15 @@ def _targets(con, snap, divisions, months, lang, catalog) -> SlideContent:
                 target_label=t(
                     "targets.line", lang, value=fmt.number(target.value, lang, digits=0)
                 ),
+                keys=list(frame.index),
+                digits=1 if metric.kind == "ratio" else 0,
             )
         )
         reached = int((frame >= target.value).sum())
         notes.append(t("targets.reached", lang, n=reached, total=len(frame)))
         notes.append(target.source[lang])
-    return SlideContent("targets", t("present.targets", lang), bars=bars, notes=notes)
+    return SlideContent(
+        "targets", t("present.targets", lang), bars=bars, notes=notes,
+        scope=name(divisions, city, lang), period=period_text(window.start, window.end, lang),
+        metrics=[target.metric for target in load_targets()],
+    )  # fmt: skip

@@ -64,11 +64,18 @@ def _chart_fonts(chart, size: int) -> None:
         east_asian(rpr)
 
 
-def _line(slide, series: Series, top) -> None:
+def _chart_data(series: Series, number_format: str) -> CategoryChartData:
+    """A chart's data, which PowerPoint keeps in a workbook inside the chart: XlsxWriter would
+    write a name starting with "=" as a formula there, so names are neutralised first."""
     data = CategoryChartData()
-    data.categories = series.categories
+    data.categories = [neutralise(c) for c in series.categories]
     for name, values in series.values.items():
-        data.add_series(name, values, number_format="#,##0")
+        data.add_series(neutralise(name), values, number_format=number_format)
+    return data
+
+
+def _line(slide, series: Series, top) -> None:
+    data = _chart_data(series, "#,##0")
     frame = slide.shapes.add_chart(
         XL_CHART_TYPE.LINE_MARKERS, MARGIN, top, WIDE - 2 * MARGIN, HIGH - top - Inches(0.7), data
     )
@@ -85,10 +92,7 @@ def _line(slide, series: Series, top) -> None:
 
 
 def _bars(slide, series: Series, left, top, width, height) -> None:
-    data = CategoryChartData()
-    data.categories = series.categories
-    for name, values in series.values.items():
-        data.add_series(name, values, number_format="#,##0.0")
+    data = _chart_data(series, "#,##0.0")
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
     chart = frame.chart
     chart.has_title = True

@@ -7,7 +7,10 @@ volunteers fell says so ("降至"), and no figure appears that a card does not a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import pandas as pd
 
 from govdash.core import fmt
 from govdash.core.catalog import Metric
@@ -22,6 +25,20 @@ class Leader:
     name: str
     metric: str  # display name of the metric, in the page's language
     relative: float
+
+
+def leader(
+    now: pd.Series, before: pd.Series, names: Callable[[str], str], metric: Metric, lang: str
+) -> Leader | None:
+    """The division (index of `now` and `before`, values of the leader metric by division) whose
+    stock grew the most relative to where it started (a small district doubling beats a large
+    one adding more); None with fewer than two to compare."""
+    base = before.where(before > 0)
+    growth = ((now - base) / base).dropna()
+    if len(growth) < 2:
+        return None
+    code = growth.idxmax()
+    return Leader(names(code), metric_name(metric, lang), float(growth[code]))
 
 
 def metric_name(metric: Metric, lang: str) -> str:

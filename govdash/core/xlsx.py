@@ -34,7 +34,9 @@ SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 # Style indexes into STYLES' cellXfs.
-PLAIN, BOLD, DATE, DATETIME = 0, 1, 2, 3
+PLAIN, BOLD, DATE, DATETIME, WHOLE, ONE_PLACE = 0, 1, 2, 3, 4, 5
+# Number formats a caller may ask for by name, per column (a briefing workbook's figures).
+NUMBER_FORMATS = {"whole": WHOLE, "one_place": ONE_PLACE}
 WIDTH_SAMPLE = 200  # rows looked at to fit a column's width
 MAX_WIDTH = 60
 
@@ -45,18 +47,21 @@ HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 STYLES = (
     HEAD + f'<styleSheet xmlns="{MAIN}">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
-    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+    '<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/>'
+    '<numFmt numFmtId="166" formatCode="#,##0.0"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
@@ -110,8 +115,9 @@ def _number_cells(refs: np.ndarray, numbers: np.ndarray, style: int = PLAIN) -> 
     return '<c r="' + refs + f'"{s}><v>' + numbers.astype(str).astype(object) + "</v></c>"
 
 
-def _column_cells(series: pd.Series, refs: np.ndarray) -> np.ndarray:
-    """One column's cells as XML strings ('' for a missing value), by the column's type."""
+def _column_cells(series: pd.Series, refs: np.ndarray, number: int = PLAIN) -> np.ndarray:
+    """One column's cells as XML strings ('' for a missing value), by the column's type; numbers
+    get the style `number` (a thousands separator, one decimal place)."""
     out = np.full(len(series), "", dtype=object)
     if pd.api.types.is_bool_dtype(series):
         present = series.notna().to_numpy()
@@ -125,7 +131,7 @@ def _column_cells(series: pd.Series, refs: np.ndarray) -> np.ndarray:
             numbers = series[present].to_numpy(dtype="int64")
         else:
             numbers = values[present]
-        out[present] = _number_cells(refs[present], numbers)
+        out[present] = _number_cells(refs[present], numbers, number)
         return out
     if pd.api.types.is_datetime64_any_dtype(series):
         stamps = series.dt.tz_localize(None) if series.dt.tz is not None else series
@@ -147,7 +153,7 @@ def _column_cells(series: pd.Series, refs: np.ndarray) -> np.ndarray:
         elif kind == "number":
             numbers = np.array([float(v) for v in chosen])
             ok = np.isfinite(numbers)
-            out[rows[ok]] = _number_cells(refs[rows[ok]], numbers[ok])
+            out[rows[ok]] = _number_cells(refs[rows[ok]], numbers[ok], number)
         elif kind == "datetime":
             stamps = pd.to_datetime(pd.Series(list(chosen))).dt.tz_localize(None)
             days = (stamps.to_numpy() - EXCEL_EPOCH) / np.timedelta64(1, "D")
@@ -184,15 +190,23 @@ def _widths(frame: pd.DataFrame) -> list[float]:
     return widths
 
 
-def sheet_xml(frame: pd.DataFrame, *, header: bool = True, freeze: bool = True) -> str:
-    """A worksheet: a bold header row (frozen) and the frame's rows."""
+def sheet_xml(
+    frame: pd.DataFrame,
+    *,
+    header: bool = True,
+    freeze: bool = True,
+    formats: Mapping[str, str] | None = None,
+) -> str:
+    """A worksheet: a bold header row (frozen) and the frame's rows; `formats` names a number
+    format (NUMBER_FORMATS) for some columns."""
+    styles = {c: NUMBER_FORMATS[f] for c, f in (formats or {}).items()}
     n_rows, n_cols = len(frame), len(frame.columns)
     first = 2 if header else 1
     row_numbers = np.arange(first, first + n_rows).astype(str).astype(object)
     body = np.full(n_rows, "", dtype=object)
     for j, name in enumerate(frame.columns):
         refs = column_letter(j) + row_numbers
-        body = body + _column_cells(frame[name], refs)
+        body = body + _column_cells(frame[name], refs, styles.get(name, PLAIN))
     rows = '<row r="' + row_numbers + '">' + body + "</row>"
     parts = [HEAD, f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">']
     last = f"{column_letter(max(n_cols, 1) - 1)}{first + n_rows - 1}"
@@ -229,15 +243,21 @@ def notes_xml(lines: Sequence[str]) -> str:
 
 
 def workbook_bytes(
-    sheets: Mapping[str, pd.DataFrame], notes: Sequence[str] = (), notes_title: str = "说明"
+    sheets: Mapping[str, pd.DataFrame],
+    notes: Sequence[str] = (),
+    notes_title: str = "说明",
+    formats: Mapping[str, Mapping[str, str]] | None = None,
 ) -> bytes:
-    """An XLSX file: an optional first sheet of notes, then one sheet per frame."""
+    """An XLSX file: an optional first sheet of notes, then one sheet per frame; `formats` gives
+    a sheet's number formats by column (see sheet_xml)."""
     taken: set[str] = set()
     parts: list[tuple[str, str]] = []
     if notes:
         parts.append((sheet_title(notes_title, taken), notes_xml(notes)))
     for title, frame in sheets.items():
-        parts.append((sheet_title(title, taken), sheet_xml(frame)))
+        parts.append(
+            (sheet_title(title, taken), sheet_xml(frame, formats=(formats or {}).get(title)))
+        )
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
         'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'

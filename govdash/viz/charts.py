@@ -34,6 +34,8 @@ PALETTE = [
     "#FFAABB",
 ]
 HUE = "#4477AA"  # Tol's bright blue
+SHORT_BAR = 0.15  # a bar shorter than this share of the axis holds no label inside
+PALE = "#BBCCEE"  # Tol's light blue: a bar below its target
 HIGHLIGHT = "#EE7733"  # Tol's vibrant orange: apart from the blue in every kind of colour vision
 PILOT_COLOUR = "#CC3311"
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -158,6 +160,38 @@ def trend_figure(
         yaxis={"title": {"text": y_label}, "rangemode": "tozero",
                **value_axis(frame["value"], lang)},
     )  # fmt: skip
+
+
+def wrap(text: str, width_px: float, font_px: float) -> str:
+    """Text broken with <br> so each line fits `width_px` at `font_px` (a CJK character is about
+    one em wide, other characters about half), at spaces when there are any. Plotly cuts a title
+    that is too long for its chart instead of wrapping it."""
+    per_line = max(int(width_px / font_px), 4)  # in ems
+    lines, line, used = [], "", 0.0
+    words = text.split(" ") if " " in text else list(text)
+    sep = " " if " " in text else ""
+    for word in words:
+        size = sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in word) + (0.3 if sep else 0)
+        if line and used + size > per_line:
+            lines.append(line)
+            line, used = word, size
+        else:
+            line, used = (line + sep + word if line else word), used + size
+    return "<br>".join([*lines, line])
+
+
+def projector(fig: go.Figure, font: int, height: int) -> go.Figure:
+    """A chart for a projector or a slide: large text, a set height, room for the title."""
+    fig.update_layout(
+        font={"size": font},
+        title={"font": {"size": font + 8}},
+        height=height,
+        margin={"t": 70, "b": 50, "l": 80, "r": 30},
+    )
+    fig.update_annotations(font_size=font)
+    fig.update_xaxes(tickfont_size=font - 2, title_font_size=font)
+    fig.update_yaxes(tickfont_size=font - 2, title_font_size=font)
+    return fig
 
 
 def ranking_figure(
@@ -390,10 +424,24 @@ def target_figure(
     unit: str = "",
     digits: int = 0,
 ) -> go.Figure:
-    """The ranking with a target line; bars that reach the target are solid, the rest faded."""
+    """The ranking with a target line; bars that reach the target are solid, the rest pale. The
+    values sit inside the bars at their base, where the target line never crosses them (beside
+    the bar end, a value near the target was struck through by the line)."""
     fig = ranking_figure(frame, title, value_label, lang=lang, unit=unit, digits=digits)
-    reached = [v >= target for v in frame.iloc[::-1]["value"].fillna(0)]
-    fig.update_traces(marker_opacity=[1.0 if r else 0.45 for r in reached])
+    values = frame.iloc[::-1]["value"].fillna(0)
+    reached = [v >= target for v in values]
+    # A bar too short to hold its value gets it beside its end, far below the target anyway.
+    short = [v < SHORT_BAR * max(float(values.max()), target) for v in values]
+    fig.update_traces(
+        marker_color=[HUE if r else PALE for r in reached],
+        textposition=["outside" if s else "inside" for s in short],
+        insidetextanchor="start",
+        textangle=0,
+        textfont_color=[
+            "#222222" if s or not r else "white" for r, s in zip(reached, short, strict=True)
+        ],
+        constraintext="none",
+    )
     fig.add_vline(
         x=target,
         line_dash="dash",

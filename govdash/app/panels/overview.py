@@ -81,13 +81,7 @@ def leader(ctx: context.Context, window: Window) -> story.Leader | None:
         return None
     now = fetch.values(ctx, sel, window, [metric_id], filters=ctx.filters, by=level)[metric_id]
     before = fetch.values(ctx, sel, window.previous(), [metric_id], filters=ctx.filters, by=level)
-    base = before[metric_id].where(before[metric_id] > 0)
-    growth = ((now - base) / base).dropna()
-    if len(growth) < 2:
-        return None
-    code = growth.idxmax()
-    metric = load_catalog()[metric_id]
-    return story.Leader(ctx.name(code), story.metric_name(metric, ctx.lang), float(growth[code]))
+    return story.leader(now, before[metric_id], ctx.name, load_catalog()[metric_id], ctx.lang)
 
 
 def map_panel(ctx: context.Context, metric_id: str, *, key: str) -> None:

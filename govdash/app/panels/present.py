@@ -152,12 +152,12 @@ def deck_page(ctx: context.Context) -> None:
     st.iframe(KEYS_SCRIPT % {"rotate": rotate_seconds()}, height=1, alt=t("present.keys", ctx.lang))
 
 
-def deck_footer(ctx: context.Context) -> str:
+def deck_source(ctx: context.Context) -> briefing.Source:
     """What every exported slide says about its data: snapshot, as-of date, scope, demo label."""
-    lang = ctx.lang
-    text = t("present.footer", lang, snapshot=ctx.snapshot.id,
-             as_of=date_label(ctx.snapshot.as_of, lang), scope=ctx.name(city_code(ctx.divisions)))  # fmt: skip
-    return text + (" · " + t("banner.demo", lang) if ctx.snapshot.is_demo else "")
+    return briefing.Source(
+        ctx.snapshot.id, ctx.snapshot.as_of, ctx.name(city_code(ctx.divisions)),
+        ctx.snapshot.is_demo,
+    )  # fmt: skip
 
 
 def deck_file(ctx: context.Context) -> bytes:
@@ -167,7 +167,7 @@ def deck_file(ctx: context.Context) -> bytes:
     slides = briefing.deck_content(
         context.connection(), ctx.snapshot, ctx.divisions, ctx.lang, FACTS_PER_SLIDE
     )
-    return pptx_deck.write_deck(slides, deck_footer(ctx), ctx.lang)
+    return pptx_deck.write_deck(slides, deck_source(ctx).footer(ctx.lang), ctx.lang)
 
 
 def _go(number: int) -> None:
@@ -187,8 +187,7 @@ def _navigation(ctx: context.Context, number: int, count: int) -> None:
         t("present.download", ctx.lang),
         on_click="ignore",  # a download needs no rerun, which would slow it
         data=partial(deck_file, ctx),
-        file_name=f"{t('present.meeting', ctx.lang, city=ctx.name(city_code(ctx.divisions)))}"
-        f"_{ctx.snapshot.as_of.isoformat()}.pptx",
+        file_name=f"{deck_source(ctx).file_stem(ctx.lang)}.pptx",
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
         key="slide-pptx",
         width="stretch",
@@ -255,17 +254,8 @@ def _trend(sctx: context.Context, metric_id: str, key: str) -> None:
 
 
 def big(fig: go.Figure) -> go.Figure:
-    """A chart for a projector: 20 px text, a taller plot, no legend clutter."""
-    fig.update_layout(
-        font={"size": CHART_FONT},
-        title={"font": {"size": CHART_FONT + 8}},
-        height=CHART_HEIGHT,
-        margin={"t": 70, "b": 50, "l": 80, "r": 30},
-    )
-    fig.update_annotations(font_size=CHART_FONT)
-    fig.update_xaxes(tickfont_size=CHART_FONT - 2, title_font_size=CHART_FONT)
-    fig.update_yaxes(tickfont_size=CHART_FONT - 2, title_font_size=CHART_FONT)
-    return fig
+    """A chart for a projector (20 px text, a slide's height)."""
+    return charts.projector(fig, CHART_FONT, CHART_HEIGHT)
 
 
 def scope_slide(ctx: context.Context, slide: deck.Slide) -> None:
