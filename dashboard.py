@@ -8,6 +8,7 @@ import streamlit as st
 
 from govdash.app import chrome, context
 from govdash.app.page_guard import run_guarded
+from govdash.app.panels import playlists
 from govdash.core.i18n import t
 
 st.set_page_config(page_title="govdash", page_icon="📊", layout="wide")
@@ -37,8 +38,11 @@ def main() -> None:
     )
     st.sidebar.caption(t("app.title", lang))
     shown = {url: groups for _, _, _, url, groups in PAGES}.get(page.url_path, ALL)
-    context.setup(lang, frozenset(shown))
+    ctx = context.setup(lang, frozenset(shown))
     chrome.styles(lang)
+    url = page.url_path or "overview"  # the default page's path is empty
+    titles = {u: t(key, lang) for _, key, _, u, _ in PAGES}
+    playlists.save_panel(ctx, url, titles.get(url, ""))
     page.run()
 
 

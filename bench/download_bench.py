@@ -29,7 +29,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -41,28 +40,10 @@ from govdash.app.panels import data  # noqa: E402
 from govdash.core.exports import csv_bytes, neutralise_frame, xlsx_bytes  # noqa: E402
 from govdash.core.snapshot import scan_snapshots  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import line, timed  # noqa: E402
+
 PREAMBLE = ["数据快照 · 演示数据", "演示数据：本快照由程序生成"]
-
-
-def timed(fn: Callable[[], bytes], repeat: int) -> tuple[list[float], list[float], bytes]:
-    walls, cpus, out = [], [], b""
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        out = fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return walls, cpus, out
-
-
-def line(label: str, walls: list[float], cpus: list[float], size: int) -> float:
-    ordered = sorted(walls)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    median = statistics.median(walls)
-    print(
-        f"  {label:40s} wall {median:6.2f} s (p95 {p95:6.2f})  "
-        f"cpu {statistics.median(cpus):6.2f} s  {size / 1e6:7.1f} MB"
-    )
-    return median
 
 
 # ---------------------------------------------------------------------- peers

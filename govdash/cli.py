@@ -195,15 +195,32 @@ def cmd_briefing(args: argparse.Namespace) -> int:
         print(f"error: --formats: unknown {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
               file=sys.stderr)  # fmt: skip
         return 2
+    chosen = None
+    if args.playlist is not None:
+        from govdash.core import playlist
+
+        try:
+            data = args.playlist.read_bytes()
+        except OSError as exc:
+            print(f"error: {args.playlist}: {exc.strerror}", file=sys.stderr)
+            return 2
+        chosen = playlist.parse_playlist(data, args.playlist.name)
+        options = playlist.snapshot_options(con, snap, divisions)
+        for problem in playlist.check_against(chosen, options, args.playlist.name):
+            print(f"warning: {problem.text(lang)}", file=sys.stderr)
     bar, update = _progress_bar("briefing")
     started = time.perf_counter()
     try:
         update(0.0, "slides")
-        slides = briefing.deck_content(con, snap, divisions, lang)
+        if chosen is None:
+            slides = briefing.deck_content(con, snap, divisions, lang)
+        else:
+            slides = briefing.playlist_content(con, snap, divisions, chosen, options, lang)
         source = briefing.Source(
             snap.id, snap.as_of, name(divisions, city_code(divisions), lang), snap.is_demo
         )
-        pack = write_pack(args.out, slides, source, lang, stem=source.file_stem(lang),
+        stem = source.file_stem(lang) if chosen is None else chosen.file_stem(snap.as_of)
+        pack = write_pack(args.out, slides, source, lang, stem=stem,
                           formats=formats, progress=lambda f, label: update(0.1 + 0.9 * f, label))  # fmt: skip
     finally:
         bar.close()
@@ -365,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--out", type=Path, default=Path("govdash-briefing"))
     brief.add_argument("--lang", choices=["zh", "en"], default="zh")
     brief.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
+    brief.add_argument(
+        "--playlist",
+        type=Path,
+        default=None,
+        help="a playlist file (JSON) instead of the default deck",
+    )
     brief.add_argument(
         "--formats",
         default="pptx,xlsx,html,png,pdf",

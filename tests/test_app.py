@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from app_runner import run_page
 from streamlit.testing.v1 import AppTest
 
 from govdash.core.fmt import number, relative
@@ -39,14 +40,7 @@ def app_env(snapshot, monkeypatch):
 
 
 def _run(query: dict | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=180)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(query, page)
 
 
 def _figures(at: AppTest) -> list[dict]:

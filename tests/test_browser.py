@@ -504,10 +504,59 @@ def test_presentation_moves_with_a_clicker_and_fits_the_screen(server, browser, 
             "e => parseFloat(getComputedStyle(e).fontSize)"
         )
         assert value_px >= (48 if size[0] >= 1920 else 34), value_px
-        if size[1] >= 1080:  # 1280x720 still scrolls a little: the next increment fits it
+        # Every kind of slide fits the screen: a scope (with a two-line headline), the pilot
+        # communities, the reported figures and the targets' rankings; in both languages.
+        for query in ("slide=2", "slide=16", "slide=17", "slide=20", "slide=20&lang=English",
+                      "slide=16&lang=English"):  # fmt: skip
+            tab.goto(f"{server}/present?{query}")
+            _settled(tab)
+            if "slide=2" in query or "slide=20" in query:
+                tab.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
             main = '[data-testid="stMain"]'
             overflow = tab.locator(main).evaluate("m => m.scrollHeight - m.clientHeight")
-            assert overflow <= 2, f"the slide scrolls by {overflow}px at {size}"
+            assert overflow <= 2, f"{query} scrolls by {overflow}px at {size}"
+            _shot(tab, f"present-{query.replace('&', '-').replace('=', '')}-{size[0]}")
+    finally:
+        tab.close()
+
+
+def test_the_big_screen_theme_darkens_every_part_of_a_slide(server, browser):
+    """?theme=dark: the page, the KPI tiles, the headline, the chart and a table are light on
+    dark; the next slide keeps the theme."""
+    tab = browser.new_page(viewport={"width": 1920, "height": 1080})
+
+    def luminance(css: str) -> float:
+        r, g, b = (int(x) for x in re.findall(r"\d+", css)[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    try:
+        tab.goto(f"{server}/present?slide=2&theme=dark")
+        _settled(tab)
+        tab.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+        ground = tab.locator('[data-testid="stApp"]').evaluate(
+            "e => getComputedStyle(e).backgroundColor"
+        )
+        assert luminance(ground) < 40, ground
+        for selector in (".gd-slide h1", ".gd-tile .gd-value", ".gd-tile .gd-label", ".gd-lead"):
+            ink = tab.locator(selector).first.evaluate("e => getComputedStyle(e).color")
+            assert luminance(ink) > 150, (selector, ink)
+        tile = tab.locator(".gd-tile").first.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert luminance(tile) < 40, tile
+        paper = tab.locator(".main-svg .bg").first.evaluate(
+            "e => e.style.fill || e.getAttribute('style')"
+        )
+        assert luminance(paper) < 40, paper
+        tick = tab.locator(".main-svg .ytick text").first.evaluate("e => e.style.fill")
+        assert luminance(tick) > 150, tick
+        _shot(tab, "present-dark-overview")
+        tab.keyboard.press("PageDown")
+        tab.wait_for_url("**/present?*slide=3*", timeout=60_000)
+        assert "theme=dark" in tab.url
+        tab.goto(f"{server}/present?slide=17&theme=dark")
+        _settled(tab)
+        cell = tab.locator(".gd-slide td").first.evaluate("e => getComputedStyle(e).color")
+        assert luminance(cell) > 150, cell
+        _shot(tab, "present-dark-facts")
     finally:
         tab.close()
 

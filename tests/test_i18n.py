@@ -31,7 +31,8 @@ def test_chinese_strings_are_chinese_and_english_strings_are_not():
     han = re.compile(r"[\u4e00-\u9fff]")
     markup = re.compile(r"%\{[^}]*\}|\{[a-z_]+\}|<[^>]+>")  # placeholders, Plotly's and HTML
     allowed_latin = re.compile(
-        r"SQL|CSV|XLSX|GeoJSON|Excel|WPS|UTF-8|GBK|MB|\.xlsx|\.csv|python -m govdash demo|Language"
+        r"SQL|CSV|XLSX|JSON|HTML|PNG|PDF|GeoJSON|Excel|WPS|UTF-8|GBK|MB|\.xlsx|\.csv"
+        r"|python -m govdash (demo|briefing --out)|Language"
     )
     for key, entry in catalog().items():
         if key.startswith("lang.") or key.endswith(".how_to"):

@@ -45,8 +45,22 @@ HIDE_UNTRANSLATED = """<style>
 </style>"""
 
 
+def _uploader_words(lang: str) -> str:
+    """Streamlit's file uploader says "Upload" and "200MB per file • XLSX" in English whatever
+    the page's language: its instructions are hidden (the label says what to upload) and its
+    button reads our own word."""
+    word = t("upload.button", lang).replace("\\", "").replace('"', "")
+    return (
+        "<style>[data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
+        "[data-testid='stFileUploaderDropzone'] button { font-size: 0 !important; }"
+        "[data-testid='stFileUploaderDropzone'] button * { display: none; }"
+        f"[data-testid='stFileUploaderDropzone'] button::after {{ content: \"{word}\";"
+        " font-size: 0.875rem; }</style>"
+    )
+
+
 def styles(lang: str) -> None:
-    st.html(STYLE + (HIDE_UNTRANSLATED if lang != "en" else ""))
+    st.html(STYLE + (HIDE_UNTRANSLATED + _uploader_words(lang) if lang != "en" else ""))
 
 
 def demo_banner(ctx: Context) -> None:

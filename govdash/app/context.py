@@ -19,7 +19,6 @@ import streamlit as st
 from govdash.app import sidebar, state
 from govdash.core import events
 from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_pilot_month
 from govdash.core.divisions import name as division_name
 from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, t
 from govdash.core.paths import default_snapshots_dir
@@ -28,7 +27,7 @@ from govdash.core.query import connect, run_query
 from govdash.core.scope import ActivityScope, Filters, Selection, Window
 from govdash.core.snapshot import Snapshot, ensure_root, open_snapshot, scan_snapshots
 from govdash.core.view import Options, View
-from govdash.core.vocab import codes, label
+from govdash.core.vocab import label
 
 LANG_KEY = state.LANG
 CTX_KEY = state.CONTEXT
@@ -171,19 +170,12 @@ def cached_months(snapshot_id: str, root: str) -> tuple:
     return tuple(events.data_range(connection(), snap).months())
 
 
-def _options(snap: Snapshot, divisions: pd.DataFrame) -> Options:
-    catalog = load_catalog()
-    return Options(
-        snapshots=(),
-        months=cached_months(snap.id, str(snap.path.parent)),
-        divisions=divisions,
-        metrics=tuple(m.id for m in catalog.visible()),
-        categories=tuple(codes("categories")),
-        target_groups=tuple(codes("target_groups")),
-        team_types=tuple(codes("team_types")),
-        default_metric=catalog.settings.start_metric,
-        pilot_month=city_pilot_month(divisions),
-    )
+def snapshot_options_for(snap: Snapshot, divisions: pd.DataFrame) -> Options:
+    """What the snapshot allows in a view (months read once per snapshot)."""
+    from govdash.core.playlist import snapshot_options
+
+    months = cached_months(snap.id, str(snap.path.parent))
+    return snapshot_options(connection(), snap, divisions, months)
 
 
 def details_switch(lang: str) -> bool:
@@ -199,7 +191,7 @@ def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
     by_id = {s.id: s for s in snapshots}
     snap = by_id[sidebar.seed_snapshot(tuple(by_id))]
     divisions = cached_divisions(snap.id, str(snap.path.parent))
-    options = replace(_options(snap, divisions), snapshots=tuple(by_id))
+    options = replace(snapshot_options_for(snap, divisions), snapshots=tuple(by_id))
     catalog = load_catalog()
 
     plain = {sid: f"{date_label(s.as_of, lang)} · {label('provenances', s.provenance, lang)}"

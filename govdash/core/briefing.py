@@ -22,12 +22,16 @@ from govdash.core.events import data_range
 from govdash.core.facts import wording
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import date_label, join, month_label, t
+from govdash.core.playlist import Playlist, view_of
 from govdash.core.reconcile import reconcile
-from govdash.core.scope import Selection, Window, month_end
+from govdash.core.scope import Filters, Selection, Window, month_end
 from govdash.core.snapshot import Snapshot
 from govdash.core.targets import load_targets
+from govdash.core.view import Options, View
+from govdash.core.vocab import label
 
 TILES = 4
+BARS = 16  # divisions a ranking slide shows, the highest
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Series:
     keys: list = field(default_factory=list)
     digits: int = 0
     pilot: dt.date | None = None
+    suppressed: bool = False  # some values are small counts of vulnerable people, left out
 
 
 @dataclass
@@ -148,27 +153,44 @@ def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
     lead = story.headline(pairs, name(divisions, code, lang), lang,
                           _leader(con, snap, divisions, selection, window, lang)) or ""  # fmt: skip
     metric = catalog[settings.trend_metric]
-    flow = is_flow_based(metric.id, catalog)
-    end = window.flow_end if flow else window.end
-    first = max(months[0], (pd.Timestamp(end) - pd.DateOffset(months=35)).date().replace(day=1))
-    long = figures.series(con, snap, divisions, selection, first, month_end(end), [metric.id])
-    long = privacy.shareable(long.sort_values("month"))
-    months_shown = [pd.Timestamp(m).date() for m in long["month"]]
-    line = Series(
-        f"{metric.name(lang)}（{metric.unit_label(lang)}）" if lang == "zh"
-        else f"{metric.name(lang)} ({metric.unit_label(lang)})",
-        metric.unit_label(lang),
-        [month_label(m, lang) for m in months_shown],
-        {metric.name(lang): [None if pd.isna(v) else float(v) for v in long["value"]]},
-        keys=months_shown,
-        digits=1 if metric.kind == "ratio" else 0,
-        pilot=effective_pilot_start(divisions, code),
-    )  # fmt: skip
+    line = _trend(con, snap, divisions, selection, window, metric.id, months, lang)
     scope_name = name(divisions, code, lang)
     return SlideContent(
         "scope", scope_name, lead, tiles(kpis[:TILES], lang, window), line,
-        scope=scope_name, period=period_text(window.start, window.end, lang), metrics=[*ids[:TILES], metric.id],
+        scope=scope_name, period=period_text(window.start, window.end, lang),
+        metrics=[*ids[:TILES], metric.id],
     )  # fmt: skip
+
+
+def _titled(metric, lang: str) -> str:
+    unit = metric.unit_label(lang)
+    return f"{metric.name(lang)}（{unit}）" if lang == "zh" else f"{metric.name(lang)} ({unit})"
+
+
+def _trend(
+    con, snap, divisions, selection: Selection, window: Window, metric_id: str, months, lang,
+    filters: Filters | None = None,
+) -> Series:  # fmt: skip
+    """Up to three years of a metric, month by month, to the window's last (complete) month,
+    with small sensitive values blanked."""
+    catalog = load_catalog()
+    metric = catalog[metric_id]
+    end = window.flow_end if is_flow_based(metric_id, catalog) else window.end
+    first = max(months[0], (pd.Timestamp(end) - pd.DateOffset(months=35)).date().replace(day=1))
+    long = figures.series(con, snap, divisions, selection, first, month_end(end), [metric_id],
+                          filters=filters)  # fmt: skip
+    long = privacy.shareable(long.sort_values("month"))
+    shown = [pd.Timestamp(m).date() for m in long["month"]]
+    return Series(
+        _titled(metric, lang),
+        metric.unit_label(lang),
+        [month_label(m, lang) for m in shown],
+        {metric.name(lang): [None if pd.isna(v) else float(v) for v in long["value"]]},
+        keys=shown,
+        digits=1 if metric.kind == "ratio" else 0,
+        pilot=figures.pilot_start(divisions, selection),
+        suppressed=bool(long.attrs.get("suppressed")),
+    )
 
 
 def _leader(con, snap, divisions, selection: Selection, window: Window, lang: str):
@@ -306,3 +328,107 @@ def _targets(con, snap, divisions, months, lang, catalog) -> SlideContent:
         scope=name(divisions, city, lang), period=period_text(window.start, window.end, lang),
         metrics=[target.metric for target in load_targets()],
     )  # fmt: skip
+
+
+# What a saved view of each page shows as a slide: the settings list of its key figures, and the
+# metric of its trend (None: the first key figure). 数据分布 (districts) ranks the view's metric.
+VIEW_FIGURES = {
+    "overview": ("headline_metrics", "trend_metric"),
+    "community": ("profile_kpis", "trend_metric"),
+    "activities": ("activity_metrics", "trend_metric"),
+    "outcomes": ("beneficiary_metrics", None),
+}
+
+
+def filters_text(view: View, lang: str) -> str:
+    """The view's filters in words ("活动类别：助老服务、助残服务"), or "" for none."""
+    parts = []
+    for attr in ("categories", "target_groups", "team_types"):
+        chosen = getattr(view, attr)
+        vocabulary, key = attr, f"filter.{attr}"
+        if chosen:
+            sep = "：" if lang == "zh" else ": "
+            parts.append(
+                t(key, lang) + sep + join((label(vocabulary, c, lang) for c in chosen), lang)
+            )
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
+def view_content(
+    con: duckdb.DuckDBPyConnection,
+    snap: Snapshot,
+    divisions: pd.DataFrame,
+    view: View,
+    page: str,
+    title: str,
+    months: list[dt.date],
+    lang: str = "zh",
+) -> SlideContent:
+    """A saved view as a slide: its scope, period and filters in a line, the page's key figures
+    for them, and the page's trend (or, for 数据分布, the ranking of its metric)."""
+    catalog = load_catalog()
+    settings = catalog.settings
+    selection = Selection.of(view.scope_codes, divisions)
+    window = Window.of(view.start or months[0], view.end or months[-1], snap.as_of)
+    filters = Filters(categories=view.categories or None, target_groups=view.target_groups or None,
+                      team_types=view.team_types or None)  # fmt: skip
+    scope_name = join((name(divisions, c, lang) for c in selection.codes), lang)
+    period = period_text(window.start, window.end, lang)
+    described = filters_text(view, lang)
+    lead = " · ".join(p for p in (scope_name, period, described) if p)
+    if page == "districts":
+        metric = catalog[view.metric or settings.start_metric]
+        ids = [metric.id]
+    else:
+        ids = list(getattr(settings, VIEW_FIGURES[page][0]))[:TILES]
+        trend_key = VIEW_FIGURES[page][1]
+        metric = catalog[getattr(settings, trend_key) if trend_key else ids[0]]
+    kpis = [
+        privacy.shareable_kpi(k)
+        for k in figures.kpis(con, snap, divisions, selection, window, ids, filters=filters)
+    ]
+    content = SlideContent(
+        "view", title, lead, tiles(kpis, lang, window), scope=scope_name, period=period,
+        metrics=list(dict.fromkeys([*ids, metric.id])),
+    )  # fmt: skip
+    if page != "districts":
+        content.line = _trend(con, snap, divisions, selection, window, metric.id, months, lang,
+                              filters)  # fmt: skip
+        if content.line.suppressed or any(k.hidden for k in kpis):
+            content.notes.append(t("pack.suppressed", lang, n=privacy.min_cell()))
+        return content
+    level = selection.child_level if selection.single else selection.level
+    if selection.level == "community":  # a community is ranked among its street's communities
+        selection, level = Selection.of((selection.codes[0][:9],), divisions), "community"
+    frame = figures.values(con, snap, divisions, selection, window, [metric.id], filters=filters,
+                           by=level)  # fmt: skip
+    frame = privacy.shareable(frame)[metric.id].dropna().sort_values().tail(BARS)
+    content.bars = [
+        Series(
+            _titled(metric, lang),
+            metric.unit_label(lang),
+            [name(divisions, c, lang) for c in frame.index],
+            {metric.name(lang): [float(v) for v in frame]},
+            keys=list(frame.index),
+            digits=1 if metric.kind == "ratio" else 0,
+        )  # fmt: skip
+    ]
+    return content
+
+
+def playlist_content(
+    con: duckdb.DuckDBPyConnection,
+    snap: Snapshot,
+    divisions: pd.DataFrame,
+    playlist: Playlist,
+    options: Options,
+    lang: str = "zh",
+) -> list[SlideContent]:
+    """A playlist as slides: a title slide with its name, then each saved view."""
+    months = list(options.months)
+    out = [SlideContent("title", playlist.name,
+                        t("present.as_of", lang, date=date_label(snap.as_of, lang)))]  # fmt: skip
+    for saved in playlist.views:
+        view = view_of(saved, options)
+        out.append(view_content(con, snap, divisions, view, saved.page, saved.name, months, lang))
+    return out

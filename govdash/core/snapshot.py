@@ -377,14 +377,24 @@ def check_root(root: Path) -> None:
         )
 
 
+# Folders that live beside the snapshots and are not snapshots (playlists of saved views).
+PLAYLISTS = "playlists"
+NOT_SNAPSHOTS = frozenset({PLAYLISTS})
+
+
 def candidate_folders(root: Path) -> list[Path]:
-    """Visible snapshot folders (hidden temporary folders excluded), newest name last."""
+    """Visible snapshot folders (hidden temporary folders and NOT_SNAPSHOTS excluded), newest
+    name last."""
     check_root(root)
     try:
         entries = list(root.iterdir())
     except OSError as exc:
         raise SnapshotError(_unreadable(root, exc, "data folder", "数据文件夹")) from None
-    return sorted(p for p in entries if not p.name.startswith(".") and _is_dir(p))
+    return sorted(
+        p
+        for p in entries
+        if not p.name.startswith(".") and p.name not in NOT_SNAPSHOTS and _is_dir(p)
+    )
 
 
 def _is_dir(path: Path) -> bool:

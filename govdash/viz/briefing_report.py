@@ -86,24 +86,41 @@ def slide_figures(content: SlideContent, lang: str) -> list[go.Figure]:
     return figures
 
 
-def line_figure(series: Series, lang: str) -> go.Figure:
+def line_figure(
+    series: Series,
+    lang: str,
+    *,
+    font: int = CHART_FONT,
+    height: int = LINE_HEIGHT,
+    width: int | None = CONTENT_W,
+) -> go.Figure:
+    """A trend with the pilot's start marked; `width` None lets the page size it."""
     values = next(iter(series.values.values()))
     frame = pd.DataFrame({"month": pd.to_datetime(series.keys), "value": values}, dtype=object)
     frame["value"] = pd.to_numeric(frame["value"])
     fig = charts.trend_figure(frame, series.title, "", series.unit, lang=lang, unit=series.unit,
                               digits=series.digits)  # fmt: skip
     charts.pilot_marker(fig, series.pilot, t("chart.pilot_start", lang))
-    return charts.projector(fig, CHART_FONT, LINE_HEIGHT).update_layout(width=CONTENT_W)
+    return charts.projector(fig, font, height).update_layout(width=width)
 
 
-def bars_figure(series: Series, lang: str, width: int) -> go.Figure:
-    """A ranking, best on top; with a target, the target line and faded bars below it."""
+def bars_figure(
+    series: Series,
+    lang: str,
+    width: int,
+    *,
+    font: int = CHART_FONT,
+    height: int = BARS_HEIGHT,
+    sized: bool = True,
+) -> go.Figure:
+    """A ranking, best on top; with a target, the target line and faded bars below it. `width`
+    is what the title is wrapped to; `sized` False lets the page set the chart's width."""
     values = next(iter(series.values.values()))
     frame = pd.DataFrame(
         {"division_code": series.keys or series.categories, "name": series.categories,
          "value": values}
     ).iloc[::-1]  # fmt: skip
-    title = charts.wrap(series.title, width - 40, CHART_FONT + 8)
+    title = charts.wrap(series.title, width - 40, font + 8)
     if series.target is not None:
         fig = charts.target_figure(frame, title, series.unit, series.target,
                                    series.target_label, lang=lang, unit=series.unit,
@@ -111,8 +128,8 @@ def bars_figure(series: Series, lang: str, width: int) -> go.Figure:
     else:
         fig = charts.ranking_figure(frame, title, series.unit, lang=lang,
                                     unit=series.unit, digits=series.digits)  # fmt: skip
-    fig = charts.projector(fig, CHART_FONT, BARS_HEIGHT)
-    return fig.update_layout(width=width, margin_t=70 + 30 * title.count("<br>"))
+    fig = charts.projector(fig, font, height)
+    return fig.update_layout(width=width if sized else None, margin_t=70 + 30 * title.count("<br>"))
 
 
 def _tiles(content: SlideContent) -> str:

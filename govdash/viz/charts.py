@@ -162,6 +162,31 @@ def trend_figure(
     )  # fmt: skip
 
 
+DARK_GROUND = "#0E1117"
+DARK_INK = "#E6E9EF"
+DARK_GRID = "#2A3342"
+DARK_HUE = "#77AADD"
+
+
+def dark(fig: go.Figure) -> go.Figure:
+    """The 大屏 (big screen) theme: light text and thin grid lines on the page's dark ground.
+    Colours set on single labels (the pilot marker, a target's note) stay; data colours stay,
+    as they are chosen to read on white and on black alike."""
+    fig.update_layout(
+        paper_bgcolor=DARK_GROUND,
+        plot_bgcolor=DARK_GROUND,
+        font_color=DARK_INK,
+        title_font_color=DARK_INK,
+    )
+    axes = {"gridcolor": DARK_GRID, "linecolor": DARK_GRID, "zerolinecolor": DARK_GRID,
+            "tickfont_color": DARK_INK, "title_font_color": DARK_INK}  # fmt: skip
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
+    # The blue of a single line is too dark to follow on black: its lighter sister in Tol's set.
+    fig.update_traces(line_color=DARK_HUE, marker_color=DARK_HUE, selector={"type": "scatter"})
+    return fig
+
+
 def wrap(text: str, width_px: float, font_px: float) -> str:
     """Text broken with <br> so each line fits `width_px` at `font_px` (a CJK character is about
     one em wide, other characters about half), at spaces when there are any. Plotly cuts a title
@@ -212,12 +237,13 @@ def ranking_figure(
     top = pd.to_numeric(values, errors="coerce").max()
     longest = max((len(x) for x in labels), default=1)
     axis = value_axis(values, lang)
+    names = [esc(n) for n in ordered["name"]]
     if pd.notna(top) and top > 0:  # room for the labels outside the longest bar
         axis["range"] = [0, top * (1 + 0.028 * longest + 0.04)]
     fig = go.Figure(
         go.Bar(
             x=values,
-            y=[esc(n) for n in ordered["name"]],
+            y=names,
             orientation="h",
             marker={"color": [HIGHLIGHT if c in chosen else HUE for c in ordered["division_code"]]},
             text=labels,
@@ -233,7 +259,14 @@ def ranking_figure(
         title,
         max(320, 34 * len(frame) + 90),
         xaxis={"title": {"text": value_label}, **axis},
-        yaxis={"type": "category", "automargin": True},
+        # Every name, named explicitly: on a short chart Plotly would drop every other one.
+        yaxis={
+            "type": "category",
+            "automargin": True,
+            "tickmode": "array",
+            "tickvals": names,
+            "ticktext": names,
+        },  # fmt: skip
     )
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from govdash.app import chrome, context, fetch
+from govdash.app.panels import playlists
 from govdash.app.panels.overview import leader
 from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_window
 from govdash.core import briefing, deck, fmt, scope, story
@@ -25,21 +27,31 @@ from govdash.core.catalog import load_catalog
 from govdash.core.divisions import city_code, pilot_communities
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import date_label, join, month_label, t
+from govdash.core.playlist import Playlist
 from govdash.core.targets import load_targets
 from govdash.viz import charts
+from govdash.viz.briefing_report import bars_figure, line_figure
 
 SLIDE_PARAM = "slide"
 ROTATE_PARAM = "rotate"
+THEME_PARAM = "theme"
 FACTS_PER_SLIDE = 8
 # Type sizes on a 1920x1080 screen (scaled down with the viewport, never below legibility).
 CHART_FONT = 20
 CHART_HEIGHT = 300
+# A chart's height as a share of the screen's (CSS vh): a trend under the headline and the tiles,
+# a ranking of 13 or more divisions on a slide of its own.
+TREND_SHARE, BARS_SHARE = 32, 57
+HALF_WIDTH = 560  # px of a chart beside another on the smallest screen a slide is made for
+BAR_TITLE = CHART_FONT + 4
+CHART_SHARES = (TREND_SHARE, BARS_SHARE)
 
 STYLE = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
 .block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important;
+  padding-bottom: 0.5rem !important;
   max-width: 100% !important; padding-left: 3vw !important; padding-right: 3vw !important; }
 .gd-slide { font-size: clamp(18px, 1.45vw, 30px); line-height: 1.35; }
 .gd-slide h1 { font-size: clamp(34px, 3.1vw, 64px); font-weight: 700; margin: 0 0 0.4em 0; }
@@ -64,10 +76,32 @@ STYLE = """
 .gd-pilot { border: 1px solid #d6d9de; border-radius: 10px; padding: 0.4em 0.7em; }
 .gd-pilot b { font-size: 1.1em; }
 .gd-pilot small { display: block; color: #555; font-size: 0.8em; }
-.gd-slide table.gd-compact td { padding: 0.12em 0.5em; font-size: 0.85em; }
-.gd-slide table.gd-compact td:first-child { width: 8em; }
+.gd-others { columns: 2; column-gap: 3vw; font-size: 0.9em; }
+.gd-others > div { break-inside: avoid; padding: 0.12em 0; border-bottom: 1px solid #ddd; }
 .st-key-slide-next-wrap { display: none; }
+/*chart-heights*/
 .gd-foot { font-size: clamp(14px, 0.9vw, 18px); color: #666; margin-top: 0.6em; }
+</style>
+"""
+
+# The 大屏 theme: light text on a dark ground for every part of a slide (the page, the buttons and
+# menus, tiles, tables, the lead, the footer); the charts follow through charts.dark.
+DARK = """
+<style>
+[data-testid="stApp"], [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
+  background: #0E1117 !important; color: #E6E9EF !important; }
+.gd-slide, .gd-slide h1 { color: #E6E9EF; }
+.gd-slide .gd-kicker, .gd-foot, .gd-slide th, .gd-pilot small { color: #A9B1BD !important; }
+.gd-slide .gd-lead { background: #1A2230; border-left-color: #77AADD; }
+.gd-tile, .gd-pilot { border-color: #3A4556; background: #141A24; }
+.gd-tile .gd-label { color: #C9D1DC; }
+.gd-tile .gd-change { color: #7BD389; }
+.gd-tile .gd-change.gd-flat { color: #A9B1BD; }
+.gd-tile .gd-change.gd-down { color: #FF8A80; }
+.gd-slide th, .gd-slide td, .gd-others > div { border-bottom-color: #3A4556; }
+[data-testid="stMain"] button { background: #1A2230 !important; color: #E6E9EF !important;
+  border-color: #3A4556 !important; }
+[data-testid="stMain"] button:disabled { color: #6B7480 !important; }
 </style>
 """
 
@@ -134,22 +168,56 @@ def slide_context(ctx: context.Context, code: str) -> context.Context:
 
 
 def deck_page(ctx: context.Context) -> None:
-    """The slide the URL names, its navigation, and the keyboard and auto-advance script."""
-    st.html(STYLE)
-    slides = deck.default_deck(
-        ctx.divisions, has_targets=bool(load_targets()), facts=_fact_count(ctx),
-        facts_per_slide=FACTS_PER_SLIDE,
-    )  # fmt: skip
-    number = deck.slide_number(st.query_params.get(SLIDE_PARAM), len(slides))
-    _navigation(ctx, number, len(slides))
-    slide = slides[number - 1]
-    RENDERERS[slide.kind](ctx, slide)
+    """The slide the URL names, its navigation, and the keyboard and auto-advance script: the
+    default deck, or the playlist ?playlist= names."""
+    style = STYLE.replace("/*chart-heights*/", _chart_heights())
+    st.html(style + (DARK if theme() == "dark" else ""))
+    current, problems = playlists.chosen_playlist(ctx)
+    for problem in problems:
+        st.warning(chrome.md(problem), icon=":material/warning:")
+    if current is not None:
+        contents = pack_slides(ctx, current)
+        number = deck.slide_number(st.query_params.get(SLIDE_PARAM), len(contents))
+        _navigation(ctx, number, len(contents), current)
+        content_slide(ctx, contents[number - 1])
+    else:
+        slides = deck.default_deck(
+            ctx.divisions, has_targets=bool(load_targets()), facts=_fact_count(ctx),
+            facts_per_slide=FACTS_PER_SLIDE,
+        )  # fmt: skip
+        number = deck.slide_number(st.query_params.get(SLIDE_PARAM), len(slides))
+        _navigation(ctx, number, len(slides), None)
+        slide = slides[number - 1]
+        RENDERERS[slide.kind](ctx, slide)
     foot = [chrome.data_line(ctx)]  # with ?details=true, the snapshot id as well
     if ctx.snapshot.is_demo:
         foot.append(t("present.demo", ctx.lang))
     st.html(f'<div class="gd-slide gd-foot">{_esc(" · ".join(foot))}</div>')
     # Our own script, never user text: an iframe that may reach the page (st.iframe's HTML mode).
     st.iframe(KEYS_SCRIPT % {"rotate": rotate_seconds()}, height=1, alt=t("present.keys", ctx.lang))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _pack_slides(snapshot_id: str, root: str, playlist_json: bytes | None, lang: str) -> list:
+    from govdash.core.playlist import parse_playlist
+    from govdash.core.snapshot import open_snapshot
+
+    snap = open_snapshot(snapshot_id, Path(root))
+    con = context.connection()
+    divisions = context.cached_divisions(snapshot_id, root)
+    if playlist_json is None:
+        return briefing.deck_content(con, snap, divisions, lang, FACTS_PER_SLIDE)
+    chosen = parse_playlist(playlist_json, "playlist", "cached")
+    options = context.snapshot_options_for(snap, divisions)
+    return briefing.playlist_content(con, snap, divisions, chosen, options, lang)
+
+
+def pack_slides(ctx: context.Context, current: Playlist | None) -> list[briefing.SlideContent]:
+    """The slides' content (words, figures, series) for the screen and every download, computed
+    once per snapshot, playlist and language."""
+    with st.spinner(t("spinner.loading", ctx.lang)):
+        return _pack_slides(ctx.snapshot.id, ctx.root,
+                            current.to_json() if current else None, ctx.lang)  # fmt: skip
 
 
 def deck_source(ctx: context.Context) -> briefing.Source:
@@ -160,34 +228,70 @@ def deck_source(ctx: context.Context) -> briefing.Source:
     )  # fmt: skip
 
 
-def deck_file(ctx: context.Context) -> bytes:
-    """The default deck as an editable PPTX (native charts and tables, East Asian fonts)."""
-    from govdash.core import briefing, pptx_deck
+def deck_file(ctx: context.Context, current: Playlist | None) -> bytes:
+    """The deck as an editable PPTX (native charts and tables, East Asian fonts)."""
+    from govdash.core import pptx_deck
 
-    slides = briefing.deck_content(
-        context.connection(), ctx.snapshot, ctx.divisions, ctx.lang, FACTS_PER_SLIDE
-    )
-    return pptx_deck.write_deck(slides, deck_source(ctx).footer(ctx.lang), ctx.lang)
+    return pptx_deck.write_deck(pack_slides(ctx, current), deck_source(ctx).footer(ctx.lang),
+                                ctx.lang)  # fmt: skip
+
+
+def workbook_file(ctx: context.Context, current: Playlist | None) -> bytes:
+    """The figures behind every slide, a sheet per slide."""
+    from govdash.core.briefing_workbook import workbook
+
+    return workbook(pack_slides(ctx, current), deck_source(ctx), ctx.lang)
+
+
+def report_file(ctx: context.Context, current: Playlist | None) -> bytes:
+    """The deck as one HTML file that opens with no network."""
+    from govdash.core.briefing_workbook import about
+    from govdash.viz.briefing_report import report_html
+
+    slides = pack_slides(ctx, current)
+    source = deck_source(ctx)
+    return report_html(slides, source, about(slides, source, ctx.lang), ctx.lang).encode("utf-8")
 
 
 def _go(number: int) -> None:
     st.query_params[SLIDE_PARAM] = str(number)
 
 
-def _navigation(ctx: context.Context, number: int, count: int) -> None:
+def _file_stem(ctx: context.Context, current: Playlist | None) -> str:
+    if current is None:
+        return deck_source(ctx).file_stem(ctx.lang)
+    return current.file_stem(ctx.snapshot.as_of)
+
+
+def _navigation(ctx: context.Context, number: int, count: int, current: Playlist | None) -> None:
     lang = ctx.lang
-    left, middle, deck_file_column, right, wrap = st.columns([1, 5, 1.4, 1, 0.01])
+    left, middle, menu, deck_file_column, right, wrap = st.columns([1, 4.2, 1.2, 1.4, 1, 0.01])
     left.button(t("present.prev", lang), key="slide-prev", on_click=_go,
                 args=(max(1, number - 1),), disabled=number <= 1, width="stretch")  # fmt: skip
     middle.html(
         f'<div class="gd-slide gd-kicker" style="text-align:center">'
         f"{_esc(t('present.counter', lang, n=number, total=count))}</div>"
     )
+    stem = _file_stem(ctx, current)
+    with menu.popover(t("present.menu", lang), width="stretch"):
+        playlists.manage_panel(ctx, current)
+        st.divider()
+        st.download_button(
+            t("present.download_xlsx", lang), data=partial(workbook_file, ctx, current),
+            file_name=f"{stem}.xlsx", on_click="ignore", key="slide-xlsx", width="stretch",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )  # fmt: skip
+        st.download_button(
+            t("present.download_html", lang), data=partial(report_file, ctx, current),
+            file_name=f"{stem}.html", on_click="ignore", key="slide-html", width="stretch",
+            mime="text/html",
+        )  # fmt: skip
+        st.caption(t("present.cli_hint", lang))
     deck_file_column.download_button(
         t("present.download", ctx.lang),
         on_click="ignore",  # a download needs no rerun, which would slow it
-        data=partial(deck_file, ctx),
-        file_name=f"{deck_source(ctx).file_stem(ctx.lang)}.pptx",
+        data=partial(deck_file, ctx, current),
+        file_name=f"{stem}.pptx",
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
         key="slide-pptx",
         width="stretch",
@@ -224,8 +328,12 @@ def _headline(sctx: context.Context) -> str | None:
 
 def _tiles(sctx: context.Context, metric_ids: list[str]) -> str:
     """KPI tiles in large type: the value and the change since the pilot began."""
+    return _tile_cells(tiles(fetch.kpis(sctx, sctx.selection, sctx.window, metric_ids), sctx.lang))
+
+
+def _tile_cells(shown: list[briefing.Tile]) -> str:
     cells = []
-    for tile in tiles(fetch.kpis(sctx, sctx.selection, sctx.window, metric_ids), sctx.lang):
+    for tile in shown:
         flat = fmt.is_flat(tile.change)
         css = "gd-flat" if flat else ("gd-down" if tile.change.startswith("-") else "")
         cells.append(
@@ -249,8 +357,38 @@ def _trend(sctx: context.Context, metric_id: str, key: str) -> None:
         digits=digits(metric),
     )  # fmt: skip
     mark_pilot(sctx, fig)
-    big(fig)
-    st.plotly_chart(fig, key=key, config={"displayModeBar": False}, width="stretch")
+    show_chart(big(fig), key, TREND_SHARE)
+
+
+def _chart_heights() -> str:
+    """The CSS that gives each chart container its share of the screen's height (Streamlit's
+    wrappers keep the figure's default 450 px unless told otherwise)."""
+    rules = []
+    for share in CHART_SHARES:
+        box = f'[class*="st-key-vh{share}-"]'
+        rules.append(
+            f'{box} [data-testid="stFullScreenFrame"], {box} [data-testid="stElementContainer"]'
+            " { height: auto !important; flex: 0 0 auto !important; }"
+            f' {box} .js-plotly-plot, {box} [data-testid="stPlotlyChart"]'
+            f" {{ height: {share}vh !important; min-height: 200px; }}"
+        )
+    return "\n".join(rules)
+
+
+def theme() -> str:
+    """?theme=dark: the 大屏 theme for a big screen in a dark room; anything else is light."""
+    return "dark" if st.query_params.get(THEME_PARAM) == "dark" else "light"
+
+
+def show_chart(fig: go.Figure, key: str, share: int) -> None:
+    """A slide's chart in the slide's theme, without Plotly's toolbar, `share` per cent of the
+    screen's height tall (CHART_SHARES): a slide then fits 1920×1080 and 1280×720 alike, where
+    a height in pixels fitted only one of them (scaling the page made Plotly redraw too small)."""
+    if theme() == "dark":
+        charts.dark(fig)
+    fig.update_layout(height=None, autosize=True)
+    with st.container(key=f"vh{share}-{key}"):
+        st.plotly_chart(fig, key=key, config={"displayModeBar": False}, width="stretch")
 
 
 def big(fig: go.Figure) -> go.Figure:
@@ -290,14 +428,16 @@ def pilots_slide(ctx: context.Context, slide: deck.Slide) -> None:
             f"<small>{_esc(ctx.name(code[:6]))}</small><div>{_esc(join(brands, lang))}</div></div>"
         )
     title = t("present.pilots", lang, n=len(pilots))
+    sep = "：" if lang == "zh" else ": "
     rest = "".join(
-        f"<tr><td>{_esc(ctx.name(district))}</td><td>{_esc(join(names_, lang))}</td></tr>"
+        f"<div><b>{_esc(ctx.name(district))}</b>{sep}{_esc(join(names_, lang))}</div>"
         for district, names_ in others.items()
     )
+    # In two columns: one row per district would run off a 1280x720 screen.
     more = (
         f'<div class="gd-kicker" style="margin-top:0.6em">'
         f"{_esc(t('present.other_pilots', lang, n=sum(map(len, others.values()))))}</div>"
-        f'<table class="gd-compact"><tbody>{rest}</tbody></table>'
+        f'<div class="gd-others">{rest}</div>'
         if others
         else ""
     )
@@ -339,19 +479,47 @@ def targets_slide(ctx: context.Context, slide: deck.Slide) -> None:
         frame, _ = ranking_frame(sctx, metric.id)
         unit = metric.unit_label(lang)
         reached = int((frame["value"] >= target.value).sum())
-        title = t("targets.what", lang, metric=metric.name(lang))
+        # The metric's name alone: it says its unit ("per 10,000 residents") and the dashed line
+        # says "target", so the bars keep the room. Half of a 1280-pixel screen: Plotly cuts a
+        # title that is too long instead of wrapping it.
+        title = charts.wrap(metric.name(lang), HALF_WIDTH, BAR_TITLE)
         fig = charts.target_figure(
-            frame, title, unit, target.value,
+            frame, title, "", target.value,
             t("targets.line", lang, value=fmt.number(target.value, lang, digits=0)),
             lang=lang, unit=unit, digits=1 if metric.kind == "ratio" else 0,
         )  # fmt: skip
-        big(fig).update_layout(height=CHART_HEIGHT + 80)
+        # The unit is in the title: the room of an axis title goes to the bars.
+        big(fig).update_layout(margin={"t": 64 + 28 * title.count("<br>"), "b": 24},
+                               title_font_size=BAR_TITLE)  # fmt: skip
         with col:
-            st.plotly_chart(fig, key=f"slide-target-{metric.id}",
-                            config={"displayModeBar": False}, width="stretch")  # fmt: skip
+            show_chart(fig, f"slide-target-{metric.id}", BARS_SHARE)
             note = t("targets.reached", lang, n=reached, total=len(frame))
-            st.html(f'<div class="gd-slide">{_esc(note)}<div class="gd-foot">'
-                    f"{_esc(target.source[lang])}</div></div>")  # fmt: skip
+            st.html(f'<div class="gd-slide"><b>{_esc(note)}</b> · '
+                    f'<span class="gd-foot">{_esc(target.source[lang])}</span></div>')  # fmt: skip
+
+
+def content_slide(ctx: context.Context, content: briefing.SlideContent) -> None:
+    """A slide drawn from its content alone (a playlist's title and saved views): the same words,
+    tiles and series the PPTX and the workbook get."""
+    lang = ctx.lang
+    if content.kind == "title":
+        st.html(
+            f'<div class="gd-slide gd-cover"><h1>{_esc(content.title)}</h1>'
+            f'<div class="gd-kicker">{_esc(content.lead)}</div></div>'
+        )
+        return
+    lead = f'<div class="gd-lead">{_esc(content.lead)}</div>' if content.lead else ""
+    st.html(f'<div class="gd-slide"><h1>{_esc(content.title)}</h1>{lead}'
+            f"{_tile_cells(content.tiles)}</div>")  # fmt: skip
+    if content.line is not None:
+        fig = line_figure(content.line, lang, font=CHART_FONT, height=CHART_HEIGHT, width=None)
+        show_chart(fig, "slide-view-line", TREND_SHARE)
+    for k, series in enumerate(content.bars):
+        fig = bars_figure(series, lang, 1600, font=CHART_FONT, height=CHART_HEIGHT + 120,
+                          sized=False)  # fmt: skip
+        show_chart(fig, f"slide-view-bars-{k}", BARS_SHARE)
+    if content.notes:
+        st.html(f'<div class="gd-slide gd-foot">{_esc(" · ".join(content.notes))}</div>')
 
 
 RENDERERS = {

@@ -1,0 +1,210 @@
+"""Saving views into playlists (the sidebar of every page with figures) and managing playlists
+(order, remove, export, import) from presentation mode.
+
+The files themselves are core.playlist's: this module only asks and answers. Every write is
+checked by reading it back, and a playlist that fails to load is named with its problem instead
+of disappearing from the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from govdash.app import chrome, context
+from govdash.core import playlist as pl
+from govdash.core.i18n import t
+from govdash.core.problems import GovdashError
+from govdash.core.view import to_params
+
+PLAYLIST_PARAM = "playlist"
+NEW = "__new__"
+MESSAGE, PROBLEM = "_playlist_message", "_playlist_problem"
+
+
+def folder(ctx: context.Context) -> Path:
+    return pl.playlists_dir(Path(ctx.root))
+
+
+def current_params(ctx: context.Context) -> dict[str, str]:
+    """The view as a saved view keeps it: the URL's filters and period, and the language."""
+    params = to_params(ctx.view, ctx.options)
+    if ctx.lang != "zh":
+        params["lang"] = ctx.lang
+    return params
+
+
+def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
+    """In the sidebar: save what this page shows now, under a name, into a playlist."""
+    if page not in pl.PLAYABLE:
+        return
+    lang = ctx.lang
+    playlists, _ = pl.load_playlists(folder(ctx))
+    with st.sidebar.expander(t("playlist.save_heading", lang)):
+        st.text_input(
+            t("playlist.view_name", lang),
+            value=f"{page_title} · {chrome.scope_label(ctx)}"[: pl.MAX_NAME],
+            max_chars=pl.MAX_NAME,
+            key=f"playlist-view-name-{page}",
+        )
+        choices = [NEW, *(p.id for p in playlists)]
+        names = {p.id: p.name for p in playlists}
+        target = st.selectbox(
+            t("playlist.into", lang),
+            choices,
+            format_func=lambda c: t("playlist.new", lang) if c == NEW else names[c],
+            index=len(choices) - 1 if playlists else 0,
+            key=f"playlist-target-{page}",
+            placeholder=t("filter.choose", lang),  # else Streamlit's English one
+        )
+        if target == NEW:
+            st.text_input(t("playlist.new_name", lang), max_chars=pl.MAX_NAME,
+                          key=f"playlist-new-name-{page}")  # fmt: skip
+        # A callback, not the button's return value: it runs before any script of the next run,
+        # so the click is never lost to a rerun that a page may start.
+        st.button(
+            t("playlist.save", lang), key=f"playlist-save-{page}", width="stretch",
+            on_click=_save_clicked, args=(str(folder(ctx)), page, current_params(ctx), lang),
+        )  # fmt: skip
+        for message in st.session_state.pop(MESSAGE, []):
+            st.success(message, icon=":material/check_circle:")
+        for message in st.session_state.pop(PROBLEM, []):
+            st.error(message)
+
+
+def _save_clicked(where: str, page: str, params: dict[str, str], lang: str) -> None:
+    """Add the view as it was shown to the chosen playlist, or start a new one with it."""
+    state = st.session_state
+    name = " ".join(str(state.get(f"playlist-view-name-{page}", "")).split())
+    target = state.get(f"playlist-target-{page}", NEW)
+    saved = pl.SavedView(name, page, params)
+    playlists, _ = pl.load_playlists(Path(where))
+    old = next((p for p in playlists if p.id == target), None)
+    if old is None:
+        new_name = " ".join(str(state.get(f"playlist-new-name-{page}", "")).split())
+        chosen = pl.Playlist(pl.new_id(new_name), new_name, (saved,))
+    else:
+        chosen = replace(old, views=(*old.views, saved))
+    _write(Path(where), chosen, t("playlist.saved", lang, name=chosen.name, n=len(chosen.views)),
+           lang)  # fmt: skip
+
+
+def _write(where: Path, chosen: pl.Playlist, message: str, lang: str) -> bool:
+    """Save a playlist and leave a message for the page: done, or why not (a bad name, a full
+    folder, a read-only disk)."""
+    try:
+        pl.save_playlist(where, chosen)
+    except GovdashError as exc:
+        st.session_state[PROBLEM] = [chrome.md(exc.text(lang))]
+        return False
+    except OSError as exc:
+        st.session_state[PROBLEM] = [
+            t("playlist.cannot_write", lang, reason=exc.strerror or str(exc))
+        ]
+        return False
+    st.session_state[MESSAGE] = [message]
+    return True
+
+
+def chosen_playlist(ctx: context.Context) -> tuple[pl.Playlist | None, list[str]]:
+    """The playlist ?playlist= names, and what is wrong with it or its views on this snapshot."""
+    wanted = st.query_params.get(PLAYLIST_PARAM)
+    if not wanted:
+        return None, []
+    lang = ctx.lang
+    playlists, problems = pl.load_playlists(folder(ctx))
+    found = next((p for p in playlists if p.id == wanted), None)
+    if found is None:
+        bad = [p.text(lang) for p in problems if p.where.startswith(f"{wanted}.json")]
+        return None, bad or [t("playlist.unknown", lang, id=str(wanted)[:48])]
+    checked = pl.check_against(found, ctx.options, f"{found.id}.json")
+    return found, [p.text(lang) for p in checked]
+
+
+def manage_panel(ctx: context.Context, current: pl.Playlist | None) -> None:
+    """Inside the presentation's playlist menu: which deck plays, and the current playlist's
+    order, export and import."""
+    lang = ctx.lang
+    playlists, problems = pl.load_playlists(folder(ctx))
+    names = {p.id: p.name for p in playlists}
+    options = ["", *names]
+    picked = st.selectbox(
+        t("playlist.play", lang),
+        options,
+        index=options.index(current.id) if current and current.id in names else 0,
+        format_func=lambda c: names.get(c, t("playlist.default_deck", lang)),
+        key="playlist-pick",
+        placeholder=t("filter.choose", lang),
+    )
+    if picked != (current.id if current else ""):
+        if picked:
+            st.query_params[PLAYLIST_PARAM] = picked
+        else:
+            st.query_params.pop(PLAYLIST_PARAM, None)
+        st.query_params["slide"] = "1"
+        st.rerun()
+    for problem in problems:
+        st.warning(chrome.md(problem.text(lang)))
+    for message in st.session_state.pop(MESSAGE, []):
+        st.success(message, icon=":material/check_circle:")
+    for message in st.session_state.pop(PROBLEM, []):
+        st.error(message)
+    if current is not None:
+        _order(ctx, current)
+        st.download_button(
+            t("playlist.export", lang), current.to_json(), file_name=f"{current.id}.json",
+            mime="application/json", on_click="ignore", key="playlist-export", width="stretch",
+        )  # fmt: skip
+    upload = st.file_uploader(t("playlist.import", lang), type=["json"], key="playlist-import")
+    if upload is not None and st.button(t("playlist.import_go", lang), key="playlist-import-go"):
+        try:
+            loaded = pl.parse_playlist(upload.getvalue()[: pl.MAX_BYTES + 1], upload.name)
+        except GovdashError as exc:
+            st.error(chrome.md(exc.text(lang)))
+            return
+        if _write(folder(ctx), loaded, t("playlist.imported", lang, name=loaded.name), lang):
+            st.query_params[PLAYLIST_PARAM] = loaded.id
+            st.query_params["slide"] = "1"
+            st.rerun()
+
+
+def _order(ctx: context.Context, current: pl.Playlist) -> None:
+    """The playlist's views in a small table: a new position or a tick to remove, then save."""
+    lang = ctx.lang
+    table = pd.DataFrame(
+        {
+            "order": range(1, len(current.views) + 1),
+            "name": [v.name for v in current.views],
+            "remove": [False] * len(current.views),
+        }
+    )
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        disabled=["name"],
+        column_config={
+            "order": st.column_config.NumberColumn(
+                t("playlist.col_order", lang), min_value=1, step=1, width="small"
+            ),  # fmt: skip
+            "name": st.column_config.TextColumn(t("playlist.col_name", lang)),
+            "remove": st.column_config.CheckboxColumn(
+                t("playlist.col_remove", lang), width="small"
+            ),  # fmt: skip
+        },
+        key=f"playlist-order-{current.id}",
+    )
+    if st.button(t("playlist.save_order", lang), key="playlist-save-order", width="stretch"):
+        kept = edited[~edited["remove"].fillna(False).astype(bool)]
+        positions = kept["order"].fillna(len(current.views) + 1).astype(float)
+        ranked = sorted(zip(positions, kept.index, strict=True))
+        views = tuple(current.views[i] for _, i in ranked)
+        if not views:
+            pl.delete_playlist(folder(ctx), current.id)
+            st.query_params.pop(PLAYLIST_PARAM, None)
+            st.rerun()
+        if _write(folder(ctx), replace(current, views=views), t("playlist.reordered", lang), lang):
+            st.query_params["slide"] = "1"
+            st.rerun()
