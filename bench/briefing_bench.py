@@ -115,7 +115,9 @@ def main() -> int:
         paths = [Path(scratch) / f"chart-{k}.html" for k in range(len(figures))]
 
         def per_chart() -> int:
-            for fig, path in zip(figures, paths, strict=True):
+            # Like the report, it draws the figures from the slides first.
+            drawn = [fig for content in slides for fig in slide_figures(content, lang)]
+            for fig, path in zip(drawn, paths, strict=True):
                 fig.write_html(path, include_plotlyjs=True, full_html=True)
             return sum(p.stat().st_size for p in paths)
 

@@ -37,16 +37,17 @@ def slide_frame(content: SlideContent, lang: str) -> pd.DataFrame | None:
             tile.number if tile.number is not None else (hidden if tile.value == hidden else None)
         )
         rows.append((t("pack.part.tiles", lang), tile.label, tile.period or content.period, value,
-                     tile.unit, tile.change))  # fmt: skip
+                     tile.unit, tile.change or None))  # fmt: skip
     if content.line is not None:
         for name, values in content.line.values.items():
             for month, value in zip(content.line.categories, values, strict=True):
                 rows.append((t("pack.part.trend", lang), name, month, value, content.line.unit,
-                             ""))  # fmt: skip
+                             None))  # fmt: skip
     for series in content.bars:
         for name, values in series.values.items():
             for place, value in zip(series.categories[::-1], values[::-1], strict=True):
-                rows.append((series.title, name, place, value, series.unit, series.target_label))
+                rows.append((series.title, name, place, value, series.unit,
+                             series.target_label or None))  # fmt: skip
     if not rows:
         return None
     return pd.DataFrame(rows, columns=_header(lang))
