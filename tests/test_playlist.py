@@ -275,3 +275,13 @@ def test_the_cli_writes_a_playlists_pack_and_names_a_bad_file(snapshot, tmp_path
     err = capsys.readouterr().err
     assert "bad.json › views[1] › page: unknown page 'present'" in err
     assert not (tmp_path / "out2").exists(), "nothing written"
+
+
+def test_views_are_reordered_and_removed_as_the_table_says():
+    read = playlist.parse_playlist(_file(GOOD), "a.json")
+    names = [v.name for v in read.views]
+    moved = playlist.reorder(read, [3, 1, None, 2], [False, False, False, False])
+    assert [v.name for v in moved.views] == [names[1], names[3], names[0], names[2]]
+    ties = playlist.reorder(read, [1, 1, 1, float("nan")], [False, True, False, False])
+    assert [v.name for v in ties.views] == [names[0], names[2], names[3]], "ties keep the order"
+    assert playlist.reorder(read, [1, 2, 3, 4], [True] * 4) is None

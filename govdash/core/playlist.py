@@ -229,6 +229,21 @@ def view_of(saved: SavedView, options: Options) -> View:
     return parse({k: v for k, v in saved.params.items() if k != "lang"}, options)[0]
 
 
+def reorder(
+    playlist: Playlist, positions: list[float | None], remove: list[bool]
+) -> Playlist | None:
+    """The playlist with its views in the order of their new positions (ties keep the old order;
+    a blank position goes last) and without the removed ones; None when none is left."""
+    last = len(playlist.views) + 1
+    ranked = sorted(
+        (last if p is None or p != p else float(p), i)  # p != p: NaN from a cleared cell
+        for i, (p, gone) in enumerate(zip(positions, remove, strict=True))
+        if not gone
+    )
+    views = tuple(playlist.views[i] for _, i in ranked)
+    return Playlist(playlist.id, playlist.name, views) if views else None
+
+
 def new_id(name: str) -> str:
     """A file name for a new playlist: never the user's text, so no path can be smuggled in."""
     digest = hashlib.sha256(f"{name}\0{dt.datetime.now().isoformat()}".encode()).hexdigest()

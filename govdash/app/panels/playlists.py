@@ -197,14 +197,15 @@ def _order(ctx: context.Context, current: pl.Playlist) -> None:
         key=f"playlist-order-{current.id}",
     )
     if st.button(t("playlist.save_order", lang), key="playlist-save-order", width="stretch"):
-        kept = edited[~edited["remove"].fillna(False).astype(bool)]
-        positions = kept["order"].fillna(len(current.views) + 1).astype(float)
-        ranked = sorted(zip(positions, kept.index, strict=True))
-        views = tuple(current.views[i] for _, i in ranked)
-        if not views:
+        result = pl.reorder(
+            current,
+            [None if pd.isna(v) else float(v) for v in edited["order"]],
+            [bool(v) for v in edited["remove"].fillna(False)],
+        )
+        if result is None:
             pl.delete_playlist(folder(ctx), current.id)
             st.query_params.pop(PLAYLIST_PARAM, None)
             st.rerun()
-        if _write(folder(ctx), replace(current, views=views), t("playlist.reordered", lang), lang):
+        if _write(folder(ctx), result, t("playlist.reordered", lang), lang):
             st.query_params["slide"] = "1"
             st.rerun()
