@@ -396,6 +396,8 @@ def view_content(
                               filters)  # fmt: skip
         if content.line.suppressed or any(k.hidden for k in kpis):
             content.notes.append(t("pack.suppressed", lang, n=privacy.min_cell()))
+        if all(v is None for values in content.line.values.values() for v in values):
+            content.line = None  # every month hidden or empty: an empty chart says nothing
         return content
     level = selection.child_level if selection.single else selection.level
     if selection.level == "community":  # a community is ranked among its street's communities

@@ -9,6 +9,7 @@ scope and, for demo data, the demo label; the last slide gives the definitions (
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from pptx import Presentation
@@ -30,6 +31,8 @@ MARGIN = Inches(0.5)
 INK = RGBColor(0x22, 0x22, 0x22)
 GREY = RGBColor(0x66, 0x66, 0x66)
 BLUE = RGBColor(0x44, 0x77, 0xAA)
+MONTH_LABELS = 9  # month names a trend's axis shows at most
+MONTH_FORMAT = {"zh": 'yyyy"年"m"月"', "en": "mmm yyyy"}
 
 
 def east_asian(run_properties: BaseOxmlElement) -> None:
@@ -74,8 +77,17 @@ def _chart_data(series: Series, number_format: str) -> CategoryChartData:
     return data
 
 
-def _line(slide, series: Series, top) -> None:
-    data = _chart_data(series, "#,##0")
+def _line(slide, series: Series, top, lang: str) -> None:
+    """A trend on a date axis (months as real dates, so the data stay dates in the chart's
+    workbook) that names every few months level: 36 rotated month names left the plot a strip."""
+    months = [k for k in series.keys if isinstance(k, dt.date)]
+    if len(months) == len(series.categories) and months:
+        data = CategoryChartData(number_format=MONTH_FORMAT[lang])
+        data.categories = months
+        for name, values in series.values.items():
+            data.add_series(neutralise(name), values, number_format="#,##0")
+    else:
+        data = _chart_data(series, "#,##0")
     frame = slide.shapes.add_chart(
         XL_CHART_TYPE.LINE_MARKERS, MARGIN, top, WIDE - 2 * MARGIN, HIGH - top - Inches(0.7), data
     )
@@ -86,9 +98,35 @@ def _line(slide, series: Series, top) -> None:
     chart.value_axis.minimum_scale = 0
     chart.value_axis.tick_labels.number_format = "#,##0"
     chart.value_axis.tick_labels.number_format_is_linked = False
+    if months and len(months) == len(series.categories):
+        _month_steps(chart, max(1, -(-len(months) // MONTH_LABELS)))
+        chart.category_axis.tick_labels.number_format = MONTH_FORMAT[lang]
+        chart.category_axis.tick_labels.number_format_is_linked = False
     _chart_fonts(chart, 14)
     for rpr in chart.chart_title.text_frame._txBody.iter(qn("a:rPr")):
         east_asian(rpr)
+
+
+def _month_steps(chart, step: int) -> None:
+    """A tick and a level label every `step` months (c:majorUnit in months, which PowerPoint,
+    WPS and LibreOffice all follow)."""
+    axis = chart.category_axis._element
+    for tag, value in (("c:baseTimeUnit", "months"), ("c:majorUnit", str(step)),
+                       ("c:majorTimeUnit", "months")):  # fmt: skip
+        element = axis.find(qn(tag))
+        if element is None:
+            element = OxmlElement(tag)
+            # The schema's order: ... lblOffset, baseTimeUnit, majorUnit, majorTimeUnit, ...
+            anchor = axis.find(qn("c:lblOffset"))
+            if tag != "c:baseTimeUnit":
+                anchor = axis.find(qn({"c:majorUnit": "c:baseTimeUnit",
+                                       "c:majorTimeUnit": "c:majorUnit"}[tag]))  # fmt: skip
+            anchor.addnext(element)
+        element.set("val", value)
+    chart.category_axis.tick_labels.font.size = Pt(12)  # the axis' own text properties
+    body = axis.find(qn("c:txPr")).find(qn("a:bodyPr"))
+    body.set("rot", "0")
+    body.set("vert", "horz")
 
 
 def _bars(slide, series: Series, left, top, width, height) -> None:
@@ -162,7 +200,7 @@ def write_deck(slides: list[SlideContent], footer: str, lang: str = "zh") -> byt
                 _tiles(slide, content.tiles, top)
                 top += Inches(1.6)
             if content.line is not None:
-                _line(slide, content.line, top)
+                _line(slide, content.line, top, lang)
             if content.table is not None:
                 _table(slide, content.table, top)
             if content.bars:
