@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from govdash.core import deck, figures, fmt, privacy, story
-from govdash.core.catalog import load_catalog
+from govdash.core.catalog import Metric, load_catalog
 from govdash.core.divisions import city_code, effective_pilot_start, name, pilot_communities
 from govdash.core.events import data_range
 from govdash.core.facts import wording
@@ -162,7 +162,8 @@ def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
     )  # fmt: skip
 
 
-def _titled(metric, lang: str) -> str:
+def titled(metric: Metric, lang: str) -> str:
+    """A chart's title: the metric and its unit, 服务活动（场）/ Service activities (activities)."""
     unit = metric.unit_label(lang)
     return f"{metric.name(lang)}（{unit}）" if lang == "zh" else f"{metric.name(lang)} ({unit})"
 
@@ -182,7 +183,7 @@ def _trend(
     long = privacy.shareable(long.sort_values("month"))
     shown = [pd.Timestamp(m).date() for m in long["month"]]
     return Series(
-        _titled(metric, lang),
+        titled(metric, lang),
         metric.unit_label(lang),
         [month_label(m, lang) for m in shown],
         {metric.name(lang): [None if pd.isna(v) else float(v) for v in long["value"]]},
@@ -407,7 +408,7 @@ def view_content(
     frame = privacy.shareable(frame)[metric.id].dropna().sort_values().tail(BARS)
     content.bars = [
         Series(
-            _titled(metric, lang),
+            titled(metric, lang),
             metric.unit_label(lang),
             [name(divisions, c, lang) for c in frame.index],
             {metric.name(lang): [float(v) for v in frame]},

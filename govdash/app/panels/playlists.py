@@ -29,6 +29,29 @@ def folder(ctx: context.Context) -> Path:
     return pl.playlists_dir(Path(ctx.root))
 
 
+def _signature(where: Path) -> tuple:
+    """What changes when a playlist file is written, removed or replaced."""
+    if not where.is_dir():
+        return ()
+    return tuple(
+        (p.name, st_.st_mtime_ns, st_.st_size)
+        for p in sorted(where.glob("*.json"))
+        if (st_ := p.stat())
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _load(where: str, signature: tuple) -> tuple[list[pl.Playlist], list]:
+    return pl.load_playlists(Path(where))
+
+
+def saved_playlists(ctx: context.Context) -> tuple[list[pl.Playlist], list]:
+    """The folder's playlists and the problems of the unreadable ones, read again only when a
+    file changed: the sidebar asks on every rerun of every page."""
+    where = folder(ctx)
+    return _load(str(where), _signature(where))
+
+
 def current_params(ctx: context.Context) -> dict[str, str]:
     """The view as a saved view keeps it: the URL's filters and period, and the language."""
     params = to_params(ctx.view, ctx.options)
@@ -42,7 +65,7 @@ def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
     if page not in pl.PLAYABLE:
         return
     lang = ctx.lang
-    playlists, _ = pl.load_playlists(folder(ctx))
+    playlists, _ = saved_playlists(ctx)
     with st.sidebar.expander(t("playlist.save_heading", lang)):
         st.text_input(
             t("playlist.view_name", lang),
@@ -115,7 +138,7 @@ def chosen_playlist(ctx: context.Context) -> tuple[pl.Playlist | None, list[str]
     if not wanted:
         return None, []
     lang = ctx.lang
-    playlists, problems = pl.load_playlists(folder(ctx))
+    playlists, problems = saved_playlists(ctx)
     found = next((p for p in playlists if p.id == wanted), None)
     if found is None:
         bad = [p.text(lang) for p in problems if p.where.startswith(f"{wanted}.json")]
@@ -128,7 +151,7 @@ def manage_panel(ctx: context.Context, current: pl.Playlist | None) -> None:
     """Inside the presentation's playlist menu: which deck plays, and the current playlist's
     order, export and import."""
     lang = ctx.lang
-    playlists, problems = pl.load_playlists(folder(ctx))
+    playlists, problems = saved_playlists(ctx)
     names = {p.id: p.name for p in playlists}
     options = ["", *names]
     picked = st.selectbox(

@@ -350,8 +350,7 @@ def _trend(sctx: context.Context, metric_id: str, key: str) -> None:
     flow = is_flow_based(metric_id, load_catalog())
     start, end = trend_window(sctx, flow)
     long = fetch.series(sctx, sctx.selection, start, scope.month_end(end), [metric_id])
-    title = f"{metric.name(lang)}（{metric.unit_label(lang)}）" if lang == "zh" else (
-        f"{metric.name(lang)} ({metric.unit_label(lang)})")  # fmt: skip
+    title = briefing.titled(metric, lang)
     fig = charts.trend_figure(
         long, title, "", metric.unit_label(lang), lang=lang, unit=metric.unit_label(lang),
         digits=digits(metric),
