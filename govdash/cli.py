@@ -7,6 +7,7 @@ Errors print a located English message and exit non-zero; never a traceback for 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 import time
@@ -107,21 +108,42 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    import datetime as dt
-
+    from govdash.cli_lang import cli_lang, say
+    from govdash.importing.layout import month_in
     from govdash.importing.run import import_files
 
+    lang = cli_lang(args.lang)
     as_of = None
     if args.as_of:
         try:
             month = dt.datetime.strptime(args.as_of, "%Y-%m").date()
         except ValueError:
-            print(f"error: --as-of {args.as_of!r} is not YYYY-MM", file=sys.stderr)
+            print(
+                say(
+                    lang,
+                    f"error: --as-of {args.as_of} is not a month written YYYY-MM (e.g. 2025-06)",
+                    f"错误：--as-of {args.as_of} 不是 YYYY-MM 格式的月份（例如 2025-06）",
+                ),
+                file=sys.stderr,
+            )
             return 2
         as_of = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1) - dt.timedelta(
             days=1
         )
-    bar, update = _progress_bar("import")
+    month = None
+    if args.month:
+        month = month_in(args.month)
+        if month is None:
+            print(
+                say(
+                    lang,
+                    f"error: --month {args.month} is not a month written YYYY-MM (e.g. 2025-06)",
+                    f"错误：--month {args.month} 不是 YYYY-MM 格式的月份（例如 2025-06）",
+                ),
+                file=sys.stderr,
+            )
+            return 2
+    bar, update = _progress_bar(say(lang, "import", "导入"))
     try:
         report = import_files(
             args.files,
@@ -132,37 +154,98 @@ def cmd_import(args: argparse.Namespace) -> int:
             progress=update,
             lock_timeout=args.wait,
             empty=args.empty,
+            replace=args.replace,
+            month=month,
         )
     finally:
         bar.close()
+    _print_import_report(report, lang)
+    return 0 if report.ok else 1
+
+
+def _print_import_report(report, lang: str) -> None:
+    from govdash.cli_lang import say
+
     if report.onto_demo:
         print(
-            f"warning: the newest snapshot ({report.previous.id}) is demo data; the rows are merged "
-            "into it and the result stays labelled demo data. Use --empty to import your files "
-            "on their own."
+            say(
+                lang,
+                f"warning: the newest snapshot ({report.previous.id}) is demo data; the rows are "
+                "merged into it and the result stays labelled demo data. Use --empty to import "
+                "your files on their own.",
+                f"警告：最新快照（{report.previous.id}）是演示数据；导入的行将并入其中，结果仍标注为"
+                "演示数据。如要单独导入您的文件，请加 --empty。",
+            )
         )
     for sheet in report.sheets:
         where = f"{sheet.file}" + (f" [{sheet.sheet}]" if sheet.sheet else "")
-        status = "ok" if not sheet.errors else f"{len(sheet.errors)} error(s)"
+        table = _table_title(sheet.table, lang)
+        if lang == "zh":
+            status = "通过" if not sheet.errors else f"{len(sheet.errors)} 个错误"
+            print(
+                f"  {where}：{table} · {sheet.rows:,} 行 · 合计/小计 {sheet.totals} 行 · {status}"
+            )
+        else:
+            status = "ok" if not sheet.errors else f"{len(sheet.errors)} error(s)"
+            print(
+                f"  {where}: {table} · {sheet.rows:,} rows · {sheet.totals} total rows · {status}"
+            )
+    for label_en, label_zh, problems in (
+        ("note", "说明", report.all_notes()),
+        ("warning", "警告", report.all_warnings()[:50]),
+        ("error", "错误", report.all_errors()),
+    ):
+        for p in problems:
+            print(f"{say(lang, label_en + ': ', label_zh + '：')}{p.text(lang)}")
+    if report.replaced and report.ok:
+        total = report.replaced_rows
         print(
-            f"  {where}: {sheet.table or '?'} · {sheet.rows:,} rows · {sheet.totals} total rows "
-            f"· {status}"
+            say(
+                lang,
+                f"replaces {total:,} existing row(s): "
+                + "; ".join(r.text("en") for r in report.replaced),
+                f"将替换已有的 {total:,} 行：" + "；".join(r.text("zh") for r in report.replaced),
+            )
         )
-    for p in report.all_errors():
-        print(f"error: {p.text('en')}")
-    for p in report.all_warnings()[:50]:
-        print(f"warning: {p.text('en')}")
     if not report.ok:
-        print(f"{len(report.all_errors())} problem(s); nothing was written")
-        return 1
+        n = len(report.all_errors())
+        print(say(lang, f"{n} problem(s); nothing was written", f"共 {n} 个问题；未写入任何数据"))
+        return
     if report.dry_run:
-        print("dry run: everything checks out; nothing was written")
-        return 0
+        confirm = (
+            say(
+                lang,
+                " (import with --replace to replace them)",
+                "（正式导入时加 --replace 确认替换）",
+            )
+            if report.replaced
+            else ""
+        )
+        print(
+            say(
+                lang,
+                f"dry run: everything checks out; nothing was written{confirm}",
+                f"试运行：全部通过检查；未写入任何数据{confirm}",
+            )
+        )
+        return
+    previous = report.previous.id if report.previous else say(lang, "none", "无")
     print(
-        f"snapshot {report.snapshot.id} written; previous: "
-        f"{report.previous.id if report.previous else 'none'}"
+        say(
+            lang,
+            f"snapshot {report.snapshot.id} written; previous: {previous}",
+            f"已写入快照 {report.snapshot.id}；上一个快照：{previous}",
+        )
     )
-    return 0
+
+
+def _table_title(table: str | None, lang: str) -> str:
+    from govdash.importing.spec import load_spec
+
+    sheet = load_spec().get(table or "")
+    if sheet is None:
+        return "未识别的表" if lang == "zh" else "unrecognised table"
+    return sheet.title(lang)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -232,8 +315,6 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
 
 def cmd_completeness(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from govdash.core.admin import completeness
     from govdash.core.query import connect
 
@@ -370,6 +451,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--empty",
         action="store_true",
         help="start from the files alone, not from the newest snapshot (e.g. when it is demo data)",
+    )
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="confirm that existing rows with different values are replaced (a dry run lists them)",
+    )
+    imp.add_argument(
+        "--month",
+        default=None,
+        help="YYYY-MM: the report month of sheets with no month column, title or file name month",
+    )
+    imp.add_argument(
+        "--lang", choices=["zh", "en"], default=None, help="messages (default: locale)"
     )
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="write a snapshot in the template's format")

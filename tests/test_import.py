@@ -158,10 +158,10 @@ def test_a_total_row_is_checked_and_not_imported(root, tmp_path):
     report = import_files([good], root=root, dry_run=True)
     assert report.ok, _texts(report)
     assert report.rows["headcounts"] == 2
-    assert any("识别到1个合计行" in w.text("zh") for w in report.all_warnings())
+    assert any("识别到1个合计行" in w.text("zh") for w in report.all_notes())
     bad = write_csv(tmp_path / "h2.csv", HEADCOUNTS, [*rows, ["2025-07", "合计", "5", "24", "999"]])
     report = import_files([bad], root=root, dry_run=True)
-    assert any("合计行为 999，但各行相加为 360" in t for t in _texts(report))
+    assert any("合计行为 999，但对应的2行相加为 360" in t for t in _texts(report))
 
 
 def test_a_tenfold_jump_in_a_stock_is_a_warning_not_an_error(root, tmp_path, snapshot):
@@ -247,7 +247,12 @@ def test_gbk_csv_with_a_new_month_adds_to_the_previous_snapshot(root, tmp_path, 
     assert latest_good(root)[0].id == new.id and new.manifest["note"] == "8月月报"
     assert (root / snapshot.id).exists(), "the previous snapshot stays"
     again = write_csv(tmp_path / "fix.csv", HEADCOUNTS, [july(month="2025-08", vol="300")])
-    fixed = import_files([again], root=root, as_of=dt.date(2025, 8, 31)).snapshot
+    refused = import_files([again], root=root, as_of=dt.date(2025, 8, 31))
+    assert refused.snapshot is None and refused.replaced_rows == 1
+    assert any("将以不同的数值替换已有的 1 行" in t and "武昌区 2025-08（1行）" in t
+               for t in _texts(refused))  # fmt: skip
+    assert latest_good(root)[0].id == new.id, "nothing is written without the confirmation"
+    fixed = import_files([again], root=root, as_of=dt.date(2025, 8, 31), replace=True).snapshot
     table = pq.read_table(fixed.table_path("headcounts")).to_pandas()
     assert len(table) == new.row_counts["headcounts"]  # replaced by key, not appended
     row = table[(table["community_code"] == ZJW) & (table["month"] == dt.date(2025, 8, 1))]
@@ -311,7 +316,7 @@ def test_a_full_disk_or_read_only_folder_changes_nothing(
         raise OSError(err, os.strerror(err))
 
     monkeypatch.setattr(where, fail, raising=not where.endswith(".open"))
-    report = import_files([path], root=root)
+    report = import_files([path], root=root, replace=True)
     assert not report.ok and report.snapshot is None
     assert any(words in t for t in _texts(report))
     assert _state(root) == before
@@ -450,7 +455,7 @@ def test_a_qualifier_typed_beside_a_count_is_stored_and_shown(
     from streamlit.testing.v1 import AppTest
 
     path = write_csv(tmp_path / "h.csv", HEADCOUNTS, [july(vol="260余")])
-    report = import_files([path], root=root)
+    report = import_files([path], root=root, replace=True)
     assert report.ok, _texts(report)
     stored = pq.read_table(report.snapshot.table_path("value_qualifiers")).to_pylist()
     assert stored == [
@@ -476,17 +481,19 @@ def test_a_qualifier_typed_beside_a_count_is_stored_and_shown(
     assert [f.name for f in files] == ["headcounts.csv"]
     fresh = tmp_path / "fresh"
     shutil.copytree(snapshot.path, fresh / snapshot.id)
-    back = import_files(files, root=fresh)
+    back = import_files(files, root=fresh, replace=True)  # the July row was changed above
     assert back.ok, _texts(back)
     assert back.snapshot.id.split("-")[-1] == report.snapshot.id.split("-")[-1]
 
 
 def test_re_importing_a_row_without_the_qualifier_clears_it(root, tmp_path):
     first = import_files(
-        [write_csv(tmp_path / "a.csv", HEADCOUNTS, [july(vol="260余")])], root=root
+        [write_csv(tmp_path / "a.csv", HEADCOUNTS, [july(vol="260余")])], root=root, replace=True
     )
     assert first.snapshot.has_table("value_qualifiers")
-    second = import_files([write_csv(tmp_path / "b.csv", HEADCOUNTS, [july(vol="262")])], root=root)
+    second = import_files(
+        [write_csv(tmp_path / "b.csv", HEADCOUNTS, [july(vol="262")])], root=root, replace=True
+    )
     assert second.ok and not second.snapshot.has_table("value_qualifiers")
 
 
@@ -498,7 +505,7 @@ def test_an_official_division_table_renames_divisions_everywhere(root, tmp_path,
         ["区划代码", "名称", "上级区划代码"],
         [["420106003", "中华路街道", "420106"], ["420106003001", "新华社区", "420106003"]],
     )
-    report = import_files([official], root=root, note="统计用区划代码")
+    report = import_files([official], root=root, note="统计用区划代码", replace=True)
     assert report.ok, _texts(report)
     divisions = pq.read_table(report.snapshot.table_path("divisions")).to_pandas().set_index("code")
     assert divisions.loc["420106003", "name_zh"] == "中华路街道"
@@ -559,7 +566,8 @@ def test_rows_imported_onto_demo_data_stay_labelled_demo_everywhere(root, tmp_pa
          ["420106003001", "新华社区", "420106003"]],
     )  # fmt: skip
     cli = subprocess.run(
-        [sys.executable, "-m", "govdash", "--data-dir", str(root), "import", str(divisions)],
+        [sys.executable, "-m", "govdash", "--data-dir", str(root), "import", str(divisions),
+         "--replace", "--lang", "en"],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert cli.returncode == 0, cli.stdout + cli.stderr

@@ -5,6 +5,7 @@ generator's months come out the same every time they are generated."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -108,8 +109,12 @@ def test_the_demo_is_sorted_and_numbered_like_the_contract(snapshot):
     """Months are written one after another, each merged with its calibrated rows and sorted."""
     acts = pq.read_table(snapshot.table_path("activities"))
     ids = acts["activity_id"].to_numpy()
-    assert (ids == np.arange(1, len(ids) + 1)).all()
     dates = acts["date"].cast(pa.int32()).to_numpy()
+    # Ids read like a register's: the day (YYYYMMDD), then the activity's number that day.
+    days = pd.to_datetime(acts["date"].to_pandas()).dt.strftime("%Y%m%d").astype("int64")
+    assert (ids // 100_000 == days.to_numpy()).all() and len(set(ids)) == len(ids)
+    first = np.r_[True, dates[1:] != dates[:-1]]
+    assert (ids[first] % 100_000 == 1).all() and (np.diff(ids)[~first[1:]] == 1).all()
     assert (np.diff(dates) >= 0).all()
     # Within a day, communities ascend.
     same_day = dates[1:] == dates[:-1]

@@ -241,11 +241,10 @@ class MonthlyActivities:
     def batches(
         self,
         rows: dict[str, np.ndarray],
-        first_id: int,
         batch_rows: int = ROWS_PER_BATCH,
     ) -> Iterator[pa.RecordBatch]:
         """A month's rows sorted like the contract (date, community, team; no team first), with
-        activity ids from first_id, as record batches in the contract's schema."""
+        activity ids of the day (see day_ids), as record batches in the contract's schema."""
         order = np.lexsort(
             (
                 np.where(rows["team"] >= 0, self.team_rank[np.maximum(rows["team"], 0)], -1),
@@ -254,6 +253,7 @@ class MonthlyActivities:
             )
         )
         schema = TABLES["activities"].schema
+        ids = day_ids(rows["date"][order])
         comm = pa.array(self.comm_codes)
         teams = pa.array(self.team_ids)
         cats = pa.array(self.categories)
@@ -262,7 +262,7 @@ class MonthlyActivities:
             idx = order[lo : lo + batch_rows]
             team = rows["team"][idx]
             columns = {
-                "activity_id": pa.array(np.arange(first_id + lo, first_id + lo + len(idx))),
+                "activity_id": pa.array(ids[lo : lo + batch_rows]),
                 "date": pa.array(rows["date"][idx], type=pa.date32()),
                 "community_code": comm.take(pa.array(rows["community"][idx])),
                 "team_id": teams.take(pa.array(np.maximum(team, 0), mask=team < 0)),
@@ -276,6 +276,22 @@ class MonthlyActivities:
             yield pa.RecordBatch.from_arrays(
                 [columns[f.name].cast(f.type) for f in schema], schema=schema
             )
+
+
+ID_DAY_DIGITS = 5  # an activity id is YYYYMMDD and its number that day: 2025060300042
+
+
+def day_ids(dates: np.ndarray) -> np.ndarray:
+    """Activity ids as a district's register issues them (the day, then a running number), for
+    one month's rows sorted by date: never the 1, 2, 3 … of a sheet's row numbers."""
+    days = dates.astype("datetime64[D]")
+    n = len(days)
+    if not n:
+        return np.empty(0, dtype="int64")
+    starts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]])
+    seq = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
+    ymd = pd.DatetimeIndex(days).strftime("%Y%m%d").astype("int64").to_numpy()
+    return ymd * 10**ID_DAY_DIGITS + seq
 
 
 def reported_days(

@@ -373,14 +373,12 @@ class DemoBuilder:
         versions, sorted and numbered. Reports progress from 0 to 1 over the months."""
         g = self.generator
         held = split_by_month(g.encode(self.activities), g.month_starts)
-        first_id = 1
         for m in range(len(self.months)):
             self.progress(m / len(self.months), f"activities {self.months[m]:%Y-%m}")
             rows = g.month(m)
             merged = merge(rows, ~g.held(rows, self.holds), held[m])
             held[m] = None
-            yield from g.batches(merged, first_id)
-            first_id += len(merged["date"])
+            yield from g.batches(merged)
         self.progress(1.0, "activities")
 
     # ------------------------------------------------------------------ activity calibration

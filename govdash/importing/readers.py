@@ -12,22 +12,31 @@ import codecs
 import csv
 import datetime as dt
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from govdash.core.exports import DEMO_MARKS
 from govdash.core.problems import GovdashError, Problem
 from govdash.core.progress import Progress
-from govdash.importing.spec import load_spec
+from govdash.importing.headers import normalise
+from govdash.importing.layout import (
+    HEADER_SEARCH_ROWS,
+    MONTHLY_TABLES,
+    NOTE_MAX_CELLS,
+    Layout,
+    Note,
+    detect,
+    is_note_row,
+    report_month,
+)
+from govdash.importing.xlsx_marks import SheetMarks, sheet_marks
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
@@ -42,9 +51,7 @@ ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 BLOCK_BYTES = 1 << 20
 SAMPLE_CHARS = 64 * 1024
-HEADER_SEARCH_ROWS = 5  # a title row or two above the headers is tolerated
-TABLE_MATCH_SHARE = 0.6
-MIN_CHUNK_ROWS = 16
+MIN_CHUNK_ROWS = 4 * HEADER_SEARCH_ROWS  # the first chunk holds the whole header block
 READ_FILE_CHUNK_ROWS = 1_000_000
 # Limits that keep an import's memory bounded. A workbook is read whole, so it has a cell limit
 # (about 150 MB of text at most); bigger tables come as CSV, which is read in chunks.
@@ -62,10 +69,13 @@ class ImportFileError(GovdashError):
 
 @dataclass(frozen=True)
 class RawSheet:
-    """One sheet (or CSV chunk) as text. Row i of `frame` is spreadsheet row `first_row + i`.
+    """One sheet (or CSV chunk) as text. Row i of `frame` is spreadsheet row `first_row + i`, or
+    `row_numbers[i]` when rows (notes, blank lines) were skipped inside the table.
 
     Columns carry the contract's names where a header was recognised and the header text
-    otherwise; `table` is None when the sheet could not be matched to a contract table.
+    otherwise; `table` is None when the sheet could not be matched to a contract table. `notes`
+    say what the reader did with the sheet's layout (rows skipped, the month's source, hidden
+    columns), for the import report.
     """
 
     file: str
@@ -74,193 +84,169 @@ class RawSheet:
     frame: pd.DataFrame
     first_row: int
     demo: bool = False  # a title row above the headers says 演示数据 (a demo export)
+    notes: tuple[Note, ...] = ()
+    row_numbers: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def row_at(self, position: int) -> int:
+        """The spreadsheet row of the frame's row at `position`."""
+        if self.row_numbers is None:
+            return self.first_row + position
+        return int(self.row_numbers[position])
+
+    def rows_at(self, positions: np.ndarray) -> np.ndarray:
+        if self.row_numbers is None:
+            return positions + self.first_row
+        return self.row_numbers[positions]
 
 
 def _fail(path: Path, en: str, zh: str) -> ImportFileError:
     return ImportFileError(Problem("file", en, zh, Path(path).name))
 
 
-# --- header matching -------------------------------------------------------------------------
+# --- the table's body ------------------------------------------------------------------------
+# A merged cell's value belongs to every row it spans when it names a place, a day or a kind
+# (one 街道 cell over its communities); a merged number is counted once, on its first row.
+FILLED_WHEN_MERGED = frozenset(
+    {"街道", "区", "序号", "community_code", "division_code", "date", "month", "category",
+     "target_group", "team_id", "team_type", "level", "parent_code"}
+)  # fmt: skip
+LISTED_ROWS = 10
 
 
-def normalise(text: object) -> str:
-    """Compare headers as people type them: full-width forms, spaces, case and a "*" ignored."""
-    value = unicodedata.normalize("NFKC", str(text))
-    value = " ".join(value.split()).strip("* ").strip()
-    return value.casefold()
+def _rows_text(rows: list[int]) -> str:
+    shown = "、".join(str(r) for r in rows[:LISTED_ROWS])
+    return shown + ("…" if len(rows) > LISTED_ROWS else "")
 
 
-_PARENTHESISED = re.compile(r"(.*?)\s*\(([^()]*)\)")
+def _fill_merged(
+    frame: pd.DataFrame, layout: Layout, marks: SheetMarks
+) -> tuple[pd.DataFrame, list[Note]]:
+    notes: list[Note] = []
+    if frame.empty:
+        return frame, notes
+    first, last = int(frame.index[0]), int(frame.index[-1])
+    for min_row, min_col, max_row, max_col in marks.merged:
+        if max_row == min_row or min_row < first or min_row > last:
+            continue  # horizontal, or a header or title cell
+        if min_col > len(layout.columns):
+            continue
+        spanned = [r for r in range(min_row + 1, max_row + 1) if r in frame.index]
+        name = layout.columns[min_col - 1]
+        if name in FILLED_WHEN_MERGED and name in frame.columns:
+            frame.loc[spanned, name] = frame.at[min_row, name]
+        elif frame.at[min_row, name] is not None if name in frame.columns else False:
+            cells = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+            notes.append(
+                Note(
+                    f"merged cell {cells}: its value is counted once, on row {min_row}",
+                    f"合并单元格 {cells}：数值只计入第{min_row}行",
+                    row=min_row,
+                    column=name,
+                    warning=True,
+                )
+            )
+    return frame, notes
 
 
-def _candidates(text: str) -> list[str]:
-    """The header itself, then "社区代码 (community_code)"'s parenthesised part and its rest."""
-    full = normalise(text)
-    found = [full]
-    match = _PARENTHESISED.fullmatch(full)
-    if match:
-        found += [match.group(2).strip(), match.group(1).strip()]
-    return [c for c in found if c]
+def _hidden(frame: pd.DataFrame, layout: Layout, marks: SheetMarks) -> list[Note]:
+    notes = []
+    for j in sorted(marks.hidden_columns):
+        if j > len(layout.columns) or layout.columns[j - 1] not in frame.columns:
+            continue
+        name = layout.columns[j - 1]
+        if name in layout.unnamed or frame[name].isna().all():
+            continue
+        letter = get_column_letter(j)
+        notes.append(
+            Note(
+                f"column {letter} is hidden in the workbook; its values are imported all the "
+                "same: check that they belong to this report",
+                f"第{letter}列在表格中被隐藏，其数值仍会导入；请确认这些数值属于本报表",
+                column=name,
+                warning=True,
+            )
+        )
+    hidden = sorted(r for r in marks.hidden_rows if r in frame.index)
+    hidden = [r for r in hidden if frame.loc[r].notna().any()]
+    if hidden:
+        notes.append(
+            Note(
+                f"{len(hidden)} hidden row(s) are imported all the same (row {_rows_text(hidden)})"
+                ": check that they belong to this report",
+                f"{len(hidden)}个隐藏行仍会导入（第{_rows_text(hidden)}行），请确认这些行属于本报表",
+                row=hidden[0],
+                warning=True,
+            )
+        )
+    return notes
 
 
-@lru_cache(maxsize=1)
-def _header_keys() -> dict[str, dict[str, str]]:
-    """{table: {normalised Chinese header, English header or machine name: machine name}}."""
-    keys: dict[str, dict[str, str]] = {}
-    for table, sheet in load_spec().items():
-        index: dict[str, str] = {}
-        for column in sheet.columns:
-            for key in (column.name, column.zh, column.en):
-                index.setdefault(normalise(key), column.name)
-        keys[table] = index
-    return keys
+def _tidy(
+    frame: pd.DataFrame, layout: Layout, marks: SheetMarks | None
+) -> tuple[pd.DataFrame, list[Note]]:
+    """The body without note and signature rows or blank lines; merged cells and hidden rows
+    and columns dealt with. The frame's index is the spreadsheet row number throughout."""
+    notes: list[Note] = []
+    if marks is not None:
+        frame, notes = _fill_merged(frame, layout, marks)
+    counts = frame.notna().sum(axis=1)
+    few = frame.index[(counts > 0) & (counts <= NOTE_MAX_CELLS)]
+    dropped = [r for r in few if is_note_row(list(frame.loc[r]))]
+    if dropped:
+        notes.append(
+            Note(
+                f"{len(dropped)} note or signature row(s) skipped (row {_rows_text(dropped)})",
+                f"已跳过{len(dropped)}行备注或签字（第{_rows_text(dropped)}行）",
+                row=int(dropped[0]),
+            )
+        )
+    blank = frame.index[counts == 0]  # a spacer line between blocks is no row of data
+    frame = frame.drop(index=[*dropped, *blank])
+    if marks is not None:
+        notes += _hidden(frame, layout, marks)
+    return frame, notes
 
 
-@lru_cache(maxsize=1)
-def _table_keys() -> dict[str, str]:
-    """{normalised Chinese title, English title or table name: table}."""
-    keys: dict[str, str] = {}
-    for table, sheet in load_spec().items():
-        for key in (table, sheet.title_zh, sheet.title_en):
-            keys.setdefault(normalise(key), table)
-    return keys
-
-
-def match_header(text: str, table: str) -> str | None:
-    """The machine name a header means in one table, or None."""
-    index = _header_keys()[table]
-    for candidate in _candidates(text):
-        if candidate in index:
-            return index[candidate]
-    return None
-
-
-def _machine_name(text: str, table: str | None) -> str | None:
-    if table is not None:
-        return match_header(text, table)
-    meanings = {match_header(text, t) for t in _header_keys()} - {None}
-    return meanings.pop() if len(meanings) == 1 else None
-
-
-def _tables_of(text: str) -> set[str]:
-    return {t for t in _header_keys() if match_header(text, t) is not None}
-
-
-def _table_by_name(names: list[str]) -> str | None:
-    keys = _table_keys()
-    for name in names:
-        table = keys.get(normalise(name))
-        if table is not None:
-            return table
-    return None
-
-
-def _table_by_prefix(names: list[str]) -> str | None:
-    """The longest table title a name starts with, as in "服务活动2025年6月" or "activities-06"."""
-    for name in names:
-        text = normalise(name)
-        hits = [k for k in _table_keys() if text.startswith(k) and k != text]
-        if hits:
-            return _table_keys()[max(hits, key=len)]
-    return None
-
-
-def _table_by_headers(cells: list[str | None]) -> str | None:
-    """The table that most recognised headers belong to, if clearly (≥ 60 %) one table."""
-    headers = [c for c in cells if c is not None]
-    owners = [_tables_of(c) for c in headers]
-    recognised = sum(1 for o in owners if o)
-    if not recognised:
-        return None
-    counts = {t: sum(1 for o in owners if t in o) for t in _header_keys()}
-    width = {t: len(load_spec()[t].columns) for t in counts}
-    ranked = sorted(counts, key=lambda t: (counts[t], counts[t] / width[t]), reverse=True)
-    best = ranked[0]
-    if counts[best] / recognised < TABLE_MATCH_SHARE:
-        return None
-    runner_up = ranked[1] if len(ranked) > 1 else None
-    if runner_up and (counts[runner_up], width[runner_up]) == (counts[best], width[best]):
-        return None  # e.g. only "名称": several tables fit equally well
-    return best
-
-
-def _is_machine_row(cells: list[str | None], table: str | None) -> bool:
-    """Row 2 of the template: most non-empty cells are the table's machine names."""
-    values = [normalise(c) for c in cells if c is not None]
-    if not values:
-        return False
-    tables = [table] if table is not None else list(load_spec())
-    names = {n for t in tables for n in load_spec()[t].names}
-    return sum(1 for v in values if v in names) * 2 > len(values)
-
-
-# --- sheet layout ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Layout:
-    header_at: int  # 0-based index of the header row
-    header_rows: int  # 1, or 2 with the machine-name row
-    table: str | None
-    columns: tuple[str, ...]
-    unnamed: frozenset[str]  # columns without a header: dropped when they hold nothing
-    demo: bool = False  # a title row above the headers marks the rows as generated demo data
-
-
-def _cell(row: list[str | None], j: int) -> str | None:
-    return row[j] if j < len(row) else None
-
-
-def _layout(rows: list[list[str | None]], names: list[str], width: int) -> _Layout | None:
-    """Where the headers are, which table the sheet is, and each column's name."""
-    filled = [i for i, row in enumerate(rows) if any(c is not None for c in row)]
-    filled = filled[:HEADER_SEARCH_ROWS]
-    if not filled:
-        return None
-    scores = {i: sum(1 for c in rows[i] if c is not None and _tables_of(c)) for i in filled}
-    header_at = filled[0]
-    if scores[header_at] == 0 and max(scores.values()) >= 2:
-        header_at = next(i for i in filled if scores[i] == max(scores.values()))
-    header = rows[header_at]
-    below = rows[header_at + 1] if header_at + 1 < len(rows) else []
-    table = _table_by_name(names) or _table_by_headers(header)
-    if table is None and _is_machine_row(below, None):
-        table = _table_by_headers(below)
-    table = table or _table_by_prefix(names)
-    machine = below if _is_machine_row(below, table) else None
-
-    columns: list[str] = []
-    unnamed: set[str] = set()
-    for j in range(width):
-        text = _cell(header, j)
-        code = _cell(machine, j) if machine else None
-        name = _machine_name(text, table) if text else None
-        if name is None and code:
-            name = _machine_name(code, table)
-        if name is None or name in columns:
-            letter = get_column_letter(j + 1)
-            name = text if text else f"列{letter}"
-            if name in columns:
-                name = f"{name} ({letter})"
-            if not text:
-                unnamed.add(name)
-        columns.append(name)
-    demo = any(
-        isinstance(cell, str) and cell.startswith(DEMO_MARKS)
-        for row in rows[:header_at]
-        for cell in row
-    )
-    return _Layout(header_at, 2 if machine else 1, table, tuple(columns), frozenset(unnamed), demo)
-
-
-def _finish(frame: pd.DataFrame, layout: _Layout, trim: bool) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, layout: Layout, trim: bool) -> pd.DataFrame:
     """Drop empty header-less columns and, at the end of a sheet, trailing empty rows."""
     empty = [c for c in layout.unnamed if c in frame.columns and frame[c].isna().all()]
     frame = frame.drop(columns=empty)
     if trim and len(frame):
         filled = frame.notna().any(axis=1).to_numpy().nonzero()[0]
         frame = frame.iloc[: (filled[-1] + 1) if len(filled) else 0]
-    return frame.reset_index(drop=True)
+    return frame
+
+
+def _with_month(
+    frame: pd.DataFrame, layout: Layout, stem: str, month: str | None
+) -> tuple[pd.DataFrame, list[Note]]:
+    """A monthly table without a month column takes the month of its title, file name or
+    --month (in that order), and the note says which."""
+    if layout.table not in MONTHLY_TABLES or "month" in frame.columns or frame.empty:
+        return frame, []
+    found, note = report_month(layout, stem, month)
+    if found is None:
+        return frame, []
+    return frame.assign(month=found), [note]
+
+
+def _raw_sheet(
+    file: str, sheet: str | None, layout: Layout, frame: pd.DataFrame, notes: list[Note]
+) -> RawSheet:
+    """A RawSheet from a frame indexed by spreadsheet row numbers."""
+    numbers = frame.index.to_numpy(dtype="int64")
+    first = int(numbers[0]) if len(numbers) else layout.body_at + 1
+    contiguous = len(numbers) == 0 or int(numbers[-1]) - first + 1 == len(numbers)
+    return RawSheet(
+        file,
+        sheet,
+        layout.table,
+        frame.reset_index(drop=True),
+        first,
+        layout.demo,
+        tuple(layout.notes) + tuple(notes),
+        None if contiguous else numbers,
+    )
 
 
 # --- Excel -----------------------------------------------------------------------------------
@@ -345,28 +331,36 @@ def _corrupt(path: Path, exc: BaseException) -> ImportFileError:
 
 
 def _sheet_from_rows(
-    rows: list[list[str | None]], file: str, sheet: str | None, names: list[str]
+    rows: list[list[str | None]],
+    file: str,
+    sheet: str | None,
+    names: list[str],
+    marks: SheetMarks | None = None,
+    month: str | None = None,
 ) -> RawSheet | None:
     width = max((len(r) for r in rows), default=0)
-    layout = _layout(rows, names, width)
+    layout = detect(rows, names, width)
     if layout is None:
         return None
-    start = layout.header_at + layout.header_rows
+    start = layout.body_at
     body = [row + [None] * (width - len(row)) for row in rows[start:]]
-    frame = pd.DataFrame(body, columns=list(layout.columns), dtype=object)
+    index = pd.RangeIndex(start + 1, start + 1 + len(body))
+    frame = pd.DataFrame(body, columns=list(layout.columns), index=index, dtype=object)
+    frame, notes = _tidy(frame, layout, marks)
     frame = _finish(frame, layout, trim=True)
     if frame.empty:
         return None
-    return RawSheet(file, sheet, layout.table, frame, first_row=start + 1, demo=layout.demo)
+    frame, more = _with_month(frame, layout, Path(file).stem, month)
+    return _raw_sheet(file, sheet, layout, frame, notes + more)
 
 
-def _read_workbook(path: Path, progress: Progress | None) -> list[RawSheet]:
+def _read_workbook(path: Path, progress: Progress | None, month: str | None) -> list[RawSheet]:
     _check_workbook_file(path)
     _check_unpacked_size(path)
     with warnings.catch_warnings():
         # WPS and other writers trigger harmless openpyxl warnings (default style, extensions).
         warnings.simplefilter("ignore", UserWarning)
-        return _read_sheets(path, progress)
+        return _read_sheets(path, progress, month)
 
 
 def _too_large(path: Path, sheet: str, rows: int) -> ImportFileError:
@@ -437,7 +431,7 @@ def _check_unpacked_size(path: Path) -> None:
         )
 
 
-def _read_sheets(path: Path, progress: Progress | None) -> list[RawSheet]:
+def _read_sheets(path: Path, progress: Progress | None, month: str | None) -> list[RawSheet]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken package
@@ -455,7 +449,8 @@ def _read_sheets(path: Path, progress: Progress | None) -> list[RawSheet]:
             worksheet.reset_dimensions()  # some writers record a wrong size
             rows, cells = _bounded_rows(path, title, worksheet, cells)
             names = [title, path.stem] if len(titles) == 1 else [title]
-            sheet = _sheet_from_rows(rows, path.name, title, names)
+            marks = sheet_marks(path, getattr(worksheet, "_worksheet_path", None))
+            sheet = _sheet_from_rows(rows, path.name, title, names, marks, month)
             if sheet is not None:
                 sheets.append(sheet)
     except ImportFileError:
@@ -584,10 +579,10 @@ _ROW = re.compile(r"starting at row (\d+)")
 
 def _csv_frames(
     source: _CsvSource, chunk_rows: int, progress: Progress | None
-) -> Iterator[tuple[pd.DataFrame, _Layout, int]]:
-    """Chunks with their layout and first spreadsheet row; header rows are cut from the first."""
+) -> Iterator[tuple[pd.DataFrame, Layout]]:
+    """Chunks indexed by spreadsheet row, with the layout; header rows are cut from the first."""
     path = source.path
-    layout: _Layout | None = None
+    layout: Layout | None = None
     next_row = 1
     with open(path, "rb") as raw:
         try:
@@ -605,21 +600,20 @@ def _csv_frames(
             )
             for chunk in reader:
                 frame = _clean(chunk)
-                start = next_row
+                frame.index = pd.RangeIndex(next_row, next_row + len(frame))
                 next_row += len(frame)
                 if layout is None:
-                    rows = [list(r) for r in frame.head(4 * HEADER_SEARCH_ROWS).itertuples(False)]
+                    rows = [list(r) for r in frame.head(MIN_CHUNK_ROWS).itertuples(False)]
                     names = [path.name, path.stem]
-                    layout = _layout(rows, names, source.width)
+                    layout = detect(rows, names, source.width)
                     if layout is None:
                         continue
-                    skip = layout.header_at + layout.header_rows
-                    frame, start = frame.iloc[skip:], start + skip
+                    frame = frame.iloc[layout.body_at :]
                 frame.columns = list(layout.columns)
                 if progress:
                     done = min(raw.tell() / source.size, 1.0) if source.size else 1.0
                     progress(done, f"{path.name} · {next_row - 1:,} rows/行")
-                yield frame, layout, start
+                yield frame, layout
         except pd.errors.ParserError as exc:
             line = _LINE.search(str(exc))
             number = int(line.group(1)) if line else None
@@ -649,27 +643,33 @@ def _csv_frames(
 
 
 def _csv_sheets(
-    source: _CsvSource, chunk_rows: int, progress: Progress | None
+    source: _CsvSource, chunk_rows: int, progress: Progress | None, month: str | None = None
 ) -> Iterator[RawSheet]:
-    """Hold one chunk back so the last one can lose its trailing empty rows."""
+    """Hold one chunk back so the last one can lose its trailing empty rows; the layout's own
+    notes go with the first chunk only."""
     name = source.path.name
-    held: tuple[pd.DataFrame, _Layout, int] | None = None
-    yielded = False
+    held: tuple[pd.DataFrame, Layout] | None = None
+    count = 0
+
+    def sheet(frame: pd.DataFrame, layout: Layout, last: bool) -> RawSheet | None:
+        frame, notes = _tidy(frame, layout, None)
+        frame = _finish(frame, layout, trim=last)
+        if frame.empty:
+            return None
+        frame, more = _with_month(frame, layout, source.path.stem, month)
+        if count:
+            layout = replace(layout, notes=())
+        return _raw_sheet(name, None, layout, frame, notes + more)
+
     for item in _csv_frames(source, chunk_rows, progress):
-        if held is not None:
-            frame, layout, start = held
-            yield RawSheet(
-                name, None, layout.table, _finish(frame, layout, False), start, layout.demo
-            )
-            yielded = True
+        if held is not None and (done := sheet(*held, last=False)) is not None:
+            yield done
+            count += 1
         held = item
-    if held is not None:
-        frame, layout, start = held
-        frame = _finish(frame, layout, trim=True)
-        if not frame.empty:
-            yield RawSheet(name, None, layout.table, frame, start, layout.demo)
-            yielded = True
-    if not yielded:
+    if held is not None and (done := sheet(*held, last=True)) is not None:
+        yield done
+        count += 1
+    if not count:
         raise _no_data(source.path)
 
 
@@ -713,19 +713,20 @@ def _check_file(path: Path) -> str:
     return "excel"
 
 
-def read_file(path: Path, progress: Progress | None = None) -> list[RawSheet]:
-    """Every sheet of an upload that holds data: one per worksheet, or one for a CSV file."""
+def read_file(
+    path: Path, progress: Progress | None = None, month: str | None = None
+) -> list[RawSheet]:
+    """Every sheet of an upload that holds data: one per worksheet, or one for a CSV file.
+    `month` (YYYY-MM) is the report's month for a sheet with no month column or month in its
+    title or file name."""
     path = Path(path)
     try:
         kind = _check_file(path)
         if kind == "excel":
-            sheets = _read_workbook(path, progress)
+            sheets = _read_workbook(path, progress, month)
         else:
-            chunks = list(_csv_sheets(_open_csv(path), READ_FILE_CHUNK_ROWS, progress))
-            first = chunks[0]
-            frame = pd.concat([c.frame for c in chunks], ignore_index=True).astype(object)
-            frame = frame.where(frame.notna(), None)
-            sheets = [RawSheet(first.file, None, first.table, frame, first.first_row, first.demo)]
+            chunks = list(_csv_sheets(_open_csv(path), READ_FILE_CHUNK_ROWS, progress, month))
+            sheets = [_joined(chunks)]
     except OSError as exc:
         raise _fail(path, f"the file cannot be opened ({exc.strerror})", "文件无法打开") from None
     if not sheets:
@@ -733,8 +734,30 @@ def read_file(path: Path, progress: Progress | None = None) -> list[RawSheet]:
     return sheets
 
 
+def _joined(chunks: list[RawSheet]) -> RawSheet:
+    first = chunks[0]
+    frame = pd.concat([c.frame for c in chunks], ignore_index=True).astype(object)
+    frame = frame.where(frame.notna(), None)
+    numbers = np.concatenate([c.rows_at(np.arange(len(c.frame))) for c in chunks])
+    contiguous = int(numbers[-1]) - first.first_row + 1 == len(numbers)
+    notes = tuple(n for c in chunks for n in c.notes)
+    return RawSheet(
+        first.file,
+        None,
+        first.table,
+        frame,
+        first.first_row,
+        first.demo,
+        notes,
+        None if contiguous else numbers,
+    )
+
+
 def iter_csv(
-    path: Path, chunk_rows: int = 200_000, progress: Progress | None = None
+    path: Path,
+    chunk_rows: int = 200_000,
+    progress: Progress | None = None,
+    month: str | None = None,
 ) -> Iterator[RawSheet]:
     """A large CSV in chunks of `chunk_rows` rows, so memory stays bounded.
 
@@ -745,8 +768,8 @@ def iter_csv(
     path = Path(path)
     try:
         if _check_file(path) == "excel":
-            return iter(read_file(path, progress))
+            return iter(read_file(path, progress, month))
         source = _open_csv(path)
     except OSError as exc:
         raise _fail(path, f"the file cannot be opened ({exc.strerror})", "文件无法打开") from None
-    return _csv_sheets(source, chunk_rows, progress)
+    return _csv_sheets(source, chunk_rows, progress, month)

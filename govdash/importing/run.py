@@ -36,6 +36,39 @@ CHUNKED_BYTES = 20 * 1024 * 1024  # CSV files above this are read and checked in
 STALE_TMP_SECONDS = 600
 
 
+# The column that places a table's rows, and the one that dates them, for the replacement summary.
+PLACE_COLUMNS = ("community_code", "division_code", "owner_code", "scope_code", "code")
+DATE_COLUMNS = ("month", "date", "as_of", "launch_date", "opened", "founded")
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Existing rows an import would change (same key, different values), by table, with the
+    district and month they belong to: [(district name, "2025-06" or "", rows)]."""
+
+    table: str
+    rows: int
+    places: tuple[tuple[str, str, int], ...]
+
+    def text(self, lang: str = "zh", limit: int = 8) -> str:
+        shown = self.places[:limit]
+        more = len(self.places) - len(shown)
+        if lang == "zh":
+            parts = "、".join(f"{d} {m}（{n:,}行）".replace("  ", " ") for d, m, n in shown)
+            tail = f"等{len(self.places)}处" if more else ""
+            return f"{_table_title(self.table, lang)} {self.rows:,} 行：{parts}{tail}"
+        parts = ", ".join(f"{d} {m} ({n:,})".replace("  ", " ") for d, m, n in shown)
+        tail = f" and {more} more" if more else ""
+        return f"{self.rows:,} row(s) of {_table_title(self.table, lang)}: {parts}{tail}"
+
+
+def _table_title(table: str, lang: str) -> str:
+    from govdash.importing.spec import load_spec
+
+    sheet = load_spec().get(table)
+    return sheet.title(lang) if sheet else table
+
+
 @dataclass
 class ImportReport:
     """What an import found and did. `snapshot` is set only when a snapshot was written."""
@@ -49,6 +82,7 @@ class ImportReport:
     dry_run: bool = False
     onto_demo: bool = False  # the rows were merged into demo data: the result stays labelled demo
     demo_files: list[str] = field(default_factory=list)  # files whose title row says 演示数据
+    replaced: list[Replacement] = field(default_factory=list)  # rows changed (needs --replace)
 
     @property
     def provenance(self) -> str:
@@ -64,6 +98,13 @@ class ImportReport:
 
     def all_warnings(self) -> list[Problem]:
         return [p for s in self.sheets for p in s.warnings] + self.warnings
+
+    def all_notes(self) -> list[Problem]:
+        return [p for s in self.sheets for p in s.notes]
+
+    @property
+    def replaced_rows(self) -> int:
+        return sum(r.rows for r in self.replaced)
 
 
 class ImportLockError(GovdashError):
@@ -123,7 +164,9 @@ def _disk_error(exc: OSError, root: Path) -> GovdashError:
     return GovdashError(Problem("disk", en, zh, str(root)))
 
 
-def _sheets(paths: list[Path], progress: Progress | None) -> Iterator[RawSheet]:
+def _sheets(
+    paths: list[Path], progress: Progress | None, month: str | None = None
+) -> Iterator[RawSheet]:
     total = len(paths)
     for i, path in enumerate(paths):
 
@@ -132,9 +175,9 @@ def _sheets(paths: list[Path], progress: Progress | None) -> Iterator[RawSheet]:
                 progress((i + min(max(fraction, 0.0), 1.0)) / total, message)
 
         if path.suffix.lower() == ".csv" and path.exists() and path.stat().st_size > CHUNKED_BYTES:
-            yield from iter_csv(path, progress=step)
+            yield from iter_csv(path, progress=step, month=month)
         else:
-            yield from read_file(path, progress=step)
+            yield from read_file(path, progress=step, month=month)
 
 
 def _previous_tables(snapshot: Snapshot | None) -> dict[str, pa.Table]:
@@ -188,6 +231,69 @@ def _merge(old: pa.Table | None, new: list[pa.Table], table: str) -> pa.Table:
     return pa.concat_tables([old.filter(pa.array(keep)), incoming])
 
 
+def _replaced(
+    old: pa.Table | None, new: list[pa.Table], table: str, divisions: pd.DataFrame
+) -> Replacement | None:
+    """The existing rows that `new` would change: same key, any other value different. Rows
+    imported again unchanged (a district resending its report) are not counted."""
+    spec = TABLES[table]
+    if old is None or not old.num_rows or not new or not spec.unique:
+        return None
+    incoming = pa.concat_tables([t.cast(spec.schema) for t in new]).to_pandas()
+    key = list(spec.unique)
+    old_keys = old.select(key).to_pandas()
+    hit = old_keys.set_index(key).index.isin(incoming.set_index(key).index)
+    if not hit.any():
+        return None
+    before = old.filter(pa.array(hit)).to_pandas()
+    paired = before.merge(incoming, on=key, suffixes=("", "__new"))
+    changed = pd.Series(False, index=paired.index)
+    for column in spec.schema.names:
+        if column in key:
+            continue
+        a, b = paired[column], paired[f"{column}__new"]
+        same = (a == b) | (a.isna() & b.isna())
+        changed |= ~same.fillna(False).astype(bool)
+    rows = paired[changed]
+    if rows.empty:
+        return None
+    return Replacement(table, len(rows), _places(rows, divisions))
+
+
+def _places(rows: pd.DataFrame, divisions: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
+    """(district, month, rows) of changed rows, most rows first."""
+    names = dict(zip(divisions["code"], divisions["name_zh"], strict=True))
+    place = next((c for c in PLACE_COLUMNS if c in rows.columns), None)
+    when = next((c for c in DATE_COLUMNS if c in rows.columns), None)
+    district = (
+        rows[place].astype(str).str[:6].map(lambda c: names.get(c, c))
+        if place
+        else pd.Series("", index=rows.index)
+    )
+    month = (
+        pd.to_datetime(rows[when], errors="coerce").dt.strftime("%Y-%m").fillna("")
+        if when
+        else pd.Series("", index=rows.index)
+    )
+    counts = pd.DataFrame({"d": district, "m": month}).value_counts()
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple((d, m, int(n)) for (d, m), n in ordered)
+
+
+def _unconfirmed(replaced: list[Replacement]) -> Problem:
+    total = sum(r.rows for r in replaced)
+    return Problem(
+        "import",
+        f"this import would replace {total:,} existing row(s) with different values: "
+        + "; ".join(r.text("en") for r in replaced)
+        + ". Nothing was written. Check that the files are right, then confirm the replacement "
+        "(--replace on the command line, or the confirmation box on the import page)",
+        f"本次导入将以不同的数值替换已有的 {total:,} 行："
+        + "；".join(r.text("zh") for r in replaced)
+        + "。未写入任何数据。请核对文件无误后确认替换（命令行加 --replace，或在导入页勾选确认）",
+    )
+
+
 def _clean_stale(root: Path) -> None:
     """Temporary folders of killed writers are hidden; remove old ones (we hold the lock)."""
     now = time.time()
@@ -206,52 +312,73 @@ def import_files(
     progress: Progress | None = None,
     lock_timeout: float = 0.0,
     empty: bool = False,
+    replace: bool = False,
+    month: str | None = None,
 ) -> ImportReport:
     """Validate every file, then (unless dry_run or anything is wrong) write the new snapshot.
 
     The new snapshot is the newest good one plus the imported rows; with `empty`, the files alone
     (they must then hold every table). Rows imported onto demo data stay labelled demo data.
+    Existing rows that the files would change are listed in `report.replaced`; they are only
+    replaced with `replace` (a dry run lists them and writes nothing). `month` (YYYY-MM) is the
+    report month of a sheet whose month is in no column, title or file name.
     """
     root = Path(root) if root else default_snapshots_dir()
     report = ImportReport(dry_run=dry_run)
+    options = _Options(as_of, note, dry_run, lock_timeout, empty, replace, month)
     try:
-        return _import_locked(
-            paths, root, as_of, note, dry_run, progress, lock_timeout, report, empty
-        )
+        return _import_locked(paths, root, options, progress, report)
     except GovdashError as exc:  # a lock held elsewhere, a read-only or missing data folder
         report.errors.extend(exc.problems)
         return report
 
 
+@dataclass(frozen=True)
+class _Options:
+    as_of: dt.date | None
+    note: str
+    dry_run: bool
+    lock_timeout: float
+    empty: bool
+    replace: bool
+    month: str | None
+
+
 def _import_locked(
     paths: list[Path],
     root: Path,
-    as_of: dt.date | None,
-    note: str,
-    dry_run: bool,
+    options: _Options,
     progress: Progress | None,
-    lock_timeout: float,
     report: ImportReport,
-    empty: bool,
 ) -> ImportReport:
+    as_of, note, dry_run, empty = options.as_of, options.note, options.dry_run, options.empty
     try:
         ensure_root(root)
     except OSError as exc:
         raise _disk_error(exc, root) from None
-    with import_lock(root, lock_timeout):
+    with import_lock(root, options.lock_timeout):
         _clean_stale(root)
         previous = None if empty else latest_good(root)[0]
         report.previous = previous
         report.onto_demo = previous is not None and previous.is_demo
         old = _previous_tables(previous)
         try:
-            sheets = list(_sheets([Path(p) for p in paths], progress))
+            sheets = list(_sheets([Path(p) for p in paths], progress, options.month))
         except ImportFileError as exc:
             report.errors.extend(exc.problems)
             return report
         report.demo_files = sorted({s.file for s in sheets if s.demo})
         new = _validate_all(sheets, old, as_of, report)
         if report.all_errors():
+            return report
+        divisions = old["divisions"].to_pandas() if "divisions" in old else _empty_divisions()
+        report.replaced = [
+            found
+            for name, tables in new.items()
+            if (found := _replaced(old.get(name), tables, name, divisions)) is not None
+        ]
+        if report.replaced and not (options.replace or dry_run):
+            report.errors.append(_unconfirmed(report.replaced))
             return report
         merged = {
             name: _merge(old.get(name), new.get(name, []), name)

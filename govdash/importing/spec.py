@@ -88,3 +88,37 @@ def load_spec(path: Path = TEMPLATE_SPEC_FILE) -> dict[str, SheetSpec]:
 def vocabulary_for(table: str, column: str) -> str | None:
     """The controlled vocabulary (data/vocabulary.toml) a column's values come from, if any."""
     return VOCABULARY_COLUMNS.get((table, column))
+
+
+SYNONYMS_FILE = DATA_DIR / "import_synonyms.toml"
+HELPERS = ("sequence", "street", "district")
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Header words of real reports (data/import_synonyms.toml): per table, the words that mean
+    a contract column; `helpers`, the words of columns kept for people (序号, 街道, 区)."""
+
+    columns: dict[str, dict[str, tuple[str, ...]]]
+    helpers: dict[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=4)
+def load_synonyms(path: Path = SYNONYMS_FILE) -> Synonyms:
+    """The synonym table, checked against the template so that a typo there fails loudly."""
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    sheets = load_spec()
+    columns: dict[str, dict[str, tuple[str, ...]]] = {}
+    for table, entries in raw.get("synonyms", {}).items():
+        if table not in sheets:
+            raise ValueError(f"{path.name}: unknown table {table!r}")
+        for column, words in entries.items():
+            if column not in sheets[table].names:
+                raise ValueError(f"{path.name}: table {table!r} has no column {column!r}")
+            columns.setdefault(table, {})[column] = tuple(words)
+    helpers = {name: tuple(raw.get("helpers", {}).get(name, ())) for name in HELPERS}
+    unknown = set(raw.get("helpers", {})) - set(HELPERS)
+    if unknown:
+        raise ValueError(f"{path.name}: unknown helper(s) {sorted(unknown)}")
+    return Synonyms(columns, helpers)

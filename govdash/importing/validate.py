@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,16 @@ from govdash.importing.readers import RawSheet
 from govdash.importing.spec import load_spec
 
 TOTAL_WORDS = ("合计", "总计", "小计", "total", "sum")
+SUBTOTAL_WORDS = ("小计", "subtotal")
+TOTAL_COLUMNS = 4  # 合计 and 小计 are written in one of the first columns (序号, 区, 街道, 社区)
+# Activity ids this small and consecutive were numbered down the sheet (序号), not issued: as ids
+# they would replace other communities' activities with the same numbers.
+ROW_NUMBER_IDS_BELOW = 1_000_000
+GENERATED_ID_DIGITS = 10  # generated ids: YYYYMMDD followed by ten digits of the row's content
 MONTH_COLUMNS = {("headcounts", "month"), ("outcomes", "month")}
 JUMP_FACTOR = 10  # a stock that grows or shrinks tenfold in a month is flagged for a second look
 HELPER_COLUMNS = {"街道": "street", "street": "street", "区": "district", "district": "district"}
+IGNORED_COLUMNS = {"序号"}  # a report's row numbers: for people, not data
 PREVIEW_ROWS = 5
 MAX_LISTED = 200  # problems listed per sheet before the rest are summarised
 
@@ -65,6 +73,7 @@ class SheetResult:
     warnings: list[Problem] = field(default_factory=list)
     preview: pd.DataFrame | None = None  # the first rows as typed, for the import page
     qualifiers: pa.Table | None = None  # 余/近/约 typed beside counts, as value_qualifiers rows
+    notes: list[Problem] = field(default_factory=list)  # what the reader did with the layout
 
 
 @dataclass(frozen=True)
@@ -250,13 +259,54 @@ class DivisionIndex:
 
 
 # ------------------------------------------------------------------------------------ checks
+def _total_word(text: object) -> str | None:
+    """合计 / 小计 (or total / subtotal) when a cell says it, at its start or its end
+    ("水果湖街道小计"); None otherwise."""
+    if not isinstance(text, str):
+        return None
+    value = _norm(text)[:40]
+    for word in TOTAL_WORDS + SUBTOTAL_WORDS:
+        if value.startswith(word) or value.endswith(word):
+            return "subtotal" if word in SUBTOTAL_WORDS else "total"
+    return None
+
+
+def total_kinds(frame: pd.DataFrame) -> pd.Series:
+    """Per row: "total" (合计/总计), "subtotal" (小计) or None, from its first cells and its
+    place columns (街道, 社区)."""
+    columns = list(frame.columns[:TOTAL_COLUMNS])
+    columns += [c for c in ("街道", "区", "community_code", "division_code") if c in frame.columns]
+    kinds = pd.Series(None, index=frame.index, dtype=object)
+    for column in dict.fromkeys(columns):
+        values = frame[column]
+        texts = values[values.map(lambda v: isinstance(v, str)) & kinds.isna()]
+        found = texts.map(_total_word)
+        kinds.loc[found.index] = found
+    return kinds
+
+
 def total_rows(frame: pd.DataFrame) -> pd.Series:
     """Rows whose first cells say 合计 / 总计 / 小计 (or total): a sum, not data."""
-    mask = pd.Series(False, index=frame.index)
-    for column in frame.columns[:3]:
-        head = frame[column].astype("string").str.strip().str[:6].str.lower()
-        mask |= head.str.startswith(TOTAL_WORDS).fillna(False).astype(bool)
-    return mask
+    return total_kinds(frame).notna()
+
+
+def generated_ids(typed: pd.DataFrame) -> pd.Series:
+    """Activity ids for a report that has none: the date (YYYYMMDD) and ten digits of a hash of
+    the row's values and its occurrence (two identical rows are two activities). The same report
+    imported again gets the same ids, so it replaces its own rows and nothing else."""
+    columns = [c for c in TABLES["activities"].schema.names if c != "activity_id" and c in typed]
+    cells = typed[columns].map(lambda v: "" if v is None or v != v else str(v))
+    text = cells.agg("|".join, axis=1)
+    occurrence = text.groupby(text).cumcount().astype(str)
+    ids = []
+    for day, key, n in zip(typed["date"], text, occurrence, strict=True):
+        if day is None or pd.isna(day):
+            ids.append(None)
+            continue
+        digest = hashlib.blake2b(f"{key}#{n}".encode(), digest_size=8).digest()
+        suffix = int.from_bytes(digest, "big") % 10**GENERATED_ID_DIGITS
+        ids.append(int(f"{day:%Y%m%d}") * 10**GENERATED_ID_DIGITS + suffix)
+    return pd.Series(ids, index=typed.index, dtype=object)
 
 
 def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = None) -> SheetResult:
@@ -264,6 +314,9 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
     vocab = vocab or Vocabularies()
     result = SheetResult(sheet.file, sheet.sheet, sheet.table, rows=len(sheet.frame))
     result.preview = sheet.frame.head(PREVIEW_ROWS)
+    for note in sheet.notes:
+        found = problem(sheet, note.en, note.zh, note.row, note.column)
+        (result.warnings if note.warning else result.notes).append(found)
     if sheet.table is None or sheet.table not in TABLES:
         result.errors.append(
             problem(
@@ -278,9 +331,24 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
     frame = sheet.frame
     if sheet.table == "divisions" and "code" in frame.columns:
         frame = complete_divisions(frame, known.divisions)
-        sheet = RawSheet(sheet.file, sheet.sheet, sheet.table, frame, sheet.first_row, sheet.demo)
+        sheet = replace(sheet, frame=frame)
+    generate_ids = sheet.table == "activities" and "activity_id" not in frame.columns
     missing = [c for c in spec.required if c not in frame.columns]
+    missing = [c for c in missing if not (generate_ids and c == "activity_id")]
     for column in missing:
+        if column == "month":
+            result.errors.append(
+                problem(
+                    sheet,
+                    "the report's month is not in a column, its title or its file name: add a "
+                    "month column (月份), or give the month on import (--month 2025-06, or "
+                    "报表月份 on the import page)",
+                    "找不到报表月份：表中没有“月份”列，标题和文件名中也没有月份；请加一列“月份”，"
+                    "或在导入时指定月份（命令行 --month 2025-06，或导入页的“报表月份”）",
+                    column=column,
+                )
+            )
+            continue
         result.errors.append(
             problem(
                 sheet,
@@ -289,7 +357,7 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
                 column=column,
             )
         )
-    known_columns = set(spec.schema.names) | set(HELPER_COLUMNS)
+    known_columns = set(spec.schema.names) | set(HELPER_COLUMNS) | IGNORED_COLUMNS
     for column in frame.columns:
         if column not in known_columns:
             result.warnings.append(
@@ -302,7 +370,19 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
     body = frame[~is_total]
     result.totals = len(totals)
     checker = _SheetChecker(sheet, known, vocab, result)
-    typed = checker.convert(body)
+    typed = checker.convert(body, ("activity_id",) if generate_ids else ())
+    if generate_ids:
+        typed["activity_id"] = generated_ids(typed)
+        result.notes.append(
+            problem(
+                sheet,
+                "no activity id column: ids were made from each activity's date, community and "
+                "figures, so importing the same report again replaces its own rows only",
+                "表中没有活动编号：已按每场活动的日期、社区和数据生成编号，同一报表重复导入只会替换它自己的行",
+            )
+        )
+    elif sheet.table == "activities":
+        checker.check_ids(typed)
     checker.check_totals(totals, typed)
     checker.check_unique(typed)
     checker.check_range(typed)
@@ -407,9 +487,9 @@ class _SheetChecker:
         return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows])
 
     def row_number(self, position: int) -> int:
-        return self.sheet.first_row + position
+        return self.sheet.row_at(position)
 
-    def convert(self, body: pd.DataFrame) -> pd.DataFrame | None:
+    def convert(self, body: pd.DataFrame, generated: tuple[str, ...] = ()) -> pd.DataFrame | None:
         """Each column is converted value by distinct value (a million rows hold few distinct
         dates, codes or counts), and problems are then reported on every row that has the value."""
         spec = TABLES[self.table]
@@ -417,10 +497,13 @@ class _SheetChecker:
         positions = np.searchsorted(
             np.arange(len(self.sheet.frame)), self.sheet.frame.index.get_indexer(body.index)
         )
-        rows = positions + self.sheet.first_row
+        rows = self.sheet.rows_at(positions)
         helpers = [h for h in HELPER_COLUMNS if h in body.columns]
         for field_ in spec.schema:
             name = field_.name
+            if name in generated:  # made after conversion, from the converted values
+                out[name] = None
+                continue
             raw = body[name] if name in body.columns else pd.Series(None, index=body.index)
             if (self.table, name) == ("reported_facts", "qualifier"):
                 # Blank means none was written; one typed in the number ("530余") fills it later.
@@ -693,8 +776,31 @@ class _SheetChecker:
                     "qualifier",
                 )
 
+    def check_ids(self, typed: pd.DataFrame) -> None:
+        """Activity ids 1, 2, 3 … were numbered down the sheet, not issued: refuse them."""
+        ids = pd.to_numeric(typed["activity_id"], errors="coerce").dropna()
+        if ids.empty or ids.max() >= ROW_NUMBER_IDS_BELOW or ids.min() < 0:
+            return
+        low, high = int(ids.min()), int(ids.max())
+        if high - low + 1 != len(ids) or ids.nunique() != len(ids):
+            return
+        positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
+        shown = f"{low}–{high}" if high > low else str(low)
+        self.error(
+            f"activity ids {shown} run 1, 2, 3 … down the sheet like row numbers; an id must be "
+            "unique across the city, and these would replace the activities of other communities "
+            "with the same numbers. Delete the activity id column (ids are then made from the "
+            "date, community and figures of each activity) or use the ids your district issues",
+            f"活动编号 {shown} 是逐行递增的小整数，像是表格的序号；活动编号须在全市唯一，"
+            "用序号作编号会覆盖其他社区编号相同的活动。请删去“活动编号”列（系统会按日期、社区和"
+            "活动数据生成编号），或填写各区统一的活动编号",
+            self.row_number(positions[ids.index[0]]),
+            "activity_id",
+        )
+
     def check_totals(self, totals: pd.DataFrame, typed: pd.DataFrame) -> None:
-        """A 合计 row is not data: it is checked against the sum of the rows it totals."""
+        """合计 and 小计 rows are not data: a 合计 is checked against every row (of its month), a
+        小计 against its own street's rows (named in the row, or the rows since the last total)."""
         if totals.empty:
             return
         numeric = [
@@ -704,39 +810,85 @@ class _SheetChecker:
             and f.name in totals.columns
         ]
         positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
-        month_column = "month" if "month" in typed.columns else None
+        kinds = total_kinds(totals)
+        typed_at = np.array([positions[label] for label in typed.index], dtype="int64")
+        previous = -1
         for label, total in totals.iterrows():
-            row = self.row_number(positions[label])
-            scope = typed
+            at = positions[label]
+            scope = self._subtotal_scope(total, typed, typed_at, previous, at)
+            if kinds[label] != "subtotal":
+                scope = typed
+            previous = at
+            if scope is None:
+                continue
+            month_column = "month" if "month" in typed.columns else None
             if month_column and isinstance(total.get(month_column), str):
                 try:
                     month = parse_date(total[month_column], month=True)
-                    scope = typed[typed[month_column] == month]
+                    scope = scope[scope[month_column] == month]
                 except ValueError:
                     pass
-            for name in numeric:
-                text = total.get(name)
-                if text is None or (isinstance(text, str) and not text.strip()):
-                    continue
-                try:
-                    stated = parse_number(text).value
-                except NumberError:
-                    continue
-                actual = pd.to_numeric(scope[name], errors="coerce").sum()
-                if stated is not None and abs(stated - actual) > 1e-6 * max(1.0, abs(actual)):
-                    self.error(
-                        f"the total row says {stated:g} but the rows add up to {actual:g}",
-                        f"合计行为 {stated:g}，但各行相加为 {actual:g}",
-                        row,
-                        name,
-                    )
-        self.result.warnings.append(
+            self._compare_total(total, scope, numeric, self.row_number(at), kinds[label])
+        subtotals = int((kinds == "subtotal").sum())
+        whole = len(totals) - subtotals
+        counted = [
+            (n, en, zh)
+            for n, en, zh in ((subtotals, "subtotal", "小计"), (whole, "total", "合计"))
+            if n
+        ]
+        parts_en = [f"{n} {en} row(s)" for n, en, _ in counted]
+        parts_zh = [f"{n}个{zh}行" for n, _, zh in counted]
+        self.result.notes.append(
             problem(
                 self.sheet,
-                f"{len(totals)} total row(s) recognised, checked and not imported as data",
-                f"识别到{len(totals)}个合计行：已核对，不作为数据导入",
+                f"{' and '.join(parts_en)} recognised, checked and not imported as data",
+                f"识别到{'和'.join(parts_zh)}：已核对，不作为数据导入",
             )
         )
+
+    def _subtotal_scope(
+        self,
+        total: pd.Series,
+        typed: pd.DataFrame,
+        typed_at: np.ndarray,
+        previous: int,
+        at: int,
+    ) -> pd.DataFrame | None:
+        """The rows a 小计 sums: those of the street it names (in the 街道 column, or before
+        the word: 水果湖街道小计), else the rows between the previous total row and it."""
+        street = total.get("街道") if "街道" in total.index else None
+        if not isinstance(street, str) or _total_word(street):
+            cells = [v for v in total.iloc[:TOTAL_COLUMNS] if isinstance(v, str)]
+            named = [re.sub(r"(小计|合计)$", "", _norm(v)) for v in cells if _total_word(v)]
+            street = next((n for n in named if n), None)
+        if street and "community_code" in typed.columns:
+            code, _ = self.index.find(street, "street")
+            if code is not None:
+                return typed[typed["community_code"].map(lambda c: str(c).startswith(code))]
+        return typed[(typed_at > previous) & (typed_at < at)]
+
+    def _compare_total(
+        self, total: pd.Series, scope: pd.DataFrame, numeric: list[str], row: int, kind: str
+    ) -> None:
+        word_en, word_zh = ("subtotal", "小计") if kind == "subtotal" else ("total", "合计")
+        for name in numeric:
+            text = total.get(name)
+            if text is None or (isinstance(text, str) and not text.strip()):
+                continue
+            try:
+                stated = parse_number(text).value
+            except NumberError:
+                continue
+            actual = pd.to_numeric(scope[name], errors="coerce").sum()
+            if stated is not None and abs(stated - actual) > 1e-6 * max(1.0, abs(actual)):
+                self.error(
+                    f"the {word_en} row says {stated:g} but its {len(scope)} row(s) add up to "
+                    f"{actual:g}: correct the {word_en} or the rows",
+                    f"{word_zh}行为 {stated:g}，但对应的{len(scope)}行相加为 {actual:g}；"
+                    f"请更正{word_zh}或各行数值",
+                    row,
+                    name,
+                )
 
     def check_hierarchy(self, typed: pd.DataFrame) -> None:
         """Streets under districts, communities under streets, by parent and by code prefix."""

@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -159,7 +159,13 @@ def _save(uploads, folder: Path) -> list[Path]:
 
 
 def run_import(
-    ctx: context.Context, paths: list[Path], dry_run: bool, note: str = "", empty: bool = False
+    ctx: context.Context,
+    paths: list[Path],
+    dry_run: bool,
+    note: str = "",
+    empty: bool = False,
+    replace: bool = False,
+    month: str | None = None,
 ) -> ImportReport:
     from govdash.importing.run import import_files
 
@@ -170,7 +176,14 @@ def run_import(
 
     try:
         return import_files(
-            paths, root=Path(ctx.root), dry_run=dry_run, note=note, progress=update, empty=empty
+            paths,
+            root=Path(ctx.root),
+            dry_run=dry_run,
+            note=note,
+            progress=update,
+            empty=empty,
+            replace=replace,
+            month=month,
         )
     finally:
         bar.empty()
@@ -199,26 +212,69 @@ def report_panel(ctx: context.Context, report: ImportReport) -> None:
                 st.error(chrome.md(p.text(lang)))
             for p in sheet.warnings[:50]:
                 st.warning(chrome.md(p.text(lang)))
+            for p in sheet.notes:
+                st.info(chrome.md(p.text(lang)), icon=":material/info:")
     for p in report.errors:
         st.error(chrome.md(p.text(lang)))
 
 
-def confirm(ctx: context.Context, folder: str, names: list[str], rows: dict, empty: bool) -> None:
-    """The confirmation dialog (its title follows the language, so it is built per call)."""
-    st.dialog(t("import.confirm_title", ctx.lang))(_confirm_body)(ctx, folder, names, rows, empty)
-
-
-def _confirm_body(
-    ctx: context.Context, folder: str, names: list[str], rows: dict, empty: bool
-) -> None:
+def replacements(ctx: context.Context, report: ImportReport) -> bool:
+    """The rows an import would change, and a box to tick: whether the user confirmed."""
+    if not report.replaced:
+        return True
     lang = ctx.lang
+    lines = "\n".join(f"- {chrome.md(r.text(lang))}" for r in report.replaced)
+    st.warning(
+        t("import.replaces", lang, n=fmt.number(report.replaced_rows, lang, compact=False))
+        + "\n\n"
+        + lines,
+        icon=":material/find_replace:",
+    )
+    return st.checkbox(
+        t("import.replace_ok", lang, n=fmt.number(report.replaced_rows, lang, compact=False)),
+        key="import-replace-ok",
+    )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the confirmation dialog imports: the checked files and the choices made on the page."""
+
+    folder: str
+    names: tuple[str, ...]
+    rows: dict
+    empty: bool
+    replaced: int
+    month: str | None
+
+
+def confirm(ctx: context.Context, pending: Pending) -> None:
+    """The confirmation dialog (its title follows the language, so it is built per call)."""
+    st.dialog(t("import.confirm_title", ctx.lang))(_confirm_body)(ctx, pending)
+
+
+def _confirm_body(ctx: context.Context, pending: Pending) -> None:
+    lang = ctx.lang
+    names = pending.names
     st.write(t("import.confirm_text", lang, files=join((chrome.md(n) for n in names), lang)))
-    for table, n in rows.items():
+    for table, n in pending.rows.items():
         st.write(f"- {t(f'table.{table}', lang)}: {fmt.number(n, lang, compact=False)}")
+    if pending.replaced:
+        st.write(
+            t("import.replaces_short", lang, n=fmt.number(pending.replaced, lang, compact=False))
+        )
     note = st.text_input(t("import.note", lang))
     if st.button(t("import.confirm", lang), type="primary"):
-        paths = [Path(folder) / n for n in names]
-        report = run_import(ctx, paths, dry_run=False, note=note, empty=empty)
+        paths = [Path(pending.folder) / n for n in names]
+        report = run_import(
+            ctx,
+            paths,
+            dry_run=False,
+            note=note,
+            empty=pending.empty,
+            replace=bool(pending.replaced),
+            month=pending.month,
+        )
         if report.ok and report.snapshot is not None:
             _drop_upload_folder()
             # Imported: the uploader starts empty again. Dropping a widget's state does not
@@ -237,6 +293,7 @@ def upload_panel(ctx: context.Context) -> None:
     if done:
         st.success(t("import.done", lang, snapshot=done), icon=":material/check_circle:")
     empty = _base_choice(ctx)
+    month = _month_choice(ctx)
     uploads = st.file_uploader(
         t("import.upload", lang),
         type=["xlsx", "xlsm", "csv", "xls"],
@@ -250,15 +307,35 @@ def upload_panel(ctx: context.Context) -> None:
     folder = _upload_folder()
     paths = _save(uploads, Path(folder))
     with st.spinner(t("import.checking", lang)):
-        report = run_import(ctx, paths, dry_run=True, empty=empty)
+        report = run_import(ctx, paths, dry_run=True, empty=empty, month=month)
     st.subheader(t("import.report", lang), anchor=False)
     if report.ok:
         st.success(t("import.valid", lang, n=len(report.sheets)))
     else:
         st.error(t("import.invalid", lang, n=len(report.all_errors())))
     report_panel(ctx, report)
-    if report.ok and st.button(t("import.go", lang), type="primary", key="import-go"):
-        confirm(ctx, folder, [p.name for p in paths], report.rows, empty)
+    if not report.ok:
+        return
+    confirmed = replacements(ctx, report)
+    if st.button(t("import.go", lang), type="primary", key="import-go", disabled=not confirmed):
+        names = tuple(p.name for p in paths)
+        confirm(ctx, Pending(folder, names, report.rows, empty, report.replaced_rows, month))
+
+
+def _month_choice(ctx: context.Context) -> str | None:
+    """The report month for sheets that carry it in no column, title or file name."""
+    from govdash.importing.layout import month_in
+
+    lang = ctx.lang
+    typed = st.text_input(
+        t("import.month", lang), placeholder="2025-06", help=t("import.month_help", lang)
+    ).strip()
+    if not typed:
+        return None
+    month = month_in(typed)
+    if month is None:
+        st.error(t("import.month_bad", lang, typed=chrome.md(typed)))
+    return month
 
 
 def _base_choice(ctx: context.Context) -> bool:
