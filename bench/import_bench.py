@@ -106,7 +106,7 @@ def activities_csv(path: Path, megabytes: int) -> Path:
         i = 0
         while fh.tell() < megabytes * 2**20:
             writer.writerows(
-                [30_000_000 + j, f"2025-07-{1 + j % 17:02d}", "420106001001", "T420106001001-01",
+                [30_000_000 + j, f"2025-07-{1 + j % 17:02d}", "420106012001", "T420106012001-01",
                  "为老服务", "一老（老年人）", 3 + j % 5, j % 2, 2.5, 10 + j % 40, "否", ""]
                 for j in range(i, i + 10_000)
             )  # fmt: skip

@@ -89,7 +89,15 @@ def interactions(folder: Path) -> dict:
     con = connect(folder.parent)
     first = run_query(con, "data_range", snapshot).iloc[0]
     p = str(snapshot.table_path("activities"))
+    as_of = snapshot.as_of
+    last = (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    if (as_of + dt.timedelta(days=1)).day == 1:
+        last = as_of.replace(day=1)
+    since = (last - dt.timedelta(days=1)).replace(day=1)  # the window before: the month before
+    until = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
     # The commonest value of each; ties go to the smallest, so a snapshot always gives the same.
+    # The community is the district's busiest in the asked month and the one before, so that both
+    # windows of its questions hold rows.
     district, community, category = (
         con.execute(sql, params).fetchone()[0]
         for sql, params in [
@@ -97,16 +105,13 @@ def interactions(folder: Path) -> dict:
              "group by k order by count(*) desc, k limit 1", {"p": p}),
             ("select community_code as k from read_parquet($p) where starts_with(community_code, "
              "(select left(community_code, 6) as k from read_parquet($p) "
-             "group by k order by count(*) desc, k limit 1)) "
-             "group by k order by count(*) desc, k limit 1", {"p": p}),
+             "group by k order by count(*) desc, k limit 1)) and date between $a and $b "
+             "group by k order by count(distinct month(date)) desc, count(*) desc, k limit 1",
+             {"p": p, "a": since, "b": until}),
             ("select category as k from read_parquet($p) "
              "group by k order by count(*) desc, k limit 1", {"p": p}),
         ]
     )  # fmt: skip
-    as_of = snapshot.as_of
-    last = (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    if (as_of + dt.timedelta(days=1)).day == 1:
-        last = as_of.replace(day=1)
     year_before = (pd.Timestamp(last) - pd.DateOffset(months=11)).date()
     first_month = min(pd.Timestamp(v).date() for v in first if not pd.isna(v)).replace(day=1)
     from govdash.core.catalog import load_catalog

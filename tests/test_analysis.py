@@ -110,7 +110,7 @@ def test_ratio_of_a_selection_is_recomputed_from_sums_not_averaged(ctx):
 
 def test_children_of_a_street_and_series_agree_with_sql(ctx):
     con, snap, divisions = ctx
-    street = Selection.of(("420106001",), divisions)
+    street = Selection.of(("420106012",), divisions)
     long = figures.series(
         con,
         snap,
@@ -121,10 +121,10 @@ def test_children_of_a_street_and_series_agree_with_sql(ctx):
         ["activities"],
         by="community",
     )
-    assert set(long["division_code"].str[:9]) == {"420106001"}
+    assert set(long["division_code"].str[:9]) == {"420106012"}
     sql = con.execute(
         "select left(community_code, 12) c, date_trunc('month', date)::date m, count(*) n "
-        "from read_parquet($p) where starts_with(community_code, '420106001') "
+        "from read_parquet($p) where starts_with(community_code, '420106012') "
         "and date between '2025-01-01' and '2025-06-30' group by all",
         {"p": str(snap.table_path("activities"))},
     ).df()
@@ -199,13 +199,13 @@ def test_event_pages_read_newest_first_equal_one_query_over_the_whole_range(ctx,
 
 def test_programmes_and_resources_know_their_relation(ctx):
     con, snap, divisions = ctx
-    progs = events.programmes_for(con, snap, divisions, "420106001001")
+    progs = events.programmes_for(con, snap, divisions, "420106012001")
     assert dict(zip(progs["programme_id"], progs["relation"], strict=True)) == {"P-JTJF": "own"}
     city = events.programmes_for(con, snap, divisions, "420100")
     assert len(city) == snap.row_counts["programmes"] and set(city["relation"]) == {"below"}
-    res = events.resources_for(con, snap, divisions, "420106001001", snap.as_of)
+    res = events.resources_for(con, snap, divisions, "420106012001", snap.as_of)
     assert not res.empty and set(res["relation"]) <= {"own", "above"}
-    assert set(res["division_code"]) <= {"420106", "420106001", "420106001001", "420100"}
+    assert set(res["division_code"]) <= {"420106", "420106012", "420106012001", "420100"}
 
 
 def test_a_monthly_stock_does_not_dip_when_reports_are_missing(ctx):

@@ -72,8 +72,8 @@ def _count(con, snapshot, where: str) -> int:
 # page renders in each language and that each URL filter is parsed and reaches each page.
 DRILL = {
     "district": "420106",
-    "street": "420106001",
-    "community": "420106001001",
+    "street": "420106012",
+    "community": "420106012001",
     "start": "2025-01",
     "end": "2025-06",
 }
@@ -513,7 +513,7 @@ def test_every_time_chart_marks_when_the_pilot_began(app_env, page):
     (on each panel of a small-multiples grid); a chart over months after it has none."""
     query = {"start": "2023-01", "end": "2025-06", "district": "420106"}
     if page == "pages/community.py":
-        query |= {"street": "420106001", "community": "420106001001"}
+        query |= {"street": "420106012", "community": "420106012001"}
     at = _run(query, page)
     pilot = pd.Timestamp("2024-03-01")
     timed = [f for f in _figures(at) if _time_axes(f)]
@@ -535,7 +535,7 @@ def test_every_time_chart_marks_when_the_pilot_began(app_env, page):
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p not in NO_CHARTS])
 def test_no_two_cards_on_a_page_share_a_title(app_env, page):
-    at = _run({"district": "420106", "street": "420106001", "community": "420106001001"}, page)
+    at = _run({"district": "420106", "street": "420106012", "community": "420106012001"}, page)
     labels = [m.label for m in at.metric]
     assert len(labels) == len(set(labels)), labels
 

@@ -114,7 +114,7 @@ def hostile_server(snapshot, tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
     divisions = tables["divisions"].to_pandas()
-    for code in ("420103", "420106001001"):
+    for code in ("420103", "420106012001"):
         row = divisions["code"] == code
         divisions.loc[row, "name_zh"] = XSS + divisions.loc[row, "name_zh"]
         divisions.loc[row, "name_en"] = XSS + divisions.loc[row, "name_en"]
@@ -295,7 +295,7 @@ def test_deep_link_on_a_fresh_tab_keeps_page_language_and_filters(server, page):
 
 
 def test_names_from_data_render_as_text_and_no_script_runs(hostile_server, page):
-    page.goto(f"{hostile_server}/community?district=420106&street=420106001&community=420106001001")
+    page.goto(f"{hostile_server}/community?district=420106&street=420106012&community=420106012001")
     _settled(page)
     assert XSS in page.locator("h1").first.inner_text()
     assert page.evaluate("() => window.__xss") is None
@@ -464,7 +464,7 @@ def test_no_kpi_value_is_cut(server, browser, size):
     wider than its box (a cut value read "664.99万…" and lost its unit)."""
     tab = browser.new_page(viewport={"width": size[0], "height": size[1]})
     try:
-        for path in ("", "community?district=420106&street=420106001&community=420106001001",
+        for path in ("", "community?district=420106&street=420106012&community=420106012001",
                      "outcomes"):  # fmt: skip
             tab.goto(f"{server}/{path}")
             _settled(tab)

@@ -81,7 +81,7 @@ def hostile_snapshot(snapshot, tmp_path_factory):
     """The demo with report text that is a formula: a district, a community and a team name."""
     tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
     divisions = tables["divisions"].to_pandas()
-    for code, text in (("420103", FORMULAS[0]), ("420106001001", FORMULAS[3])):
+    for code, text in (("420103", FORMULAS[0]), ("420106012001", FORMULAS[3])):
         divisions.loc[divisions["code"] == code, "name_zh"] = text
     teams = tables["teams"].to_pandas()
     teams.loc[teams.index[:2], "name_zh"] = [FORMULAS[1], FORMULAS[2]]

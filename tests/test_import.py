@@ -32,7 +32,7 @@ from govdash.importing.run import import_files, import_lock
 ROOT = Path(__file__).resolve().parent.parent
 HEADCOUNTS = ["月份", "社区", "专业社工", "社区工作者", "注册志愿者", "志愿者骨干", "志愿服务队",
               "新就业群体志愿服务队", "移动网格员"]  # fmt: skip
-ZJW = "420106001001"  # 张家湾社区, under 水果湖街道 (420106001)
+ZJW = "420106012001"  # 张家湾社区, under 水果湖街道 (420106012)
 
 
 def write_csv(path: Path, header: list[str], rows: list[list], encoding="utf-8") -> Path:
@@ -106,7 +106,7 @@ def test_unknown_division_is_located_and_the_closest_name_suggested(root, tmp_pa
 
 
 def test_a_community_under_the_wrong_street_or_parent_is_refused(root, tmp_path):
-    rows = [july("420106001002"), july("张家湾社区")]
+    rows = [july("420106012002"), july("张家湾社区")]
     rows[1].append("杨园街道")
     rows[0].append("水果湖街道")
     path = write_csv(tmp_path / "h.csv", [*HEADCOUNTS, "街道"], rows)
@@ -124,14 +124,14 @@ def test_a_community_under_the_wrong_street_or_parent_is_refused(root, tmp_path)
             "是否试点",
             "试点启动日期",
         ],
-        [["420106001099", "社区", "新社区", "New", "420106", "100", "否", ""]],
+        [["420106012099", "社区", "新社区", "New", "420106", "100", "否", ""]],
     )
     report = import_files([divisions], root=root, dry_run=True)
     assert any("社区不能隶属于“420106”（区）" in t for t in _texts(report))
 
 
 def test_duplicates_negatives_and_words_in_counts_are_all_reported_at_once(root, tmp_path):
-    rows = [july(), july(), july("420106001002", sw="-3"), july("420106001003", vol="很多")]
+    rows = [july(), july(), july("420106012002", sw="-3"), july("420106012003", vol="很多")]
     path = write_csv(tmp_path / "h.csv", HEADCOUNTS, rows)
     report = import_files([path], root=root, dry_run=True)
     texts = _texts(report)
@@ -153,7 +153,7 @@ def test_a_month_after_the_snapshot_and_a_missing_column_are_refused(root, tmp_p
 
 
 def test_a_total_row_is_checked_and_not_imported(root, tmp_path):
-    rows = [july(), july("420106001002", sw="2", vol="100")]
+    rows = [july(), july("420106012002", sw="2", vol="100")]
     good = write_csv(tmp_path / "h.csv", HEADCOUNTS, [*rows, ["2025-07", "合计", "5", "24", "360"]])
     report = import_files([good], root=root, dry_run=True)
     assert report.ok, _texts(report)
@@ -236,7 +236,7 @@ def test_gbk_csv_with_a_new_month_adds_to_the_previous_snapshot(root, tmp_path, 
     path = write_csv(
         tmp_path / "八月.csv",
         HEADCOUNTS,
-        [july(month="2025-08"), july("420106001002", month="2025-08")],
+        [july(month="2025-08"), july("420106012002", month="2025-08")],
         encoding="gbk",
     )
     report = import_files([path], root=root, as_of=dt.date(2025, 8, 31), note="8月月报")
@@ -467,7 +467,7 @@ def test_a_qualifier_typed_beside_a_count_is_stored_and_shown(
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
     dashboard = str(ROOT / "dashboard.py")
     at = AppTest.from_file(dashboard, default_timeout=180)
-    for key, value in {"district": "420106", "street": "420106001", "community": ZJW}.items():
+    for key, value in {"district": "420106", "street": "420106012", "community": ZJW}.items():
         at.query_params[key] = value
     at.run()
     cards = {m.label: m.value for m in at.metric}

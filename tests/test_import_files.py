@@ -35,10 +35,10 @@ ACTIVITY_COLUMNS = list(SPEC["activities"].names)
 def divisions() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "code": ["420100", "420106", "420106001", "420106001001", "420106001002"],
+            "code": ["420100", "420106", "420106012", "420106012001", "420106012002"],
             "level": ["city", "district", "street", "community", "community"],
             "name_zh": ["武汉市", "武昌区", "积玉桥街道", "张家湾社区", "七里一村社区"],
-            "parent_code": [None, "420100", "420106", "420106001", "420106001"],
+            "parent_code": [None, "420100", "420106", "420106012", "420106012"],
         }
     )
 
@@ -194,7 +194,7 @@ def test_filled_template_reads_back_as_strings(tmp_path, divisions):
         [
             13,
             dt.datetime(2025, 6, 2),
-            "420106001002",
+            "420106012002",
             "T1",
             "elderly_care",
             "elderly",
@@ -216,7 +216,7 @@ def test_filled_template_reads_back_as_strings(tmp_path, divisions):
     assert rows[0]["service_hours"] == "2.5" and rows[0]["is_request"] == "是"
     assert rows[0]["team_id"] is None and rows[0]["response_hours"] is None
     assert rows[1]["date"] == "2025-06-02" and rows[1]["volunteers"] == "3"
-    assert rows[1]["is_request"] == "否" and rows[1]["community_code"] == "420106001002"
+    assert rows[1]["is_request"] == "否" and rows[1]["community_code"] == "420106012002"
     assert all(isinstance(v, str) or v is None for r in rows for v in r.values())
 
 
@@ -233,7 +233,7 @@ def test_an_unfilled_template_is_refused(tmp_path):
         (12, "12"),
         (12.0, "12"),
         (0.1, "0.1"),
-        (420106001001.0, "420106001001"),
+        (420106012001.0, "420106012001"),
         (dt.datetime(2025, 6, 1), "2025-06-01"),
         (dt.datetime(2025, 6, 1, 14, 30), "2025-06-01 14:30:00"),
         (dt.date(2025, 6, 1), "2025-06-01"),
@@ -299,7 +299,7 @@ def test_csv_with_machine_name_row_starts_at_row_three(tmp_path):
     ],
 )
 def test_header_variants_are_recognised(tmp_path, header):
-    text = f"{header},月份,Registered Volunteers\n420106001001,2025-06,12\n"
+    text = f"{header},月份,Registered Volunteers\n420106012001,2025-06,12\n"
     sheet = only(read_file(write_csv(tmp_path / "headcounts.csv", text)))
     assert list(sheet.frame.columns) == ["community_code", "month", "registered_volunteers"]
 
@@ -375,7 +375,7 @@ def test_table_by_sheet_name_and_by_headers_in_a_workbook(tmp_path):
 def test_iter_csv_yields_bounded_chunks_that_add_up(tmp_path):
     rows = 300_000
     path = tmp_path / "activities.csv"
-    body = "\n".join(f"{i},2025-06-01,420106001001,elderly_care,elderly,5" for i in range(rows))
+    body = "\n".join(f"{i},2025-06-01,420106012001,elderly_care,elderly,5" for i in range(rows))
     path.write_text(
         "活动编号,日期,社区,活动类别,服务对象,志愿者人次\n" + body + "\n", encoding="utf-8"
     )

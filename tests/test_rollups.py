@@ -345,7 +345,8 @@ def test_windows_of_a_district_and_one_of_its_streets_read_every_street(world, c
     snapshot, divisions, months = world
     city = divisions.loc[divisions["level"] == "city", "code"].iloc[0]
     june = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
-    asked = [metrics.Span(*june, "420102"), metrics.Span(*june, "420102001")]
+    streets = divisions[(divisions["level"] == "street") & (divisions["parent_code"] == "420102")]
+    asked = [metrics.Span(*june, "420102"), metrics.Span(*june, streets["code"].min())]
     together = metrics.compute_spans(con, snapshot, ["activities"], divisions=divisions,
                                      group_level="city", scope_code=city, spans=asked)  # fmt: skip
     for span, frame in zip(asked, together, strict=True):

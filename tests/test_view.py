@@ -23,8 +23,8 @@ def test_a_full_link_round_trips(options):
         "start": "2024-04",
         "end": "2025-06",
         "district": "420106",
-        "street": "420106001",
-        "community": "420106001001",
+        "street": "420106012",
+        "community": "420106012001",
         "category": "elderly_care,child_care",
         "group": "children",
         "team": "new_employment",
@@ -32,7 +32,7 @@ def test_a_full_link_round_trips(options):
     }
     view, bad = parse(params, options)
     assert bad == []
-    assert view.scope_codes == ("420106001001",)
+    assert view.scope_codes == ("420106012001",)
     assert view.start == dt.date(2024, 4, 1) and view.end == dt.date(2025, 6, 1)
     # codes come back in vocabulary order, whatever order the link had
     assert view.categories == ("elderly_care", "child_care")
@@ -47,7 +47,7 @@ def test_a_full_link_round_trips(options):
         ("district", "999999"),
         ("district", ",".join(["420106"] * 60)),
         ("street", "420103001"),  # a street of another district
-        ("community", "420106001001"),  # a community without its street
+        ("community", "420106012001"),  # a community without its street
         ("start", "2099-01"),
         ("end", "July"),
         ("category", "elderly_care;drop table activities"),
@@ -78,15 +78,15 @@ def test_drill_down_and_back_up(options):
     view = View(metric="activities")
     district = view.drill("420106", options)
     assert district.districts == ("420106",) and district.street is None
-    community = district.drill("420106001001", options)
-    assert (community.street, community.community) == ("420106001", "420106001001")
+    community = district.drill("420106012001", options)
+    assert (community.street, community.community) == ("420106012", "420106012001")
     assert [level for level, _ in breadcrumb(community, "420100")] == [
         "city",
         "district",
         "street",
         "community",
     ]
-    assert community.up_to("street").scope_codes == ("420106001",)
+    assert community.up_to("street").scope_codes == ("420106012",)
     assert community.up_to("district").scope_codes == ("420106",)
     assert community.up_to("city").scope_codes == ()
     # the city code is six digits like a district's: levels come from the table, not lengths

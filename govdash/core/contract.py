@@ -38,7 +38,7 @@ OPTIONAL_TABLES = frozenset({"value_qualifiers"})
 
 
 def row_key(values: list) -> str:
-    """A row's unique key as text ("2025-07-01|420106001001"), to point at it from another table."""
+    """A row's unique key as text ("2025-07-01|420106012001"), to point at it from another table."""
     return "|".join(v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values)
 
 

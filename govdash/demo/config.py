@@ -13,13 +13,51 @@ from govdash.demo.places import largest_remainder
 DEMO_CONFIG = DATA_DIR / "demo" / "wuhan.toml"
 
 
+OFFICIAL_COLUMNS = ("code", "level", "name", "parent_code")
+
+
 def load_demo_config(path: Path = DEMO_CONFIG) -> dict:
+    """The demo city's description; with `divisions_file`, each district's official streets
+    (config["official_streets"][district code] = [(code, name), …]) and their number."""
     with open(path, "rb") as fh:
         config = tomllib.load(fh)
     for key in ("city", "districts", "generator"):
         if key not in config:
             raise ValueError(f"{path}: missing [{key}]")
+    official = config["city"].get("divisions_file")
+    if official:
+        english = config["city"].get("english_names_file")
+        streets = official_streets(DATA_DIR / official, DATA_DIR / english if english else None)
+        config["official_streets"] = streets
+        for district in config["districts"]:
+            if district["code"] not in streets:
+                raise ValueError(f"{official}: no streets under district {district['code']}")
+            district["streets"] = len(streets[district["code"]])
     return config
+
+
+def official_streets(
+    path: Path, english: Path | None = None
+) -> dict[str, list[tuple[str, str, str]]]:
+    """{district code: [(street code, name, English name), …] in code order} from an official
+    table; the English name comes from `english` (code, name_en), else it is the Chinese one."""
+    import pandas as pd
+
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in OFFICIAL_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path.name}: missing column(s) {missing}")
+    names_en: dict[str, str] = {}
+    if english is not None:
+        names = pd.read_csv(english, dtype=str, keep_default_na=False)
+        names_en = dict(zip(names["code"], names["name_en"], strict=True))
+    streets = table[table["level"] == "street"].sort_values("code")
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for code, name, parent in zip(
+        streets["code"], streets["name"], streets["parent_code"], strict=True
+    ):
+        out.setdefault(parent, []).append((code, name, names_en.get(code) or name))
+    return out
 
 
 def months(config: dict) -> list:

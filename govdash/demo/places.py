@@ -1,6 +1,9 @@
-"""Divisions of the demo city: real districts, named places from the article, generic names elsewhere."""
+"""Divisions of the demo city: official districts and streets, the places the article names,
+and generated communities whose names read like real ones (the snapshot is labelled demo)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,64 @@ def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     order = np.argsort(-(raw - base), kind="stable")
     base[order[:short]] += 1
     return base
+
+
+def community_names(
+    config: dict, rng: np.random.Generator, taken: set[str]
+) -> Iterator[tuple[str, str]]:
+    """Unique (Chinese, English) community names from the configured stems and forms, in an
+    order shuffled by the seed; past the last combination, numbered ones (幸福一村2社区)."""
+    spec = config.get("community_names")
+    if not spec:
+        serial = 0
+        while True:
+            serial += 1
+            yield f"示例社区{serial:04d}", f"Demo Community {serial:04d}"
+    suffix_zh, suffix_en = spec["suffix"]
+    pairs = [
+        (stem_zh + form_zh, f"{stem_en} {form_en}".strip())
+        for stem_zh, stem_en in spec["stems"]
+        for form_zh, form_en in spec["forms"]
+    ]
+    order = rng.permutation(len(pairs))
+    round_ = 1
+    while True:
+        for i in order:
+            zh, en = pairs[int(i)]
+            if round_ > 1:
+                zh, en = f"{zh}{round_}", f"{en} {round_}"
+            name = zh + suffix_zh
+            if name in taken:
+                continue
+            taken.add(name)
+            yield name, f"{en} {suffix_en}"
+        round_ += 1
+
+
+def _streets(config: dict, district: dict, named: dict) -> list[tuple[str, str, str]]:
+    """(code, Chinese name, English name) of a district's streets: the official ones when the
+    config has a divisions file (a named street must carry its official name), else generic."""
+    official = config.get("official_streets", {}).get(district["code"])
+    if official is None:
+        short_zh = district["name_zh"].removesuffix("区")
+        return [
+            (
+                f"{district['code']}{s + 1:03d}",
+                f"{short_zh}示例街道{s + 1:02d}",
+                f"{district['name_en']} Demo Street {s + 1:02d}",
+            )
+            for s in range(district["streets"])
+        ]
+    out = []
+    for code, name, name_en in official:
+        entry = named.get(code)
+        if entry and entry["name_zh"] != name:
+            raise ValueError(
+                f"named street {entry['name_zh']} has code {code}, which the official table "
+                f"gives to {name}"
+            )
+        out.append((code, name, entry["name_en"] if entry else name_en))
+    return out
 
 
 def build_divisions(
@@ -41,39 +102,39 @@ def build_divisions(
             pilot_start=city["pilot_start"],
         )
     ]
-    serial = 0
+    taken = {n["name_zh"] for n in named.values()}
+    names = community_names(config, np.random.default_rng(int(rng.integers(2**32))), taken)
     for d in config["districts"]:
-        short_zh = d["name_zh"].removesuffix("区")
-        n_streets, n_comms = d["streets"], d["communities"]
+        streets = _streets(config, d, named)
+        n_streets, n_comms = len(streets), d["communities"]
         per_street = np.full(n_streets, n_comms // n_streets)
         per_street[: n_comms % n_streets] += 1
         weights = rng.lognormal(0.0, 0.45, n_comms)
         pops = largest_remainder(weights, d["population"])
         district_rows, comm_rows = [], []
         k = 0
-        for s in range(n_streets):
-            s_code = f"{d['code']}{s + 1:03d}"
-            s_named = named.get(s_code, {})
+        for s, (s_code, s_zh, s_en) in enumerate(streets):
             street = dict(
                 code=s_code,
                 level="street",
-                name_zh=s_named.get("name_zh", f"{short_zh}示例街道{s + 1:02d}"),
-                name_en=s_named.get("name_en", f"{d['name_en']} Demo Street {s + 1:02d}"),
+                name_zh=s_zh,
+                name_en=s_en,
                 parent_code=d["code"],
                 population=0,
                 is_pilot=False,
                 pilot_start=None,
             )
             for c in range(per_street[s]):
-                serial += 1
                 c_code = f"{s_code}{c + 1:03d}"
-                c_named = named.get(c_code, {})
+                c_named = named.get(c_code)
+                zh, en = (c_named["name_zh"], c_named["name_en"]) if c_named else next(names)
+                c_named = c_named or {}
                 comm_rows.append(
                     dict(
                         code=c_code,
                         level="community",
-                        name_zh=c_named.get("name_zh", f"示例社区{serial:04d}"),
-                        name_en=c_named.get("name_en", f"Demo Community {serial:04d}"),
+                        name_zh=zh,
+                        name_en=en,
                         parent_code=s_code,
                         population=int(pops[k]),
                         is_pilot=bool(c_named.get("pilot")),

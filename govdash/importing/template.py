@@ -170,7 +170,7 @@ def _write_data_sheet(
         width = max(_display_width(t) for t in (column.zh, column.name, column.example))
         ws.column_dimensions[letter].width = min(max(width + 4, 10), 40)
         if column.name in string_columns:
-            # Codes stay text: Excel would show 420106001001 as 4.20106E+11 and drop leading 0s.
+            # Codes stay text: Excel would show 420106012001 as 4.20106E+11 and drop leading 0s.
             ws.column_dimensions[letter].number_format = "@"
         validation = _list_validation(column, sheet.table, divisions, lists, lang)
         if validation is not None:
