@@ -1,7 +1,8 @@
-"""Command line: python -m govdash demo | reconcile | template | import | export | briefing |
+"""Command line: python -m govdash demo | init | reconcile | template | import | export | briefing |
 completeness | snapshots list|verify|diff|prune.
 
-Errors print a located English message and exit non-zero; never a traceback for expected problems.
+Messages follow --lang, else the system locale (Chinese in a zh_* locale, English otherwise).
+Errors print a located message and exit non-zero; never a traceback for expected problems.
 """
 
 from __future__ import annotations
@@ -9,12 +10,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
+from govdash.cli_lang import cli_lang, say
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import GovdashError
+
+LANG_HELP = "messages: zh or en (default: the system locale)"
+PROVENANCE_ZH = {"demo": "演示数据", "imported": "导入数据"}
 
 
 def _progress_bar(total_label: str):
@@ -33,7 +39,8 @@ def _progress_bar(total_label: str):
 def cmd_demo(args: argparse.Namespace) -> int:
     from govdash.demo.build import build_demo
 
-    bar, update = _progress_bar("demo")
+    lang = cli_lang(args.lang)
+    bar, update = _progress_bar(say(lang, "demo", "演示数据"))
     started = time.perf_counter()
     try:
         snap = build_demo(
@@ -46,10 +53,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    print(f"snapshot {snap.id} at {snap.path}")
+    print(say(lang, f"snapshot {snap.id} at {snap.path}", f"已生成快照 {snap.id}：{snap.path}"))
     for name, rows in snap.row_counts.items():
-        print(f"  {name:15s} {rows:>10,d} rows")
-    print(f"  built in {time.perf_counter() - started:.1f} s")
+        print(
+            say(
+                lang,
+                f"  {name:15s} {rows:>10,d} rows",
+                f"  {_table_title(name, lang)}：{rows:,} 行",
+            )
+        )
+    seconds = time.perf_counter() - started
+    print(say(lang, f"  built in {seconds:.1f} s", f"  用时 {seconds:.1f} 秒"))
     return 0
 
 
@@ -58,9 +72,11 @@ def _snapshot(args: argparse.Namespace):
 
     if args.snapshot:
         return open_snapshot(args.snapshot, args.data_dir)
+    lang = cli_lang(getattr(args, "lang", None))
     snap, problems = latest_good(args.data_dir)
     for p in problems:
-        print(f"warning: skipped {p.text('en')}", file=sys.stderr)
+        print(say(lang, f"warning: skipped {p.text('en')}", f"警告：已跳过 {p.text('zh')}"),
+              file=sys.stderr)  # fmt: skip
     if snap is None:
         raise GovdashError(_no_snapshot(args.data_dir))
     return snap
@@ -78,20 +94,52 @@ def _no_snapshot(root):
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
+    from govdash.core.catalog import load_catalog
     from govdash.core.query import connect
     from govdash.core.reconcile import reconcile
 
+    lang = cli_lang(args.lang)
     snap = _snapshot(args)
     result = reconcile(connect(args.data_dir), snap)
-    print(f"snapshot {snap.id} ({snap.provenance})")
+    print(
+        say(
+            lang,
+            f"snapshot {snap.id} ({snap.provenance})",
+            f"快照 {snap.id}（{PROVENANCE_ZH.get(snap.provenance, snap.provenance)}）",
+        )
+    )
+    status_zh = {"match": "一致", "mismatch": "不一致", "missing": "无数据"}
+    qualifier_zh = {
+        "exact": "",
+        "more_than": "余",
+        "nearly": "近",
+        "about": "约",
+        "at_least": "以上",
+    }
+    labels = {m.id: m.label["zh"] for m in load_catalog().metrics.values()}
     for r in result.itertuples():
         value = "—" if r.value_computed is None else f"{r.value_computed:,.2f}"
+        if lang == "zh":
+            reported = f"{r.value:,g}{qualifier_zh.get(r.qualifier, r.qualifier)}"
+            print(
+                f"  {r.fact_id:4s} {status_zh.get(r.status, r.status)} {r.scope_name} "
+                f"{labels.get(r.metric, r.metric)}：报道 {reported}，计算 {value}，"
+                f"容许区间 {r.bounds} {r.message}".rstrip()
+            )
+            continue
         print(
             f"  {r.fact_id:4s} {r.status:8s} {r.scope_name:8s} {r.metric:30s} reported "
             f"{r.value:>9,g} {r.qualifier:9s} computed {value:>12s} in {r.bounds} {r.message}"
         )
     bad = int((result["status"] != "match").sum())
-    print(f"{len(result) - bad} of {len(result)} facts match")
+    good = len(result) - bad
+    print(
+        say(
+            lang,
+            f"{good} of {len(result)} facts match",
+            f"{len(result)} 个报道数字中 {good} 个一致",
+        )
+    )
     return 1 if bad else 0
 
 
@@ -103,12 +151,12 @@ def cmd_template(args: argparse.Namespace) -> int:
     snap, _ = latest_good(args.data_dir) if args.data_dir.exists() else (None, [])
     divisions = run_query(connect(args.data_dir), "divisions", snap) if snap else None
     path = write_template(args.out, divisions)
-    print(f"template written to {path}")
+    lang = cli_lang(args.lang)
+    print(say(lang, f"template written to {path}", f"导入模板已写入 {path}"))
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from govdash.cli_lang import cli_lang, say
     from govdash.importing.layout import month_in
     from govdash.importing.run import import_files
 
@@ -164,8 +212,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_import_report(report, lang: str) -> None:
-    from govdash.cli_lang import say
-
     if report.onto_demo:
         print(
             say(
@@ -197,6 +243,10 @@ def _print_import_report(report, lang: str) -> None:
     ):
         for p in problems:
             print(f"{say(lang, label_en + ': ', label_zh + '：')}{p.text(lang)}")
+    if report.divisions is not None and report.divisions.changes:
+        print(say(lang, "the division table changes:", "区划表的变化："))
+        for line in report.divisions.lines(lang):
+            print(f"  {line}")
     if report.replaced and report.ok:
         total = report.replaced_rows
         print(
@@ -248,17 +298,59 @@ def _table_title(table: str | None, lang: str) -> str:
     return sheet.title(lang)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from govdash.importing.init_city import init_city
+
+    lang = cli_lang(args.lang)
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            print(
+                say(
+                    lang,
+                    f"error: --as-of {args.as_of} is not a date written YYYY-MM-DD",
+                    f"错误：--as-of {args.as_of} 不是 YYYY-MM-DD 格式的日期",
+                ),
+                file=sys.stderr,
+            )
+            return 2
+    report = init_city(args.divisions, root=args.data_dir, city_name=args.city_name, as_of=as_of)
+    for p in report.all_errors():
+        print(f"{say(lang, 'error: ', '错误：')}{p.text(lang)}", file=sys.stderr)
+    if not report.ok or report.snapshot is None:
+        print(say(lang, "nothing was written", "未写入任何数据"), file=sys.stderr)
+        return 1
+    levels = ("city", "district", "street", "community")
+    words = {"city": "市", "district": "区", "street": "街道", "community": "社区"}
+    counts = [(level, report.divisions.get(level, 0)) for level in levels]
+    print(
+        say(
+            lang,
+            f"snapshot {report.snapshot.id} written: "
+            + ", ".join(f"{n} {level}" for level, n in counts)
+            + "; no data yet: import reports with `python -m govdash import FILE …`",
+            f"已写入快照 {report.snapshot.id}："
+            + "，".join(f"{words[level]} {n} 个" for level, n in counts)
+            + "；尚无数据，请用 python -m govdash import 文件 … 导入各区报表",
+        )
+    )
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from govdash.importing.export import export_snapshot
 
+    lang = cli_lang(args.lang)
     snap = _snapshot(args)
-    bar, update = _progress_bar("export")
+    bar, update = _progress_bar(say(lang, "export", "导出"))
     try:
         files = export_snapshot(snap, args.out, progress=update)
     finally:
         bar.close()
     for f in files:
-        print(f"wrote {f}")
+        print(say(lang, f"wrote {f}", f"已写入 {f}"))
     return 0
 
 
@@ -269,14 +361,15 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     from govdash.viz.briefing_pack import FORMATS, write_pack
 
     snap = _snapshot(args)
-    lang = args.lang
+    lang, msg = args.pack_lang, cli_lang(None)  # the pack's language; the messages' language
     con = connect(args.data_dir)
     divisions = run_query(con, "divisions", snap)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
-        print(f"error: --formats: unknown {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
-              file=sys.stderr)  # fmt: skip
+        print(say(msg, f"error: --formats: unknown {', '.join(unknown)}; choose from "
+                  f"{', '.join(FORMATS)}", f"错误：--formats 中的 {'、'.join(unknown)} 无法识别；"
+                  f"可选：{'、'.join(FORMATS)}"), file=sys.stderr)  # fmt: skip
         return 2
     chosen = None
     if args.playlist is not None:
@@ -285,13 +378,14 @@ def cmd_briefing(args: argparse.Namespace) -> int:
         try:
             data = args.playlist.read_bytes()
         except OSError as exc:
-            print(f"error: {args.playlist}: {exc.strerror}", file=sys.stderr)
+            print(say(msg, f"error: {args.playlist}: {exc.strerror}",
+                      f"错误：{args.playlist} 无法读取（{exc.strerror}）"), file=sys.stderr)  # fmt: skip
             return 2
         chosen = playlist.parse_playlist(data, args.playlist.name)
         options = playlist.snapshot_options(con, snap, divisions)
         for problem in playlist.check_against(chosen, options, args.playlist.name):
-            print(f"warning: {problem.text(lang)}", file=sys.stderr)
-    bar, update = _progress_bar("briefing")
+            print(say(msg, "warning: ", "警告：") + problem.text(msg), file=sys.stderr)
+    bar, update = _progress_bar(say(msg, "briefing", "简报"))
     started = time.perf_counter()
     try:
         update(0.0, "slides")
@@ -308,9 +402,12 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     for path in pack.files:
-        print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
+        size = path.stat().st_size / 1024
+        print(say(msg, f"wrote {path} ({size:,.0f} KB)", f"已写入 {path}（{size:,.0f} KB）"))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in pack.seconds.items())
-    print(f"{len(slides)} slides in {time.perf_counter() - started:.1f} s ({timings})")
+    seconds = time.perf_counter() - started
+    print(say(msg, f"{len(slides)} slides in {seconds:.1f} s ({timings})",
+              f"共 {len(slides)} 页，用时 {seconds:.1f} 秒（{timings}）"))  # fmt: skip
     return 0
 
 
@@ -318,14 +415,25 @@ def cmd_completeness(args: argparse.Namespace) -> int:
     from govdash.core.admin import completeness
     from govdash.core.query import connect
 
+    lang = cli_lang(args.lang)
     snap = _snapshot(args)
-    month = dt.datetime.strptime(args.month, "%Y-%m").date() if args.month else snap.as_of
+    try:
+        month = dt.datetime.strptime(args.month, "%Y-%m").date() if args.month else snap.as_of
+    except ValueError:
+        print(say(lang, f"error: --month {args.month} is not a month written YYYY-MM",
+                  f"错误：--month {args.month} 不是 YYYY-MM 格式的月份"), file=sys.stderr)  # fmt: skip
+        return 2
     month = month.replace(day=1)
     frame = completeness(connect(args.data_dir), snap, month, month)
     for r in frame.itertuples():
         print(
-            f"  {r.month:%Y-%m} {r.district_code}  {r.reported:>5,d} of {r.communities:>5,d} "
-            f"communities reported  ({r.missing} missing)"
+            say(
+                lang,
+                f"  {r.month:%Y-%m} {r.district_code}  {r.reported:>5,d} of {r.communities:>5,d} "
+                f"communities reported  ({r.missing} missing)",
+                f"  {r.month:%Y-%m} {r.district_code}  {r.communities:,} 个社区中 {r.reported:,} 个"
+                f"已填报（缺 {r.missing} 个）",
+            )
         )
     return 1 if frame["missing"].sum() else 0
 
@@ -338,11 +446,14 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
         return _diff(args)
     if args.action == "prune":
         return _prune(args)
+    lang = cli_lang(args.lang)
     good, problems = scan_snapshots(args.data_dir)
     if args.action == "list":
         for s in good:
             rows = sum(s.row_counts.values())
-            print(f"{s.id}  as_of={s.manifest['as_of']}  {s.provenance:8s}  {rows:>10,d} rows")
+            print(say(lang, f"{s.id}  as_of={s.manifest['as_of']}  {s.provenance:8s}  {rows:>10,d} rows",
+                      f"{s.id}  截至 {s.manifest['as_of']}  "
+                      f"{PROVENANCE_ZH.get(s.provenance, s.provenance)}  {rows:>10,d} 行"))  # fmt: skip
     else:
         for s in good:
             try:
@@ -350,9 +461,9 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
             except SnapshotError as exc:  # changed since the scan above
                 problems.extend(exc.problems)
                 continue
-            print(f"ok       {s.id}")
+            print(say(lang, f"ok       {s.id}", f"完好     {s.id}"))
     for p in problems:
-        print(f"invalid  {p.text('en')}")
+        print(say(lang, "invalid  ", "无效     ") + p.text(lang))
     return 1 if problems and args.action == "verify" else 0
 
 
@@ -361,8 +472,10 @@ def _diff(args: argparse.Namespace) -> int:
     from govdash.core.query import connect
     from govdash.core.snapshot import open_snapshot
 
+    lang = cli_lang(args.lang)
     if len(args.ids) != 2:
-        print("error: diff needs two snapshot ids", file=sys.stderr)
+        print(say(lang, "error: diff needs two snapshot ids", "错误：diff 需要两个快照编号"),
+              file=sys.stderr)  # fmt: skip
         return 2
     a, b = (open_snapshot(i, args.data_dir) for i in args.ids)
     print(f"{a.id} -> {b.id}")
@@ -373,7 +486,8 @@ def _diff(args: argparse.Namespace) -> int:
         )
     changes = metric_diff(connect(args.data_dir), a, b)
     first, end = changes.attrs["window"]
-    print(f"metrics by district that differ ({first:%Y-%m} to {end:%Y-%m}): {len(changes)}")
+    print(say(lang, f"metrics by district that differ ({first:%Y-%m} to {end:%Y-%m}): {len(changes)}",
+              f"各区指标有差异的（{first:%Y-%m} 至 {end:%Y-%m}）：{len(changes)} 项"))  # fmt: skip
     for r in changes.head(args.limit).itertuples():
         print(
             f"  {r.division_code} {r.metric:30s} {r.a:>14,.2f} -> {r.b:>14,.2f} ({r.delta:+,.2f})"
@@ -384,22 +498,23 @@ def _diff(args: argparse.Namespace) -> int:
 def _prune(args: argparse.Namespace) -> int:
     from govdash.core.admin import prune, prune_plan
 
+    lang = cli_lang(args.lang)
     if args.keep is None:
-        print(
-            "error: prune needs --keep N (how many of the newest snapshots to keep)",
-            file=sys.stderr,
-        )
+        print(say(lang, "error: prune needs --keep N (how many of the newest snapshots to keep)",
+                  "错误：prune 需要 --keep N（保留最新的几个快照）"), file=sys.stderr)  # fmt: skip
         return 2
     plan = prune_plan(args.data_dir, args.keep)
     for s in plan.keep:
-        print(f"keep     {s.id}")
+        print(say(lang, f"keep     {s.id}", f"保留     {s.id}"))
     for s in plan.delete:
-        print(f"{'delete' if args.yes else 'would delete'}  {s.id}")
+        word = say(lang, "delete" if args.yes else "would delete", "删除" if args.yes else "将删除")
+        print(f"{word}  {s.id}")
     if not args.yes:
-        print("nothing deleted; add --yes to delete the snapshots listed")
+        print(say(lang, "nothing deleted; add --yes to delete the snapshots listed",
+                  "未删除任何快照；加 --yes 才会删除上面列出的快照"))  # fmt: skip
         return 0
     removed = prune(args.data_dir, args.keep)
-    print(f"deleted {len(removed)} snapshot(s)")
+    print(say(lang, f"deleted {len(removed)} snapshot(s)", f"已删除 {len(removed)} 个快照"))
     return 0
 
 
@@ -427,9 +542,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--months", type=int, default=None, help="months of history (default from the config)"
     )
+    demo.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     demo.set_defaults(func=cmd_demo)
     rec = sub.add_parser("reconcile", help="check every reported fact against a snapshot")
     rec.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
+    rec.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     rec.set_defaults(func=cmd_reconcile)
     snaps = sub.add_parser("snapshots", help="list, verify, diff or prune snapshots")
     snaps.add_argument("action", choices=["list", "verify", "diff", "prune"])
@@ -437,9 +554,11 @@ def build_parser() -> argparse.ArgumentParser:
     snaps.add_argument("--limit", type=int, default=40, help="diff: metric rows to print")
     snaps.add_argument("--keep", type=int, default=None, help="prune: newest snapshots to keep")
     snaps.add_argument("--yes", action="store_true", help="prune: really delete")
+    snaps.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     snaps.set_defaults(func=cmd_snapshots)
     tpl = sub.add_parser("template", help="write the .xlsx import template")
     tpl.add_argument("--out", type=Path, default=Path("govdash-template.xlsx"))
+    tpl.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     tpl.set_defaults(func=cmd_template)
     imp = sub.add_parser("import", help="import .xlsx / .csv files into a new snapshot")
     imp.add_argument("files", nargs="+", type=Path)
@@ -466,15 +585,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=["zh", "en"], default=None, help="messages (default: locale)"
     )
     imp.set_defaults(func=cmd_import)
+    init = sub.add_parser(
+        "init", help="start a city from its official division table (an empty snapshot)"
+    )
+    init.add_argument("--divisions", type=Path, required=True, help=".csv or .xlsx division table")
+    init.add_argument("--city-name", default=None, help="the city's name, if the table lacks it")
+    init.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
+    init.add_argument(
+        "--lang", choices=["zh", "en"], default=None, help="messages (default: locale)"
+    )
+    init.set_defaults(func=cmd_init)
     exp = sub.add_parser("export", help="write a snapshot in the template's format")
     exp.add_argument("--out", type=Path, default=Path("govdash-export"))
     exp.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
+    exp.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     exp.set_defaults(func=cmd_export)
     brief = sub.add_parser(
         "briefing", help="write the briefing pack: PPTX, XLSX, HTML, chart PNGs and a PDF"
     )
     brief.add_argument("--out", type=Path, default=Path("govdash-briefing"))
-    brief.add_argument("--lang", choices=["zh", "en"], default="zh")
+    brief.add_argument(
+        "--lang", dest="pack_lang", choices=["zh", "en"], default="zh", help="the pack's language"
+    )
     brief.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
     brief.add_argument(
         "--playlist",
@@ -491,6 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("completeness", help="which communities reported for a month")
     comp.add_argument("--month", default=None, help="YYYY-MM (default: the as-of month)")
     comp.add_argument("--snapshot", default=None)
+    comp.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     comp.set_defaults(func=cmd_completeness)
     return parser
 
@@ -505,8 +638,12 @@ def main(argv: list[str] | None = None) -> int:
         args.data_dir = default_snapshots_dir()
     try:
         return args.func(args)
+    except BrokenPipeError:  # `… | head` closed the pipe: stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except GovdashError as exc:
-        print(f"error: {exc.text('en')}", file=sys.stderr)
+        lang = cli_lang(getattr(args, "lang", None))
+        print(say(lang, "error: ", "错误：") + exc.text(lang), file=sys.stderr)
         return 2
 
 

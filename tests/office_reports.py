@@ -84,7 +84,7 @@ def headcounts_report(
     wrong_subtotal: bool = False,
 ) -> Path:
     """The monthly 人员与队伍 report: title, 填报 row, two-row merged header, streets merged over
-    their communities, 小计 per street, 合计, notes; the 移动网格员 column hidden."""
+    their communities, 小计 per street, 合计, notes; the 移动网格员 column and row 6 hidden."""
     wb = Workbook()
     ws = wb.active
     ws.title = "人员队伍"
@@ -138,6 +138,7 @@ def headcounts_report(
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=11)
         row += 1
     ws.column_dimensions["J"].hidden = True
+    ws.row_dimensions[6].hidden = True  # the second community, hidden by someone filtering
     wb.save(path)
     return path
 

@@ -73,6 +73,7 @@ def test_a_monthly_report_with_title_merged_header_subtotals_and_notes_imports_a
     assert "已跳过2行备注或签字" in notes
     warnings = " | ".join(_texts(report.all_warnings()))
     assert "第J列在表格中被隐藏，其数值仍会导入" in warnings and "未知列“备注”已忽略" in warnings
+    assert "1个隐藏行仍会导入（第6行），请确认这些行属于本报表" in warnings
     english = " | ".join(_texts(report.all_notes(), "en"))
     assert "month 2025-08 taken from the title" in english and "2 subtotal row(s)" in english
     assert report.rows == {"headcounts": 6} and not report.replaced
@@ -159,7 +160,7 @@ def test_activity_ids_numbered_down_the_sheet_are_refused_with_the_reason(root, 
                "服务时长（小时）", "服务人数", "是否需求响应"])  # fmt: skip
     for n in range(1, 8):
         ws.append(
-            [n, "2025-06-03", "420106001001", "为老服务", "一老（老年人）", 5, 1, 2, 20, "否"]
+            [n, "2025-06-03", "420106012001", "为老服务", "一老（老年人）", 5, 1, 2, 20, "否"]
         )
     path = tmp_path / "活动.xlsx"
     wb.save(path)
@@ -181,7 +182,7 @@ def test_changing_existing_rows_is_listed_and_needs_a_confirmation(root, city, t
     before = latest_good(root)[0].id
     dry = import_files([june], root=root, dry_run=True)
     assert dry.ok and dry.replaced_rows == 6
-    assert dry.replaced[0].text("zh") == "月度人员与队伍 6 行：武昌区 2025-06（6行）"
+    assert dry.replaced[0].text("zh") == "月度人员与队伍：武昌区 2025-06（6行）"
     refused = import_files([june], root=root)
     assert not refused.ok and refused.snapshot is None
     assert "本次导入将以不同的数值替换已有的 6 行" in refused.all_errors()[0].text("zh")
@@ -193,7 +194,7 @@ def test_changing_existing_rows_is_listed_and_needs_a_confirmation(root, city, t
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert cli.returncode == 0, cli.stdout + cli.stderr
-    assert "将替换已有的 6 行：月度人员与队伍 6 行：武昌区 2025-06（6行）" in cli.stdout
+    assert "将替换已有的 6 行：月度人员与队伍：武昌区 2025-06（6行）" in cli.stdout
     assert "正式导入时加 --replace 确认替换" in cli.stdout
     assert "None" not in cli.stdout and "nan" not in cli.stdout
     done = import_files([june], root=root, replace=True)

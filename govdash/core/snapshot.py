@@ -161,7 +161,7 @@ def write_snapshot(
             "schema_version": SCHEMA_VERSION,
             "id": sid,
             "as_of": as_of.isoformat(),
-            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
             "provenance": provenance,
             "note": note,
             "generator": generator or {},

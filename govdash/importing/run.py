@@ -28,6 +28,7 @@ from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import ContractError, GovdashError, Problem
 from govdash.core.progress import Progress
 from govdash.core.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
+from govdash.importing import division_plan
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
 from govdash.importing.validate import Known, SheetResult, Vocabularies, validate_sheet
 
@@ -56,10 +57,10 @@ class Replacement:
         if lang == "zh":
             parts = "、".join(f"{d} {m}（{n:,}行）".replace("  ", " ") for d, m, n in shown)
             tail = f"等{len(self.places)}处" if more else ""
-            return f"{_table_title(self.table, lang)} {self.rows:,} 行：{parts}{tail}"
+            return f"{_table_title(self.table, lang)}：{parts}{tail}"
         parts = ", ".join(f"{d} {m} ({n:,})".replace("  ", " ") for d, m, n in shown)
         tail = f" and {more} more" if more else ""
-        return f"{self.rows:,} row(s) of {_table_title(self.table, lang)}: {parts}{tail}"
+        return f"{_table_title(self.table, lang)}: {parts}{tail}"
 
 
 def _table_title(table: str, lang: str) -> str:
@@ -83,6 +84,7 @@ class ImportReport:
     onto_demo: bool = False  # the rows were merged into demo data: the result stays labelled demo
     demo_files: list[str] = field(default_factory=list)  # files whose title row says 演示数据
     replaced: list[Replacement] = field(default_factory=list)  # rows changed (needs --replace)
+    divisions: division_plan.DivisionPlan | None = None  # what an imported division table changes
 
     @property
     def provenance(self) -> str:
@@ -294,6 +296,19 @@ def _unconfirmed(replaced: list[Replacement]) -> Problem:
     )
 
 
+def _unconfirmed_divisions(plan: division_plan.DivisionPlan) -> Problem:
+    return Problem(
+        "import",
+        "the division table changes the city's divisions: "
+        + " ".join(plan.lines("en"))
+        + " Nothing was written. Check the list, then confirm (--replace on the command line, "
+        "or the confirmation box on the import page)",
+        "区划表将改变现有区划："
+        + "".join(plan.lines("zh"))
+        + "。未写入任何数据。请核对上述清单后确认（命令行加 --replace，或在导入页勾选确认）",
+    )
+
+
 def _clean_stale(root: Path) -> None:
     """Temporary folders of killed writers are hidden; remove old ones (we hold the lock)."""
     now = time.time()
@@ -377,14 +392,22 @@ def _import_locked(
             for name, tables in new.items()
             if (found := _replaced(old.get(name), tables, name, divisions)) is not None
         ]
-        if report.replaced and not (options.replace or dry_run):
-            report.errors.append(_unconfirmed(report.replaced))
-            return report
         merged = {
             name: _merge(old.get(name), new.get(name, []), name)
             for name in TABLES
             if name not in OPTIONAL_TABLES
         }
+        if "divisions" in new:
+            incoming = pa.concat_tables(new["divisions"]).to_pandas()
+            tables = {k: v for k, v in merged.items() if v is not None}
+            report.divisions = division_plan.plan(divisions, incoming, tables)
+        if report.replaced and not (options.replace or dry_run):
+            report.errors.append(_unconfirmed(report.replaced))
+            return report
+        plan = report.divisions
+        if plan is not None and plan.needs_confirmation and not (options.replace or dry_run):
+            report.errors.append(_unconfirmed_divisions(plan))
+            return report
         qualifiers = _merge_qualifiers(
             old.get("value_qualifiers"), new, [s.qualifiers for s in report.sheets if s.qualifiers]
         )

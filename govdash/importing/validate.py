@@ -396,14 +396,35 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
     return result
 
 
+def level_of(code: str) -> str | None:
+    """The level a statistical division code's length gives: 6 digits a district (a city when it
+    ends in 00), 9 a street, 12 a community."""
+    if len(code) == 6:
+        return "city" if code.endswith("00") else "district"
+    return {9: "street", 12: "community"}.get(len(code))
+
+
+def parent_of(code: str, city: str | None) -> str | None:
+    """The parent a code's prefix gives: a community's street, a street's district, a district's
+    city (the known one, or the code's first four digits and 00)."""
+    if len(code) in (9, 12):
+        return code[: len(code) - 3]
+    if len(code) == 6 and not code.endswith("00"):
+        return city or code[:4] + "00"
+    return None
+
+
 def complete_divisions(frame: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """An official division table often has only code, name and parent. Columns it leaves out
-    are taken from the division already known by that code; a new code's level follows from its
-    length, its English name defaults to the Chinese one and it is not a pilot site."""
+    """An official division table often has only code and name (the National Bureau of
+    Statistics' table), or code, name and parent. Columns it leaves out are taken from the
+    division already known by that code; otherwise the level and the parent follow from the
+    code, the English name is the Chinese one and the division is not a pilot site. A division
+    renamed in Chinese without an English name gets its new Chinese name in English too, so no
+    stale English name survives."""
     by_code = previous.set_index("code") if len(previous) else None
     out = frame.copy()
     codes = out["code"].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
-    length_level = {9: "street", 12: "community"}
+    codes = codes.fillna("")
 
     def known(column: str) -> pd.Series:
         if by_code is None or column not in by_code.columns:
@@ -411,15 +432,31 @@ def complete_divisions(frame: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
         values = codes.map(by_code[column].to_dict())
         return values.map(lambda v: None if v is None or pd.isna(v) else _as_text(v))
 
+    def blank(column: str) -> pd.Series:
+        if column not in out.columns:
+            return pd.Series(True, index=out.index)
+        return out[column].isna() | (out[column].astype("string").str.strip() == "").fillna(True)
+
+    given_en = ~blank("name_en")
     for column in ("level", "name_zh", "name_en", "parent_code", "population", "is_pilot",
                    "pilot_start"):  # fmt: skip
-        if column in out.columns:
-            blank = out[column].isna() | (out[column].astype("string").str.strip() == "")
-            out.loc[blank, column] = known(column)[blank]
-        else:
-            out[column] = known(column)
-    level = out["level"].isna()
-    out.loc[level, "level"] = codes[level].str.len().map(length_level)
+        missing = blank(column)
+        if column not in out.columns:
+            out[column] = None
+        out.loc[missing, column] = known(column)[missing]
+    level = blank("level")
+    out.loc[level, "level"] = codes[level].map(level_of)
+    cities = [c for c in codes if level_of(c) == "city"]
+    if by_code is not None and "level" in by_code.columns:
+        cities += list(by_code.index[by_code["level"] == "city"])
+    city = cities[0] if cities else None
+    parent = blank("parent_code")
+    out.loc[parent, "parent_code"] = codes[parent].map(lambda c: parent_of(c, city))
+    # The city is the top of the table: a parent above it (the province) is not a division here.
+    out.loc[out["level"] == "city", "parent_code"] = None
+    renamed = known("name_zh").notna() & (known("name_zh") != out["name_zh"])
+    stale = renamed & ~given_en
+    out.loc[stale, "name_en"] = out.loc[stale, "name_zh"]
     out["name_en"] = out["name_en"].where(out["name_en"].notna(), out["name_zh"])
     out["is_pilot"] = out["is_pilot"].where(out["is_pilot"].notna(), "否")
     return out[
@@ -899,8 +936,8 @@ class _SheetChecker:
         for label, rec in typed.iterrows():
             row = self.row_number(positions[label])
             code, level, parent = rec["code"], rec["level"], rec["parent_code"]
-            if level is None or code is None:
-                continue
+            if level not in CODE_LENGTH or not isinstance(code, str):
+                continue  # a blank code or level is reported where the cell is converted
             if len(str(code)) != CODE_LENGTH[level] or not str(code).isdigit():
                 self.error(
                     f"{code!r} is not a {level} code ({CODE_LENGTH[level]} digits)",

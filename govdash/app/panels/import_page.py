@@ -220,9 +220,11 @@ def report_panel(ctx: context.Context, report: ImportReport) -> None:
 
 def replacements(ctx: context.Context, report: ImportReport) -> bool:
     """The rows an import would change, and a box to tick: whether the user confirmed."""
-    if not report.replaced:
-        return True
     lang = ctx.lang
+    if not report.replaced:
+        if report.divisions is None or not report.divisions.needs_confirmation:
+            return True
+        return st.checkbox(t("import.divisions_ok", lang), key="import-divisions-ok")
     lines = "\n".join(f"- {chrome.md(r.text(lang))}" for r in report.replaced)
     st.warning(
         t("import.replaces", lang, n=fmt.number(report.replaced_rows, lang, compact=False))
@@ -246,6 +248,7 @@ class Pending:
     empty: bool
     replaced: int
     month: str | None
+    confirmed: bool = False  # replacements or division changes, ticked on the page
 
 
 def confirm(ctx: context.Context, pending: Pending) -> None:
@@ -272,7 +275,7 @@ def _confirm_body(ctx: context.Context, pending: Pending) -> None:
             dry_run=False,
             note=note,
             empty=pending.empty,
-            replace=bool(pending.replaced),
+            replace=pending.confirmed,
             month=pending.month,
         )
         if report.ok and report.snapshot is not None:
@@ -316,10 +319,18 @@ def upload_panel(ctx: context.Context) -> None:
     report_panel(ctx, report)
     if not report.ok:
         return
+    if report.divisions is not None and report.divisions.changes:
+        lines = "\n".join(f"- {chrome.md(line)}" for line in report.divisions.lines(lang))
+        st.warning(t("import.division_plan", lang) + "\n\n" + lines, icon=":material/account_tree:")
     confirmed = replacements(ctx, report)
     if st.button(t("import.go", lang), type="primary", key="import-go", disabled=not confirmed):
         names = tuple(p.name for p in paths)
-        confirm(ctx, Pending(folder, names, report.rows, empty, report.replaced_rows, month))
+        plan = report.divisions
+        needed = bool(report.replaced) or (plan is not None and plan.needs_confirmation)
+        pending = Pending(
+            folder, names, report.rows, empty, report.replaced_rows, month, needed and confirmed
+        )
+        confirm(ctx, pending)
 
 
 def _month_choice(ctx: context.Context) -> str | None:
