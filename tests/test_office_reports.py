@@ -219,3 +219,18 @@ def test_the_imported_report_shows_on_the_community_page(root, city, tmp_path, m
     cards = {m.label: m.value for m in at.metric}
     assert cards["注册志愿者"] == f"{values[place.code]['registered_volunteers']}名", cards
     assert cards["专业社工"] == f"{values[place.code]['social_workers']}名", cards
+
+
+def test_the_page_previews_a_report_under_its_own_headers_without_none(root, city, tmp_path):
+    from govdash.app.panels.import_page import preview
+
+    blocks, values = city
+    path = headcounts_report(tmp_path / "月报.xlsx", "武昌区", blocks, values)
+    report = import_files([path], root=root, dry_run=True)
+    sheet = report.sheets[0]
+    shown = preview(sheet.preview, sheet.table, "zh")
+    assert list(shown.columns[:5]) == ["序号", "街道", "社区", "专业社工", "社区工作者"]
+    assert "None" not in shown.astype(str).to_numpy().ravel().tolist()
+    assert shown.iloc[3]["社区"] == "小计" and shown.iloc[3]["序号"] == ""
+    english = preview(sheet.preview, sheet.table, "en")
+    assert list(english.columns[:4]) == ["No.", "Street", "Community", "Social workers"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import streamlit as st
 
 from govdash.app import chrome, context, sidebar, state
@@ -207,7 +208,8 @@ def report_panel(ctx: context.Context, report: ImportReport) -> None:
             icon=":material/error:" if sheet.errors else ":material/check_circle:",
         ):
             if sheet.preview is not None and len(sheet.preview):
-                st.dataframe(sheet.preview, hide_index=True, width="stretch")
+                st.dataframe(preview(sheet.preview, sheet.table, lang), hide_index=True,
+                             width="stretch")  # fmt: skip
             for p in sheet.errors:
                 st.error(chrome.md(p.text(lang)))
             for p in sheet.warnings[:50]:
@@ -216,6 +218,22 @@ def report_panel(ctx: context.Context, report: ImportReport) -> None:
                 st.info(chrome.md(p.text(lang)), icon=":material/info:")
     for p in report.errors:
         st.error(chrome.md(p.text(lang)))
+
+
+HELPERS_EN = {"序号": "No.", "街道": "Street", "区": "District"}  # the reader's helper columns
+
+
+def preview(frame: pd.DataFrame, table: str | None, lang: str) -> pd.DataFrame:
+    """The first rows as typed, under the template's headers in the page's language (not the
+    contract's machine names), with empty cells empty rather than "None"."""
+    from govdash.importing.spec import load_spec
+
+    sheet = load_spec().get(table or "")
+    names = {c.name: (c.zh if lang == "zh" else c.en) for c in sheet.columns} if sheet else {}
+    if lang != "zh":
+        names.update(HELPERS_EN)
+    shown = frame.rename(columns=names).astype(object)
+    return shown.where(shown.notna(), "")
 
 
 def replacements(ctx: context.Context, report: ImportReport) -> bool:
