@@ -234,3 +234,20 @@ def test_the_page_previews_a_report_under_its_own_headers_without_none(root, cit
     assert shown.iloc[3]["社区"] == "小计" and shown.iloc[3]["序号"] == ""
     english = preview(sheet.preview, sheet.table, "en")
     assert list(english.columns[:4]) == ["No.", "Street", "Community", "Social workers"]
+
+
+def test_a_merged_number_is_counted_once_and_said_so(root, city, tmp_path):
+    from openpyxl import load_workbook
+
+    blocks, values = city
+    path = headcounts_report(tmp_path / "月报.xlsx", "武昌区", blocks, values)
+    book = load_workbook(path)
+    sheet = book.active
+    sheet.merge_cells("H5:H6")  # 志愿服务队 of the first two communities typed once, merged
+    book.save(path)
+    report = import_files([path], root=root, dry_run=True)
+    warnings = _texts(report.all_warnings())
+    assert any("合并单元格 H5:H6：数值只计入第5行" in w for w in warnings), warnings
+    assert any("subtotal row says" in e for e in _texts(report.all_errors(), "en")), (
+        "the second community's teams are now empty, so its street's 小计 no longer adds up"
+    )

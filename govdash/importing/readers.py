@@ -130,11 +130,13 @@ def _fill_merged(
             continue  # horizontal, or a header or title cell
         if min_col > len(layout.columns):
             continue
-        spanned = [r for r in range(min_row + 1, max_row + 1) if r in frame.index]
         name = layout.columns[min_col - 1]
-        if name in FILLED_WHEN_MERGED and name in frame.columns:
+        if name not in frame.columns or frame.at[min_row, name] is None:
+            continue
+        if name in FILLED_WHEN_MERGED:
+            spanned = [r for r in range(min_row + 1, max_row + 1) if r in frame.index]
             frame.loc[spanned, name] = frame.at[min_row, name]
-        elif frame.at[min_row, name] is not None if name in frame.columns else False:
+        else:
             cells = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
             notes.append(
                 Note(
