@@ -251,3 +251,24 @@ def test_a_merged_number_is_counted_once_and_said_so(root, city, tmp_path):
     assert any("subtotal row says" in e for e in _texts(report.all_errors(), "en")), (
         "the second community's teams are now empty, so its street's 小计 no longer adds up"
     )
+
+
+def test_a_corrected_report_without_ids_replaces_its_rows_instead_of_adding(root, city, tmp_path):
+    blocks, _ = city
+    rows = activity_rows(blocks, AUGUST)
+    first = import_files(
+        [activities_report(tmp_path / "八月.xlsx", "武昌区", rows, "2025年8月")], root=root
+    )
+    assert first.ok
+    corrected = [dict(r) for r in rows[:-1]]  # one activity withdrawn …
+    corrected[0]["volunteers"] += 10  # … and one figure corrected
+    again = activities_report(tmp_path / "八月更正.xlsx", "武昌区", corrected, "2025年8月")
+    dry = import_files([again], root=root, dry_run=True)
+    assert dry.ok and dry.replaced_rows == 2, [r.text() for r in dry.replaced]
+    assert not import_files([again], root=root).ok, "a correction needs the confirmation"
+    done = import_files([again], root=root, replace=True)
+    acts = pq.read_table(done.snapshot.table_path("activities")).to_pandas()
+    august = acts[acts["date"] >= AUGUST]
+    assert len(august) == len(corrected), "no activity counted twice"
+    assert int(august["volunteers"].sum()) == sum(r["volunteers"] for r in corrected)
+    assert done.snapshot.row_counts["activities"] == first.snapshot.row_counts["activities"] - 1

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,7 +31,13 @@ from govdash.core.progress import Progress
 from govdash.core.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
 from govdash.importing import division_plan
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
-from govdash.importing.validate import Known, SheetResult, Vocabularies, validate_sheet
+from govdash.importing.validate import (
+    GENERATED_IDS_FROM,
+    Known,
+    SheetResult,
+    Vocabularies,
+    validate_sheet,
+)
 
 LOCK_FILE = ".import.lock"
 CHUNKED_BYTES = 20 * 1024 * 1024  # CSV files above this are read and checked in chunks
@@ -262,6 +269,49 @@ def _replaced(
     return Replacement(table, len(rows), _places(rows, divisions))
 
 
+def _superseded(old: pa.Table | None, new: list[pa.Table]) -> np.ndarray | None:
+    """Old activities that a report without activity ids supersedes. Such a report's ids are made
+    from each row's values, so a corrected row comes back under a new id: the report is taken as
+    the whole of its communities' months, and their earlier generated-id rows that it no longer
+    holds (corrected or withdrawn) go. Rows with issued ids are never touched."""
+    if old is None or not old.num_rows or not new:
+        return None
+    columns = ["activity_id", "community_code", "date"]
+    incoming = pa.concat_tables([t.select(columns) for t in new]).to_pandas()
+    made = incoming[incoming["activity_id"] >= GENERATED_IDS_FROM]
+    if made.empty:
+        return None
+    month = pd.to_datetime(made["date"]).dt.to_period("M")
+    scope = pd.MultiIndex.from_arrays([made["community_code"], month]).unique()
+    before = old.select(columns).to_pandas()
+    keys = pd.MultiIndex.from_arrays(
+        [before["community_code"], pd.to_datetime(before["date"]).dt.to_period("M")]
+    )
+    mask = (
+        (before["activity_id"] >= GENERATED_IDS_FROM).to_numpy()
+        & keys.isin(scope)
+        & ~before["activity_id"].isin(made["activity_id"]).to_numpy()
+    )
+    return mask if mask.any() else None
+
+
+def _add_replaced(report: ImportReport, extra: Replacement) -> None:
+    """One entry per table: rows superseded by a report join the rows it changes."""
+    same = next((r for r in report.replaced if r.table == extra.table), None)
+    if same is None:
+        report.replaced.append(extra)
+        return
+    counts: dict[tuple[str, str], int] = {}
+    for district, month, n in (*same.places, *extra.places):
+        counts[(district, month)] = counts.get((district, month), 0) + n
+    places = tuple(
+        (d, m, n) for (d, m), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    report.replaced[report.replaced.index(same)] = Replacement(
+        extra.table, same.rows + extra.rows, places
+    )
+
+
 def _places(rows: pd.DataFrame, divisions: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
     """(district, month, rows) of changed rows, most rows first."""
     names = dict(zip(divisions["code"], divisions["name_zh"], strict=True))
@@ -392,6 +442,11 @@ def _import_locked(
             for name, tables in new.items()
             if (found := _replaced(old.get(name), tables, name, divisions)) is not None
         ]
+        superseded = _superseded(old.get("activities"), new.get("activities", []))
+        if superseded is not None:
+            gone = old["activities"].filter(pa.array(superseded)).to_pandas()
+            _add_replaced(report, Replacement("activities", len(gone), _places(gone, divisions)))
+            old = {**old, "activities": old["activities"].filter(pa.array(~superseded))}
         merged = {
             name: _merge(old.get(name), new.get(name, []), name)
             for name in TABLES

@@ -41,6 +41,9 @@ TOTAL_COLUMNS = 4  # 合计 and 小计 are written in one of the first columns (
 # they would replace other communities' activities with the same numbers.
 ROW_NUMBER_IDS_BELOW = 1_000_000
 GENERATED_ID_DIGITS = 10  # generated ids: YYYYMMDD followed by ten digits of the row's content
+# Every generated id is at least this (20000101 followed by ten digits); issued ids and the demo's
+# (YYYYMMDD and a five-digit number) are far below it.
+GENERATED_IDS_FROM = 20_000_101 * 10**GENERATED_ID_DIGITS
 MONTH_COLUMNS = {("headcounts", "month"), ("outcomes", "month")}
 JUMP_FACTOR = 10  # a stock that grows or shrinks tenfold in a month is flagged for a second look
 HELPER_COLUMNS = {"街道": "street", "street": "street", "区": "district", "district": "district"}
@@ -380,8 +383,10 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
             problem(
                 sheet,
                 "no activity id column: ids were made from each activity's date, community and "
-                "figures, so importing the same report again replaces its own rows only",
-                "表中没有活动编号：已按每场活动的日期、社区和数据生成编号，同一报表重复导入只会替换它自己的行",
+                "figures; a report sent again takes the place of the rows imported this way "
+                "earlier for its communities and months, so a correction never doubles a count",
+                "表中没有活动编号：已按每场活动的日期、社区和数据生成编号；同一报表再次报送时，"
+                "将取代此前以这种方式导入的、本表所涉社区和月份的活动，更正不会重复计数",
             )
         )
     elif sheet.table == "activities":
