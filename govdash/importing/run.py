@@ -52,22 +52,32 @@ DATE_COLUMNS = ("month", "date", "as_of", "launch_date", "opened", "founded")
 @dataclass(frozen=True)
 class Replacement:
     """Existing rows an import would change (same key, different values), by table, with the
-    district and month they belong to: [(district name, "2025-06" or "", rows)]."""
+    district and month they belong to: [(district code, "2025-06" or "", rows)], and the
+    districts' names {code: (Chinese, English)}."""
 
     table: str
     rows: int
     places: tuple[tuple[str, str, int], ...]
+    names: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+
+    def _district(self, code: str, lang: str) -> str:
+        zh, en = self.names.get(code, (code, code))
+        return zh if lang == "zh" else en
 
     def text(self, lang: str = "zh", limit: int = 8) -> str:
-        shown = self.places[:limit]
+        shown = [(self._district(d, lang), m, n) for d, m, n in self.places[:limit]]
         more = len(self.places) - len(shown)
         if lang == "zh":
-            parts = "、".join(f"{d} {m}（{n:,}行）".replace("  ", " ") for d, m, n in shown)
+            parts = "、".join(f"{_place(d, m)}（{n:,}行）" for d, m, n in shown)
             tail = f"等{len(self.places)}处" if more else ""
             return f"{_table_title(self.table, lang)}：{parts}{tail}"
-        parts = ", ".join(f"{d} {m} ({n:,})".replace("  ", " ") for d, m, n in shown)
+        parts = ", ".join(f"{_place(d, m)} ({n:,})" for d, m, n in shown)
         tail = f" and {more} more" if more else ""
         return f"{_table_title(self.table, lang)}: {parts}{tail}"
+
+
+def _place(district: str, month: str) -> str:
+    return " ".join(part for part in (district, month) if part)
 
 
 def _table_title(table: str, lang: str) -> str:
@@ -266,7 +276,7 @@ def _replaced(
     rows = paired[changed]
     if rows.empty:
         return None
-    return Replacement(table, len(rows), _places(rows, divisions))
+    return Replacement(table, len(rows), _places(rows), _district_names(divisions))
 
 
 def _superseded(old: pa.Table | None, new: list[pa.Table]) -> np.ndarray | None:
@@ -308,20 +318,25 @@ def _add_replaced(report: ImportReport, extra: Replacement) -> None:
         (d, m, n) for (d, m), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     )
     report.replaced[report.replaced.index(same)] = Replacement(
-        extra.table, same.rows + extra.rows, places
+        extra.table, same.rows + extra.rows, places, {**same.names, **extra.names}
     )
 
 
-def _places(rows: pd.DataFrame, divisions: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
-    """(district, month, rows) of changed rows, most rows first."""
-    names = dict(zip(divisions["code"], divisions["name_zh"], strict=True))
+def _district_names(divisions: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    districts = divisions[divisions["level"].isin(["city", "district"])]
+    return {
+        code: (str(zh), str(en) if isinstance(en, str) and en else str(zh))
+        for code, zh, en in zip(
+            districts["code"], districts["name_zh"], districts["name_en"], strict=True
+        )
+    }
+
+
+def _places(rows: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
+    """(district code, month, rows) of changed rows, most rows first."""
     place = next((c for c in PLACE_COLUMNS if c in rows.columns), None)
     when = next((c for c in DATE_COLUMNS if c in rows.columns), None)
-    district = (
-        rows[place].astype(str).str[:6].map(lambda c: names.get(c, c))
-        if place
-        else pd.Series("", index=rows.index)
-    )
+    district = rows[place].astype(str).str[:6] if place else pd.Series("", index=rows.index)
     month = (
         pd.to_datetime(rows[when], errors="coerce").dt.strftime("%Y-%m").fillna("")
         if when
@@ -445,7 +460,8 @@ def _import_locked(
         superseded = _superseded(old.get("activities"), new.get("activities", []))
         if superseded is not None:
             gone = old["activities"].filter(pa.array(superseded)).to_pandas()
-            _add_replaced(report, Replacement("activities", len(gone), _places(gone, divisions)))
+            extra = Replacement("activities", len(gone), _places(gone), _district_names(divisions))
+            _add_replaced(report, extra)
             old = {**old, "activities": old["activities"].filter(pa.array(~superseded))}
         merged = {
             name: _merge(old.get(name), new.get(name, []), name)
