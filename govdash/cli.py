@@ -18,6 +18,7 @@ from pathlib import Path
 from govdash.cli_lang import cli_lang, say
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import GovdashError
+from govdash.importing.spec import table_title
 
 LANG_HELP = "messages: zh or en (default: the system locale)"
 PROVENANCE_ZH = {"demo": "演示数据", "imported": "导入数据"}
@@ -59,7 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             say(
                 lang,
                 f"  {name:15s} {rows:>10,d} rows",
-                f"  {_table_title(name, lang)}：{rows:,} 行",
+                f"  {table_title(name, lang)}：{rows:,} 行",
             )
         )
     seconds = time.perf_counter() - started
@@ -225,7 +226,7 @@ def _print_import_report(report, lang: str) -> None:
         )
     for sheet in report.sheets:
         where = f"{sheet.file}" + (f" [{sheet.sheet}]" if sheet.sheet else "")
-        table = _table_title(sheet.table, lang)
+        table = table_title(sheet.table, lang)
         if lang == "zh":
             status = "通过" if not sheet.errors else f"{len(sheet.errors)} 个错误"
             print(
@@ -287,15 +288,6 @@ def _print_import_report(report, lang: str) -> None:
             f"已写入快照 {report.snapshot.id}；上一个快照：{previous}",
         )
     )
-
-
-def _table_title(table: str | None, lang: str) -> str:
-    from govdash.importing.spec import load_spec
-
-    sheet = load_spec().get(table or "")
-    if sheet is None:
-        return "未识别的表" if lang == "zh" else "unrecognised table"
-    return sheet.title(lang)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from govdash.core.progress import Progress
 from govdash.core.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
 from govdash.importing import division_plan
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
+from govdash.importing.spec import table_title
 from govdash.importing.validate import (
     GENERATED_IDS_FROM,
     Known,
@@ -70,21 +71,14 @@ class Replacement:
         if lang == "zh":
             parts = "、".join(f"{_place(d, m)}（{n:,}行）" for d, m, n in shown)
             tail = f"等{len(self.places)}处" if more else ""
-            return f"{_table_title(self.table, lang)}：{parts}{tail}"
+            return f"{table_title(self.table, lang)}：{parts}{tail}"
         parts = ", ".join(f"{_place(d, m)} ({n:,})" for d, m, n in shown)
         tail = f" and {more} more" if more else ""
-        return f"{_table_title(self.table, lang)}: {parts}{tail}"
+        return f"{table_title(self.table, lang)}: {parts}{tail}"
 
 
 def _place(district: str, month: str) -> str:
     return " ".join(part for part in (district, month) if part)
-
-
-def _table_title(table: str, lang: str) -> str:
-    from govdash.importing.spec import load_spec
-
-    sheet = load_spec().get(table)
-    return sheet.title(lang) if sheet else table
 
 
 @dataclass

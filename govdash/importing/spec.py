@@ -85,6 +85,15 @@ def load_spec(path: Path = TEMPLATE_SPEC_FILE) -> dict[str, SheetSpec]:
     }
 
 
+def table_title(table: str | None, lang: str = "zh") -> str:
+    """A table's sheet title as people know it (月度人员与队伍); a table with no sheet (a rollup)
+    keeps its name, and a sheet that matched no table says so."""
+    if table is None:
+        return "未识别的表" if lang == "zh" else "unrecognised table"
+    sheet = load_spec().get(table)
+    return sheet.title(lang) if sheet else table
+
+
 def vocabulary_for(table: str, column: str) -> str | None:
     """The controlled vocabulary (data/vocabulary.toml) a column's values come from, if any."""
     return VOCABULARY_COLUMNS.get((table, column))
