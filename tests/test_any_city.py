@@ -146,6 +146,17 @@ def test_a_made_up_city_imports_its_reports_and_every_page_works(city_files, tmp
     overview = run_page()
     cards = {m.label: m.value for m in overview.metric}
     assert cards["注册志愿者"] == f"{sum(v['registered_volunteers'] for v in values.values())}名"
+    # Without the boundary file, the overview's map is the tile map, laid out by itself: one tile
+    # per district of the made-up city, each named on its tile.
+    monkeypatch.delenv("GOVDASH_BOUNDARIES")
+    tiles = run_page()
+    figures = [json.loads(c.proto.spec) for c in tiles.get("plotly_chart")]
+    squares = [
+        t for f in figures for t in f["data"] if t.get("marker", {}).get("symbol") == "square"
+    ]
+    assert squares, "no tile map on the overview"
+    labels = [str(label).split("<br>")[0] for label in squares[0]["text"]]
+    assert sorted(labels) == sorted(name for _code, name in DISTRICTS)
     place = blocks[1][1]
     community = run_page({"district": "990102", "street": place.code[:9], "community": place.code})
     cards = {m.label: m.value for m in community.metric}
