@@ -129,6 +129,19 @@ def _bind(name: str, snapshot: Tables, params: dict) -> tuple[Query, dict]:
     return query, bind
 
 
+LOGGED_ITEMS = 5  # of a list parameter: a scope of two million codes is not written out
+
+
+def _shown(params: dict) -> dict:
+    """Parameters as a log line shows them: long lists cut to their first items and a count."""
+    return {
+        key: [*value[:LOGGED_ITEMS], f"… {len(value):,} in all"]
+        if isinstance(value, list | tuple) and len(value) > LOGGED_ITEMS
+        else value
+        for key, value in params.items()
+    }
+
+
 def run_query(
     con: duckdb.DuckDBPyConnection, name: str, snapshot: Tables, **params: object
 ) -> pd.DataFrame:
@@ -147,7 +160,9 @@ def run_query(
     try:
         frame = cursor.execute(query.sql, bind).df()
     except duckdb.InterruptException:
-        log.warning("query %s on %s stopped after %.0f s: %s", name, snapshot.id, limit, params)
+        log.warning(
+            "query %s on %s stopped after %g s: %s", name, snapshot.id, limit, _shown(params)
+        )
         raise QueryTimeout(
             Problem(
                 "timeout",
@@ -157,7 +172,7 @@ def run_query(
             )
         ) from None
     except duckdb.Error:
-        log.exception("query %s on %s failed with parameters %s", name, snapshot.id, params)
+        log.exception("query %s on %s failed with parameters %s", name, snapshot.id, _shown(params))
         raise
     finally:
         WATCHDOG.release(token)
