@@ -89,6 +89,7 @@ def _key_codes(tables: dict[str, pa.Table], old: pd.DataFrame) -> set[str]:
 
 
 def _with_data(tables: dict[str, pa.Table]) -> set[str]:
+    """The codes that rows of data refer to, and every prefix of them."""
     codes: set[str] = set()
     for table in ("headcounts", "activities", "teams"):
         if table in tables:
@@ -96,7 +97,9 @@ def _with_data(tables: dict[str, pa.Table]) -> set[str]:
     for table, column in (("outcomes", "division_code"), ("resources", "division_code")):
         if table in tables:
             codes |= set(pa.compute.unique(tables[table].column(column)).to_pylist())
-    return {c for c in codes if c}
+    # Every prefix a division code can have (city 4 digits, district 6, street 9, community 12),
+    # so "has this division any data below it" is one set lookup, not a scan of every code.
+    return {c[:n] for c in codes if c for n in (4, 6, 9, 12) if len(c) >= n}
 
 
 def plan(old: pd.DataFrame, incoming: pd.DataFrame, tables: dict[str, pa.Table]) -> DivisionPlan:
@@ -128,9 +131,7 @@ def plan(old: pd.DataFrame, incoming: pd.DataFrame, tables: dict[str, pa.Table])
     data = _with_data(tables)
     new = after[~after.index.isin(before.index)]
     empty = [
-        entry(code, row)
-        for code, row in new.iterrows()
-        if not any(c.startswith(_prefix(code, row["level"])) for c in data)
+        entry(code, row) for code, row in new.iterrows() if _prefix(code, row["level"]) not in data
     ]
     return DivisionPlan(
         ordered(renamed),

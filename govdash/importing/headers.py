@@ -89,8 +89,7 @@ def match_header(text: str, table: str) -> str | None:
 def helper(text: str) -> str | None:
     """序号, 街道 or 区 when a header names a helper column, whatever its words."""
     keys = helper_keys()
-    full = normalise(text)
-    return keys.get(full) or next((keys[c] for c in candidates(text) if c in keys), None)
+    return next((keys[c] for c in candidates(text) if c in keys), None)
 
 
 def machine_name(text: str, table: str | None) -> str | None:
