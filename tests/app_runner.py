@@ -1,13 +1,17 @@
-"""Running the dashboard in Streamlit's AppTest: a page with its URL parameters, checked for
-exceptions, as every page-level test starts."""
+"""Running the dashboard in Streamlit's AppTest (a page with its URL parameters, checked for
+exceptions, as every page-level test starts) and its command line as a user does."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = str(ROOT / "dashboard.py")
 
 
 def run_page(query: dict | None = None, page: str | None = None) -> AppTest:
@@ -20,3 +24,20 @@ def run_page(query: dict | None = None, page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def run_cli(
+    root: Path, *args: str, lang_env: str | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess:
+    """`python -m govdash --data-dir ROOT ARGS…` as a user runs it; `lang_env` sets LANG (and
+    clears the variables that would override it)."""
+    env = None
+    if lang_env is not None:
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")
+        }
+        env["LANG"] = lang_env
+    return subprocess.run(
+        [sys.executable, "-m", "govdash", "--data-dir", str(root), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env,
+    )  # fmt: skip

@@ -35,6 +35,15 @@ class Place:
     code: str
 
 
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    """A CSV with one header row, as a spreadsheet saves it (GBK when asked)."""
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
 def places(divisions: pd.DataFrame, district: str, streets: int = 2, per_street: int = 3):
     """The first `per_street` communities of the district's first `streets` streets, by name."""
     by_code = divisions.set_index("code")

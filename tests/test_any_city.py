@@ -11,11 +11,11 @@ import csv
 import datetime as dt
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from app_runner import run_cli
 from office_reports import (
     Place,
     activities_report,
@@ -76,11 +76,7 @@ def city_files(tmp_path) -> dict[str, Path]:
 
 
 def _init(root: Path, table: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "govdash", "--data-dir", str(root), "init", "--divisions",
-         str(table), "--as-of", "2025-08-31", *extra],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )  # fmt: skip
+    return run_cli(root, "init", "--divisions", str(table), "--as-of", "2025-08-31", *extra)
 
 
 def test_init_takes_the_official_layout_and_the_three_column_table(city_files, tmp_path):

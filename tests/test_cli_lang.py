@@ -3,13 +3,12 @@ message shows None, nan or a Python repr."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from app_runner import run_cli
 
 from govdash.cli_lang import cli_lang, system_lang
 
@@ -19,12 +18,7 @@ REPRS = re.compile(r"\bNone\b|\bnan\b|\bNaT\b|<[a-z_.]+ object at 0x|Traceback")
 
 
 def _run(args: list[str], lang_env: str, root: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")}
-    env["LANG"] = lang_env
-    return subprocess.run(
-        [sys.executable, "-m", "govdash", "--data-dir", str(root), *args],
-        capture_output=True, text=True, timeout=300, cwd=ROOT, env=env,
-    )  # fmt: skip
+    return run_cli(root, *args, lang_env=lang_env)
 
 
 @pytest.mark.parametrize(

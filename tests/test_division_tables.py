@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from office_reports import write_csv
 
 from govdash.core.paths import DATA_DIR
 from govdash.core.snapshot import latest_good
@@ -25,14 +26,6 @@ def root(snapshot_copy) -> Path:
 def _official() -> list[dict]:
     with open(OFFICIAL, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
-
-
-def _write(path: Path, header: list[str], rows: list[list]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _texts(problems, lang="zh") -> list[str]:
@@ -74,7 +67,7 @@ def test_an_official_table_in_any_common_layout_changes_nothing_on_the_demo(root
                   "areaCode": r["code"][:6], "cityCode": "420100", "provinceCode": "420000",
                   "区划代码": r["code"], "名称": r["name"], "上级区划代码": r["parent_code"]}  # fmt: skip
         rows.append([values[h] for h in header])
-    path = _write(tmp_path / "统计用区划代码.csv", header, rows)
+    path = write_csv(tmp_path / "统计用区划代码.csv", header, rows)
     report = import_files([path], root=root, dry_run=True)
     assert report.ok, _texts(report.all_errors())[:5]
     assert not report.replaced, [r.text() for r in report.replaced]
@@ -89,7 +82,7 @@ def test_a_table_that_renames_a_pilot_street_is_listed_and_needs_a_confirmation(
         if row[0] == "420106012":
             row[2] = "中南路街道"  # a wrong table: 水果湖's code under another name
     rows.append(["420106099", "street", "新设街道", "420106"])
-    path = _write(tmp_path / "区划.csv", ["code", "level", "name", "parent_code"], rows)
+    path = write_csv(tmp_path / "区划.csv", ["code", "level", "name", "parent_code"], rows)
     before = latest_good(root)[0]
     dry = import_files([path], root=root, dry_run=True)
     assert dry.ok, _texts(dry.all_errors())
@@ -109,7 +102,7 @@ def test_a_table_that_renames_a_pilot_street_is_listed_and_needs_a_confirmation(
 
 
 def test_a_division_table_with_blanks_says_where_without_nan_or_none(root, tmp_path):
-    path = _write(
+    path = write_csv(
         tmp_path / "区划.csv",
         ["code", "name", "parent"],
         [["420106012", "", "420106"], ["", "无代码街道", "420106"], ["42010601x", "坏代码", ""]],

@@ -5,7 +5,6 @@ in both languages; none raises, prints a traceback or writes anything.
 
 from __future__ import annotations
 
-import csv
 import os
 import random
 import re
@@ -16,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from office_reports import write_csv
 from openpyxl import Workbook
 
 from govdash.core.snapshot import scan_snapshots
@@ -35,14 +35,6 @@ def headcounts(**override) -> list[str]:
                net="1", grid="5")  # fmt: skip
     row.update(override)
     return list(row.values())
-
-
-def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def workbook(path: Path, header: list[str], rows: list[list], title: str = "人员情况") -> Path:

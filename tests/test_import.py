@@ -22,6 +22,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from app_runner import run_cli
+from office_reports import write_csv
 
 from govdash.core.query import connect
 from govdash.core.reconcile import reconcile
@@ -33,14 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADCOUNTS = ["月份", "社区", "专业社工", "社区工作者", "注册志愿者", "志愿者骨干", "志愿服务队",
               "新就业群体志愿服务队", "移动网格员"]  # fmt: skip
 ZJW = "420106012001"  # 张家湾社区, under 水果湖街道 (420106012)
-
-
-def write_csv(path: Path, header: list[str], rows: list[list], encoding="utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def july(code: str = ZJW, **override) -> list:
@@ -565,11 +559,7 @@ def test_rows_imported_onto_demo_data_stay_labelled_demo_everywhere(root, tmp_pa
         [["420106003", "中华路街道", "420106"], ["420106004", "黄鹤楼街道", "420106"],
          ["420106003001", "新华社区", "420106003"]],
     )  # fmt: skip
-    cli = subprocess.run(
-        [sys.executable, "-m", "govdash", "--data-dir", str(root), "import", str(divisions),
-         "--replace", "--lang", "en"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )  # fmt: skip
+    cli = run_cli(root, "import", str(divisions), "--replace", "--lang", "en")
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert "is demo data" in cli.stdout and "--empty" in cli.stdout
     new, _ = latest_good(root)

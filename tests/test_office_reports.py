@@ -9,13 +9,12 @@ and every problem a person sees is located and says what to do, in Chinese and i
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from app_runner import run_cli
 from office_reports import (
     HEADCOUNT_FIELDS,
     activities_csv_twin,
@@ -188,11 +187,7 @@ def test_changing_existing_rows_is_listed_and_needs_a_confirmation(root, city, t
     assert "本次导入将以不同的数值替换已有的 6 行" in refused.all_errors()[0].text("zh")
     assert "--replace" in refused.all_errors()[0].text("en")
     assert latest_good(root)[0].id == before
-    cli = subprocess.run(
-        [sys.executable, "-m", "govdash", "--data-dir", str(root), "import", str(june),
-         "--dry-run", "--lang", "zh"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )  # fmt: skip
+    cli = run_cli(root, "import", str(june), "--dry-run", "--lang", "zh")
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert "将替换已有的 6 行：月度人员与队伍：武昌区 2025-06（6行）" in cli.stdout
     assert "正式导入时加 --replace 确认替换" in cli.stdout
