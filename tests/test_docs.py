@@ -130,7 +130,9 @@ def test_ci_runs_the_readme_test_command_verbatim_in_a_fresh_environment():
 PATH_MENTION = re.compile(r"`((?:govdash|queries|data|docs|bench|tests|pages)/[\w./-]+?)`")
 
 
-@pytest.mark.parametrize("name", ["README.md", "docs/architecture.md", "docs/data-contract.md"])
+@pytest.mark.parametrize(
+    "name", ["README.md", "docs/architecture.md", "docs/data-contract.md", "docs/scaling.md"]
+)
 def test_every_path_the_docs_name_exists(name: str) -> None:
     """Docs that point at moved files send a newcomer nowhere; every `path/in/backticks` exists."""
     text = (ROOT / name).read_text(encoding="utf-8")

@@ -80,7 +80,7 @@ class QueryRecord:
 QUERY_LOG: deque[QueryRecord] = deque(maxlen=500)
 
 
-def _strip_comments(sql: str) -> str:
+def strip_comments(sql: str) -> str:
     return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
 
 
@@ -93,7 +93,7 @@ def load_query(name: str, directory: Path = QUERIES_DIR) -> Query:
     text = path.read_text(encoding="utf-8")
     header = [ln[2:].strip() for ln in text.splitlines() if ln.startswith("--")]
     purpose = header[0] if header else ""
-    params = tuple(dict.fromkeys(PARAM.findall(_strip_comments(text))))
+    params = tuple(dict.fromkeys(PARAM.findall(strip_comments(text))))
     for p in params:
         if p.endswith(TABLE_PARAM_SUFFIX) and p[: -len(TABLE_PARAM_SUFFIX)] not in ALL_TABLES:
             raise ValueError(f"{path}: ${p} names no contract table")

@@ -8,9 +8,11 @@ views read) and as detail rows split by those three (what a filtered view reads)
 rollup holds requests per histogram bin, the team rollup activities per team. Each is sorted by
 kind of row, grain and division code, so a question reads the few row groups of its scope.
 
-They are built when a snapshot is written, from its own tables, by the build_*.sql queries, on one
-DuckDB thread so the float sums and therefore the bytes are the same every time; the manifest
-lists them under "rollups" with checksums, and verification checks them like the source tables.
+They are built when a snapshot is written, from its own tables, by the build_*.sql queries, on the
+engine GOVDASH_ENGINE names (govdash.core.build_engine): DuckDB on one thread by default, so the
+float sums and therefore the bytes are the same every time, or ClickHouse, which gives the same
+tables (floats within a few units in the last place; tests/test_engines.py). The manifest lists
+them under "rollups" with checksums, and verification checks them like the source tables.
 
 A question reads a rollup when the snapshot has one and the period is whole months; otherwise
 (a snapshot written before rollups, a part-month period, settings other than those the rollup was
@@ -28,11 +30,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from govdash.core.build_engine import BuildEngine, open_engine
 from govdash.core.catalog import Settings
 from govdash.core.contract import ROLLUPS
 from govdash.core.files import fsync_file, sha256, write_batches
+from govdash.core.problems import GovdashError, Problem
 from govdash.core.progress import Progress
-from govdash.core.query import connect, run_query, stream_query
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +63,6 @@ CODE_MAX = "\U0010ffff"  # sorts after any character a division code can hold
 # the source tables' let a one-community question skip more of the file.
 ROW_GROUP = 16 * 1024
 RAW_SUFFIX = "_raw"
-# DuckDB's share of a build's memory: the activity rollup groups by community, month and three
-# codes, which at national scale is tens of millions of groups; above this they spill to disk, so
-# a build's peak stays near this plus one month of generated rows (measured in docs/benchmarks.md).
-BUILD_MEMORY = "1GB"
 # Activities per run of months in a large build (see month_chunks): a city is one run.
 CHUNK_ROWS = 20_000_000
 
@@ -80,12 +79,21 @@ class Staging:
 
 
 def build(
-    folder: Path, *, settings: Settings, progress: Progress | None = None
+    folder: Path,
+    *,
+    settings: Settings,
+    progress: Progress | None = None,
+    engine: BuildEngine | None = None,
+    activities_rows: int | None = None,
 ) -> tuple[dict[str, dict], dict]:
-    """Write every rollup beside the source tables in `folder`.
+    """Write every rollup beside the source tables in `folder`, on `engine` (left open) or on the
+    one GOVDASH_ENGINE names (opened and closed here).
 
-    Returns the manifest entries (file, rows, sha256) per rollup and the settings they were built
-    with, which decide later whether a question may read them.
+    `activities_rows`, the activities the snapshot holds, is checked against what the engine
+    reads: a warehouse table that changed while its records were being written would otherwise
+    give rollups of other rows than the snapshot's. Returns the manifest entries (file, rows,
+    sha256) per rollup and the settings they were built with, which decide later whether a
+    question may read them.
     """
     staging = Staging(folder)
     built_with = {
@@ -102,10 +110,21 @@ def build(
         "team_rollup": {},
     }
     entries: dict[str, dict] = {}
-    con = connect(folder, threads=1, memory_limit=BUILD_MEMORY)
+    own = engine is None
+    engine = engine or open_engine(folder)
     try:
-        span = run_query(con, "activities_span", staging).iloc[0]
-        chunks = month_chunks(span)
+        span = engine.frame("activities_span", staging).iloc[0]
+        if activities_rows is not None and int(span["rows"]) != activities_rows:
+            raise GovdashError(
+                Problem(
+                    "rollups",
+                    f"the rollups' source holds {int(span['rows']):,} activities, the snapshot "
+                    f"{activities_rows:,}: the source changed during the build; run it again",
+                    f"汇总表的数据源有 {int(span['rows']):,} 条活动记录，快照中为 "
+                    f"{activities_rows:,} 条：生成期间数据源发生了变化，请重新运行",
+                )
+            )
+        chunks = month_chunks(span, CHUNK_ROWS if engine.chunked else None)
         steps = len(BUILDS) * (len(chunks) + (len(chunks) > 1))
         done = 0
 
@@ -121,12 +140,14 @@ def build(
             if len(chunks) == 1:
                 report(table)
                 first, last = chunks[0]
-                batches = stream_query(
-                    con, query, staging, first_day=first, last_day=last, **params[table]
+                batches = engine.stream(
+                    query, staging, first_day=first, last_day=last, **params[table]
                 )
                 rows = write_batches(batches, path, schema, row_group_size=ROW_GROUP)
             else:
-                rows = _build_in_chunks(con, staging, table, query, params[table], chunks, report)
+                rows = _build_in_chunks(
+                    engine, staging, table, query, params[table], chunks, report
+                )
             fsync_file(path)
             entries[table] = {"file": path.name, "rows": rows, "sha256": sha256(path)}
             log.info("rollup %s: %d rows", table, rows)
@@ -134,21 +155,30 @@ def build(
         built_with["activities_through"] = (
             None if pd.isna(span["last_day"]) else pd.Timestamp(span["last_day"]).date().isoformat()
         )
+        built_with["engine"] = engine.name
     finally:
-        con.close()
+        if own:
+            engine.close()
     return entries, built_with
 
 
-def month_chunks(span: pd.Series) -> list[tuple[dt.date, dt.date]]:
-    """Runs of whole months with about CHUNK_ROWS activities each (one run for a city): every
-    rollup groups by month, so rollups built per run and put together equal one built at once,
-    and a national build's aggregation never holds more than one run's groups."""
+def month_chunks(
+    span: pd.Series, chunk_rows: int | None = CHUNK_ROWS
+) -> list[tuple[dt.date, dt.date]]:
+    """Runs of whole months with about `chunk_rows` activities each (one run for a city; one run
+    whatever the size when None, for an engine that spills on its own): every rollup groups by
+    month, so rollups built per run and put together equal one built at once, and a national
+    build's aggregation never holds more than one run's groups."""
     if pd.isna(span["first_day"]):
-        return [(dt.date(1900, 1, 1), dt.date(9999, 12, 31))]
+        # No activities: any range (within both engines' dates) selects nothing.
+        return [(dt.date(1900, 1, 1), dt.date(2299, 12, 31))]
     first = pd.Timestamp(span["first_day"]).to_period("M")
     last = pd.Timestamp(span["last_day"]).to_period("M")
     months = (last - first).n + 1
-    per_run = max(1, int(months * CHUNK_ROWS // max(int(span["rows"]), 1)))
+    if chunk_rows is None:
+        per_run = months
+    else:
+        per_run = max(1, int(months * chunk_rows // max(int(span["rows"]), 1)))
     runs = []
     for start in range(0, months, per_run):
         a = (first + start).to_timestamp().date()
@@ -157,9 +187,9 @@ def month_chunks(span: pd.Series) -> list[tuple[dt.date, dt.date]]:
     return runs
 
 
-def _build_in_chunks(con, staging, table, query, params, chunks, report) -> int:
+def _build_in_chunks(engine: BuildEngine, staging, table, query, params, chunks, report) -> int:
     """Each run of months to a chunk file in the staging folder, then all of them in the
-    rollup's order (an external sort: DuckDB spills it within BUILD_MEMORY)."""
+    rollup's order (an external sort: DuckDB spills it within build_engine.BUILD_MEMORY)."""
     schema = ROLLUPS[table].schema
     parts = staging.folder / f".{table}-chunks"
     parts.mkdir()
@@ -168,11 +198,11 @@ def _build_in_chunks(con, staging, table, query, params, chunks, report) -> int:
         for i, (first, last) in enumerate(chunks):
             report(f"{table} {first:%Y-%m}")
             part = parts / f"{i:04d}.parquet"
-            batches = stream_query(con, query, staging, first_day=first, last_day=last, **params)
+            batches = engine.stream(query, staging, first_day=first, last_day=last, **params)
             write_batches(batches, part, schema, row_group_size=ROW_GROUP)
             files.append(str(part))
         report(f"{table} sort")
-        batches = stream_query(con, "sorted_rollup_chunks", staging, chunk_files=files)
+        batches = engine.stream("sorted_rollup_chunks", staging, chunk_files=files)
         return write_batches(batches, staging.table_path(table), schema, row_group_size=ROW_GROUP)
     finally:
         shutil.rmtree(parts, ignore_errors=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from govdash.core.build_engine import BuildEngine
 from govdash.core.catalog import load_catalog
 from govdash.core.contract import (
     OPTIONAL_TABLES,
@@ -112,12 +113,15 @@ def write_snapshot(
     generator: dict | None = None,
     validate: bool = True,
     progress: Progress | None = None,
+    engine: BuildEngine | None = None,
 ) -> Snapshot:
     """Validate every table, write them and their rollups to a temporary folder and rename it into
     place atomically. The id depends on the source tables only: rollups are derived from them.
 
     A table may come as a TableStream (sorted record batches) when it is too large to hold: it is
-    checked batch by batch as it is written, and a bad batch aborts the whole snapshot."""
+    checked batch by batch as it is written, and a bad batch aborts the whole snapshot. The
+    rollups are built on `engine` when given (a build from a warehouse reads its records where they
+    are), else on the one GOVDASH_ENGINE names."""
     if provenance not in PROVENANCES:
         raise ValueError(f"provenance must be one of {PROVENANCES}")
     root = Path(root) if root else default_snapshots_dir()
@@ -155,7 +159,11 @@ def write_snapshot(
         rollups, rollup_settings = {}, {}
         if entries.keys() >= ROLLUP_SOURCES:
             rollups, rollup_settings = build_rollups(
-                tmp, settings=load_catalog().settings, progress=progress
+                tmp,
+                settings=load_catalog().settings,
+                progress=progress,
+                engine=engine,
+                activities_rows=entries["activities"]["rows"],
             )
         manifest = {
             "schema_version": SCHEMA_VERSION,

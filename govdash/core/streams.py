@@ -4,7 +4,8 @@ A producer (the demo generator at national scale) hands write_snapshot a TableSt
 a pyarrow Table. Each batch gets the same checks a whole table gets (schema, nulls, negatives,
 vocabularies, references), with problems located by row in the whole table. What a batch cannot
 show alone is checked across batches: the sort order the row-group pruning relies on, and unique
-keys, which a stream must deliver in strictly increasing order.
+keys, which a stream must deliver in strictly increasing order, unless its producer proved them
+unique itself (a warehouse counts duplicate ids before its records are streamed).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class TableStream:
     """Record batches of one contract table, in its sort order, to be consumed once."""
 
     batches: Iterable[pa.RecordBatch]
+    # The producer proved the table's key unique (govdash.core.warehouse asks the warehouse), so
+    # the keys need not arrive in increasing order.
+    keys_unique: bool = False
 
 
 def _ascending(values: pa.Array) -> bool:
@@ -44,7 +48,7 @@ def checked(
     aborts the snapshot being written) at the first bad batch."""
     spec = TABLES[name]
     lead = spec.sort_by[0]
-    key = spec.unique[0] if len(spec.unique) == 1 else None
+    key = spec.unique[0] if len(spec.unique) == 1 and not stream.keys_unique else None
     offset, last_lead, last_key = 0, None, None
     for batch in stream.batches:
         table = pa.Table.from_batches([batch])
