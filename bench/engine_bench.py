@@ -55,7 +55,7 @@ from pathlib import Path
 from govdash.core.catalog import load_catalog
 from govdash.core.rollups import build
 entries, built_with = build(Path(sys.argv[1]), settings=load_catalog().settings)
-print(json.dumps({"entries": entries, "built_with": built_with}))
+Path(sys.argv[2]).write_text(json.dumps({"entries": entries, "built_with": built_with}))
 """
 
 
@@ -71,10 +71,10 @@ def run_build(folder: Path, env: dict[str, str]) -> dict:
     """One build in its own process: wall time, and the CPU time and peak RSS of that process
     alone (wait4 reports the one child's usage)."""
     out_path = folder / "build-output.json"
-    with open(out_path, "w") as out, open(folder / "build-errors.txt", "w") as err:
+    with open(folder / "build-log.txt", "w") as out, open(folder / "build-errors.txt", "w") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(folder)],
+            [sys.executable, "-c", CHILD, str(folder), str(out_path)],
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
             stdout=out,
             stderr=err,
@@ -89,7 +89,7 @@ def run_build(folder: Path, env: dict[str, str]) -> dict:
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
         "peak_mb": usage.ru_maxrss / 1024,
-        "out": json.loads(out_path.read_text().strip().splitlines()[-1]),
+        "out": json.loads(out_path.read_text()),
     }
 
 

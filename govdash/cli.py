@@ -60,9 +60,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_warehouse(args: argparse.Namespace) -> int:
-    from govdash.core.warehouse import build_from_warehouse
+    from govdash.core.warehouse import activities_table, build_from_warehouse
 
     lang = cli_lang(args.lang)
+    activities_table()  # what to set, before a progress bar starts
     base = _snapshot(args)
     bar, update = _progress_bar(say(lang, "warehouse", "数据仓库"))
     started = time.perf_counter()
@@ -90,9 +91,12 @@ def _print_build(snap, lang: str, seconds: float) -> None:
                 f"  {table_title(name, lang)}：{rows:,} 行",
             )
         )
+    from govdash.core.build_engine import ENGINE_NAMES
+
     engine = (snap.manifest.get("rollup_settings") or {}).get("engine")
     if engine:
-        print(say(lang, f"  rollups built on {engine}", f"  汇总表计算引擎：{engine}"))
+        name = ENGINE_NAMES.get(engine, engine)
+        print(say(lang, f"  rollups built on {name}", f"  汇总表计算引擎：{name}"))
     print(say(lang, f"  built in {seconds:.1f} s", f"  用时 {seconds:.1f} 秒"))
 
 

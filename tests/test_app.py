@@ -152,6 +152,9 @@ def test_snapshot_filter_reaches_the_pages(app_env):
     at = _run({"snapshot": app_env.id, "details": "true"}, "pages/data.py")
     assert at.session_state["f_snapshot"] == app_env.id
     assert any(app_env.id in str(df.value.values) for df in at.dataframe)
+    # and which engine built the rollups its figures are read from (GOVDASH_ENGINE)
+    facts = at.dataframe[0].value
+    assert facts.set_index(facts.columns[0]).loc["汇总表计算引擎"].iloc[0] == "DuckDB"
 
 
 def test_kpis_equal_independent_duckdb_aggregates(app_env, con):

@@ -364,3 +364,14 @@ def test_values_stay_bound_parameters_on_clickhouse(tables):
     assert (bound["activities_database"], bound["activities_table"]) == ("prov", "acts")
     with pytest.raises(TypeError, match="missing"):
         translate(query, tables, {}, {"first_day": dt.date(2024, 3, 1)})
+
+
+def test_the_warehouse_command_without_a_table_says_what_to_set(snapshot_copy, monkeypatch, capsys):
+    from govdash.cli import main
+
+    root, _ = snapshot_copy
+    monkeypatch.delenv("GOVDASH_CLICKHOUSE_TABLES", raising=False)
+    monkeypatch.delenv("GOVDASH_CLICKHOUSE_URL", raising=False)
+    assert main(["--data-dir", str(root), "warehouse", "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "GOVDASH_CLICKHOUSE_TABLES=activities=<库.表>" in err

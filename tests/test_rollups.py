@@ -105,6 +105,8 @@ def test_the_rollups_are_written_listed_and_verified(snapshot):
         .to_pandas()
         .max()
         .isoformat(),
+        # Which engine built them (GOVDASH_ENGINE; DuckDB unless set).
+        "engine": "duckdb",
     }
     for name, entry in manifest["rollups"].items():
         assert (snapshot.path / entry["file"]).is_file() and entry["rows"] > 0, name

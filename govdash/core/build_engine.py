@@ -23,6 +23,8 @@ from govdash.core.query import Tables, connect, run_query, stream_query
 
 ENGINE_ENV = "GOVDASH_ENGINE"
 ENGINES = ("duckdb", "clickhouse")
+# Product names, as their makers write them in either language (the manifest keeps the ids).
+ENGINE_NAMES = {"duckdb": "DuckDB", "clickhouse": "ClickHouse"}
 # DuckDB's share of a build's memory: the activity rollup groups by community, month and three
 # codes, which at national scale is tens of millions of groups; above this they spill to disk, so
 # a build's peak stays near this plus one month of generated rows (measured in docs/benchmarks.md).

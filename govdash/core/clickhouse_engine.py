@@ -259,19 +259,22 @@ class ClickHouseEngine:
         return sources
 
     def _copy(self, tables: Tables, table: str) -> str:
-        """A temporary table holding a snapshot table, for a server that cannot read its file."""
-        if table not in self._copies:
+        """A temporary table holding a snapshot table, for a server that cannot read its file;
+        made once per file and build."""
+        path = tables.table_path(table)
+        if str(path) not in self._copies:
             import pyarrow.parquet as pq
 
-            data = pq.read_table(tables.table_path(table))
-            name = f"govdash_{table}"  # our own name, from the contract's table names
+            data = pq.read_table(path)
+            # Our own name, from the contract's table names and a counter; never user text.
+            name = f"govdash_{table}_{len(self._copies)}"
             columns = ", ".join(
                 f"`{f.name}` Nullable({CLICKHOUSE_TYPES[f.type]})" for f in data.schema
             )
             self.client.command(f"CREATE TEMPORARY TABLE {name} ({columns}) ENGINE = Memory")
             self.client.insert_arrow(name, data)
-            self._copies[table] = name
-        return self._copies[table]
+            self._copies[str(path)] = name
+        return self._copies[str(path)]
 
     def stream(
         self, query: str, tables: Tables, *, batch_rows: int = 128 * 1024, **params: object

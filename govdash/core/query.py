@@ -232,6 +232,9 @@ def connect(
         con.execute("set enable_object_cache = true")
     allowed = [str(p.resolve()) + "/" for p in roots] + [str(p) + "/" for p in roots]
     con.execute("set allowed_directories = $dirs", {"dirs": [*dict.fromkeys(allowed), f"{spill}/"]})
+    # DuckDB draws a progress bar on stdout for a long query when stdout is not a terminal; a
+    # build's output (the CLI's own progress bar, a benchmark's results) must not get it.
+    con.execute("set enable_progress_bar = false")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     con.execute(MACROS.read_text(encoding="utf-8"))  # shared rules: pilot start, filters, scope

@@ -156,6 +156,8 @@ def build(
             None if pd.isna(span["last_day"]) else pd.Timestamp(span["last_day"]).date().isoformat()
         )
         built_with["engine"] = engine.name
+        if progress:
+            progress(1.0, "rollups")
     finally:
         if own:
             engine.close()

@@ -19,20 +19,34 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govdash.core.clickhouse_engine import TABLES_ENV, ClickHouseEngine, open_clickhouse
+from govdash.core.clickhouse_engine import (
+    TABLES_ENV,
+    ClickHouseEngine,
+    open_clickhouse,
+    warehouse_tables,
+)
 from govdash.core.contract import TABLES, ContractError
 from govdash.core.problems import GovdashError, Problem
 from govdash.core.progress import Progress
 from govdash.core.snapshot import Snapshot, write_snapshot
 from govdash.core.streams import TableStream
 
+# Shares of the progress bar: the records streamed into the snapshot, then the rollups.
+STREAM_SHARE = 0.6
 
-def _typed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+
+def _typed(
+    batches: Iterator[pa.RecordBatch], total: int, progress: Progress
+) -> Iterator[pa.RecordBatch]:
     """The warehouse's batches in the contract's types (ClickHouse hands back Nullable columns
-    and its own integer widths); a value that does not fit fails the cast, not silently."""
+    and its own integer widths; a value that does not fit fails the cast, never silently), with
+    the share of the records written so far on the progress bar."""
     schema = TABLES["activities"].schema
+    done = 0
     for batch in batches:
         yield from pa.Table.from_batches([batch]).cast(schema).to_batches()
+        done += batch.num_rows
+        progress(STREAM_SHARE * done / max(total, 1), "activities")
 
 
 def _no_duplicates(engine: ClickHouseEngine, base: Snapshot, table: str) -> None:
@@ -51,6 +65,21 @@ def _no_duplicates(engine: ClickHouseEngine, base: Snapshot, table: str) -> None
         )
 
 
+def activities_table(env: Mapping[str, str] | None = None) -> str:
+    """The warehouse table of activities GOVDASH_CLICKHOUSE_TABLES names, or a located error
+    saying what to set (checked before anything starts)."""
+    table = warehouse_tables(env).get("activities")
+    if table is None:
+        raise GovdashError(
+            Problem(
+                "warehouse",
+                f"no warehouse table of activities: set {TABLES_ENV}=activities=<database.table>",
+                f"未指定活动记录所在的数据仓库表：请设置 {TABLES_ENV}=activities=<库.表>",
+            )
+        )
+    return table
+
+
 def build_from_warehouse(
     root: Path,
     base: Snapshot,
@@ -60,17 +89,10 @@ def build_from_warehouse(
     progress: Progress | None = None,
 ) -> Snapshot:
     """Write a snapshot of `base`'s tables with the warehouse's activities (see the module)."""
+    report = progress or (lambda fraction, label: None)
     engine = open_clickhouse(root, env)
     try:
-        table = engine.warehouse.get("activities")
-        if table is None:
-            raise GovdashError(
-                Problem(
-                    "warehouse",
-                    f"no warehouse table of activities: set {TABLES_ENV}=activities=<database.table>",
-                    f"未指定活动记录所在的数据仓库表：请设置 {TABLES_ENV}=activities=<库.表>",
-                )
-            )
+        table = activities_table(env)
         _no_duplicates(engine, base, table)
         span = engine.frame("activities_span", base).iloc[0]
         last = None if pd.isna(span["last_day"]) else pd.Timestamp(span["last_day"]).date()
@@ -80,7 +102,8 @@ def build_from_warehouse(
             if name != "activities" and base.has_table(name)
         }
         tables["activities"] = TableStream(
-            _typed(engine.stream("source_activities", base)), keys_unique=True
+            _typed(engine.stream("source_activities", base), int(span["rows"]), report),
+            keys_unique=True,
         )
         return write_snapshot(
             tables,
@@ -89,7 +112,9 @@ def build_from_warehouse(
             root=root,
             note=f"Activities from the ClickHouse table {table}; other tables from {base.id}",
             generator={"warehouse": table, "base": base.id},
-            progress=progress,
+            progress=lambda fraction, label: report(
+                STREAM_SHARE + (1 - STREAM_SHARE) * fraction, label
+            ),
             engine=engine,
         )
     finally:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from govdash.app import chrome, context, fetch
 from govdash.core import fmt, privacy
+from govdash.core.build_engine import ENGINE_NAMES
 from govdash.core.catalog import load_catalog
 from govdash.core.contract import SCHEMA_VERSION, TABLES
 from govdash.core.exports import csv_bytes, xlsx_bytes, zip_bytes
@@ -49,6 +50,9 @@ def snapshot_panel(ctx: context.Context) -> None:
         facts[t("data.id", lang)] = snap.id
         facts[t("data.schema", lang)] = str(snap.manifest.get("schema_version", SCHEMA_VERSION))
         facts[t("data.folder", lang)] = str(snap.path)
+        engine = (snap.manifest.get("rollup_settings") or {}).get("engine")
+        if engine:  # which engine built the rollups the figures are read from (GOVDASH_ENGINE)
+            facts[t("data.rollup_engine", lang)] = ENGINE_NAMES.get(engine, engine)
     if snap.manifest.get("note") and not snap.is_demo:  # the demo's note is machine-made English
         facts[t("data.note", lang)] = snap.manifest["note"]
     st.dataframe(
