@@ -279,12 +279,15 @@ def test_rollups_built_from_a_warehouse_table_equal_those_from_the_snapshot(
                     pq.read_table(folder / entries[table]["file"]), table)  # fmt: skip
 
 
-def test_the_warehouse_command_writes_a_snapshot_the_app_can_read(
+def test_the_warehouse_command_writes_a_verified_snapshot_of_the_warehouse_rows(
     snapshot, tmp_path, warehouse, monkeypatch
 ):
     """`python -m govdash warehouse` on a base snapshot: the activities come from the warehouse
-    (same rows, so the same snapshot id), the rollups are built there, the demo label stays."""
+    (same rows, so the same snapshot id), the rollups are built there, the demo label stays, and
+    every reported fact still reconciles from its rollups."""
     from govdash.cli import main
+    from govdash.core.query import connect
+    from govdash.core.reconcile import reconcile
     from govdash.core.warehouse import build_from_warehouse
 
     for key, value in warehouse.items():
@@ -297,6 +300,8 @@ def test_the_warehouse_command_writes_a_snapshot_the_app_can_read(
     assert pq.read_table(built.table_path("activities")).equals(
         pq.read_table(snapshot.table_path("activities"))
     )
+    facts = reconcile(connect(built.path.parent), built)
+    assert len(facts) == 20 and set(facts["status"]) == {"match"}
     # and through the command line, beside its base (a new as-of date: a new id)
     root = tmp_path / "snaps"
     root.mkdir()
