@@ -62,6 +62,8 @@ SETTINGS = {
     "max_bytes_before_external_group_by": 2 * 1024**3,
     "max_bytes_before_external_sort": 2 * 1024**3,
 }
+# Rows per insert when a snapshot table is copied to a server.
+COPY_ROWS = 1_000_000
 # Arrow type of a snapshot column -> ClickHouse type, for the temporary copies a server reads.
 CLICKHOUSE_TYPES = {
     pa.int64(): "Int64",
@@ -265,14 +267,16 @@ class ClickHouseEngine:
         if str(path) not in self._copies:
             import pyarrow.parquet as pq
 
-            data = pq.read_table(path)
+            source = pq.ParquetFile(path)
             # Our own name, from the contract's table names and a counter; never user text.
             name = f"govdash_{table}_{len(self._copies)}"
             columns = ", ".join(
-                f"`{f.name}` Nullable({CLICKHOUSE_TYPES[f.type]})" for f in data.schema
+                f"`{f.name}` Nullable({CLICKHOUSE_TYPES[f.type]})" for f in source.schema_arrow
             )
             self.client.command(f"CREATE TEMPORARY TABLE {name} ({columns}) ENGINE = Memory")
-            self.client.insert_arrow(name, data)
+            # A batch at a time: the activities of a national snapshot do not fit in memory.
+            for batch in source.iter_batches(batch_size=COPY_ROWS):
+                self.client.insert_arrow(name, pa.Table.from_batches([batch]))
             self._copies[str(path)] = name
         return self._copies[str(path)]
 
