@@ -126,7 +126,7 @@ def main() -> None:
     from govdash.importing.export import export_snapshot
 
     snap = build_demo(work / "source", activity_rows=args.rows)
-    files = export_snapshot(snap, work / "export")
+    files = export_snapshot(snap, work / "export", full=True).files  # a round trip
     big = next(f for f in files if f.name == "activities.csv")
     print(f"\n1. import of the demo's export ({snap.row_counts['activities']:,} activities)")
     print(f"   files: {', '.join(f'{f.name} {f.stat().st_size / 2**20:.1f} MB' for f in files)}")

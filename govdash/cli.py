@@ -191,26 +191,18 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from govdash.importing.layout import month_in
-    from govdash.importing.run import import_files
+    from govdash.importing.run import import_files, parse_as_of
 
     lang = cli_lang(args.lang)
     as_of = None
     if args.as_of:
         try:
-            month = dt.datetime.strptime(args.as_of, "%Y-%m").date()
-        except ValueError:
+            as_of = parse_as_of(args.as_of)
+        except GovdashError as exc:
             print(
-                say(
-                    lang,
-                    f"error: --as-of {args.as_of} is not a month written YYYY-MM (e.g. 2025-06)",
-                    f"错误：--as-of {args.as_of} 不是 YYYY-MM 格式的月份（例如 2025-06）",
-                ),
-                file=sys.stderr,
+                say(lang, "error: --as-of: ", "错误：--as-of：") + exc.text(lang), file=sys.stderr
             )
             return 2
-        as_of = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1) - dt.timedelta(
-            days=1
-        )
     month = None
     if args.month:
         month = month_in(args.month)
@@ -237,6 +229,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             empty=args.empty,
             replace=args.replace,
             month=month,
+            base=args.base,
         )
     finally:
         bar.close()
@@ -245,6 +238,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_import_report(report, lang: str) -> None:
+    for skipped in report.skipped:  # the operator hears of every folder passed over, with paths
+        for p in skipped.problems:
+            print(say(lang, f"warning: skipped {p.text('en')}", f"警告：已跳过 {p.text('zh')}"),
+                  file=sys.stderr)  # fmt: skip
+    refused = any(p.code == "stale_base" for p in report.errors)  # the error names both
+    if report.previous is not None and not refused:
+        base = report.previous.id
+        print(say(lang, f"builds on snapshot {base}", f"在数据快照 {base} 的基础上导入"))
+    if report.left_out:
+        left = ", ".join(report.left_out)
+        print(say(lang, f"warning: --base {report.previous.id}: the new snapshot does not hold "
+                  f"what only these newer snapshots hold: {left}",
+                  f"警告：--base {report.previous.id}：新快照不包含以下较新快照中独有的数据：{left}"),
+              file=sys.stderr)  # fmt: skip
     if report.onto_demo:
         print(
             say(
@@ -370,11 +377,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     snap = _snapshot(args)
     bar, update = _progress_bar(say(lang, "export", "导出"))
     try:
-        files = export_snapshot(snap, args.out, progress=update)
+        exported = export_snapshot(snap, args.out, progress=update, full=args.full)
     finally:
         bar.close()
-    for f in files:
+    for f in exported.files:
         print(say(lang, f"wrote {f}", f"已写入 {f}"))
+    if exported.full:
+        print(say(lang, "warning: a full copy: it holds unsuppressed small counts of vulnerable "
+                  "people (children in difficulty, migrant children). Keep it for a backup or a "
+                  "round trip; never send it on",
+                  "警告：这是完整副本，含未脱敏的弱势群体（困境儿童、流动儿童等）小数值，"
+                  "仅用于备份或回导，不得对外提供"), file=sys.stderr)  # fmt: skip
+    else:
+        print(say(lang, f"privacy rule applied: {exported.hidden:,} small count(s) of vulnerable "
+                  "people written as \"<5\" (--full writes them for a backup)",
+                  f"已按隐私规则处理：{exported.hidden:,} 个弱势群体小数值写作“<5”"
+                  "（备份请用 --full）"))  # fmt: skip
+    if exported.escaped:
+        print(say(lang, f"note: {exported.escaped:,} cell(s) hold control characters, written as "
+                  "Excel's _x0001_ escape", f"说明：{exported.escaped:,} 个单元格含有控制字符，"
+                  "已按 Excel 的转义写作 _x0001_ 形式"))  # fmt: skip
     return 0
 
 
@@ -399,13 +421,15 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     if args.playlist is not None:
         from govdash.core import playlist
 
+        # A bounded read (never a pipe, /dev/zero or a huge file) and a parse whose every problem
+        # is located: the file, the view, the parameter; never a traceback.
         try:
-            data = args.playlist.read_bytes()
-        except OSError as exc:
-            print(say(msg, f"error: {args.playlist}: {exc.strerror}",
-                      f"错误：{args.playlist} 无法读取（{exc.strerror}）"), file=sys.stderr)  # fmt: skip
+            data = playlist.read_file(args.playlist)
+            chosen = playlist.parse_playlist(data, args.playlist.name)
+        except GovdashError as exc:
+            for problem in exc.problems:
+                print(say(msg, "error: ", "错误：") + problem.text(msg), file=sys.stderr)
             return 2
-        chosen = playlist.parse_playlist(data, args.playlist.name)
         options = playlist.snapshot_options(con, snap, divisions)
         for problem in playlist.check_against(chosen, options, args.playlist.name):
             print(say(msg, "warning: ", "警告：") + problem.text(msg), file=sys.stderr)
@@ -596,7 +620,18 @@ def build_parser() -> argparse.ArgumentParser:
     tpl.set_defaults(func=cmd_template)
     imp = sub.add_parser("import", help="import .xlsx / .csv files into a new snapshot")
     imp.add_argument("files", nargs="+", type=Path)
-    imp.add_argument("--as-of", default=None, help="YYYY-MM: the month the data runs to")
+    imp.add_argument(
+        "--as-of",
+        default=None,
+        help="YYYY-MM-DD, or YYYY-MM for the month's last day: the date the data runs to "
+        "(default: the newest date in the data; never after today)",
+    )
+    imp.add_argument(
+        "--base",
+        default=None,
+        metavar="ID",
+        help="build on this snapshot, not the newest (needed when the newest cannot be read)",
+    )
     imp.add_argument("--note", default="", help="a note stored with the snapshot")
     imp.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     imp.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another import")
@@ -632,6 +667,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write a snapshot in the template's format")
     exp.add_argument("--out", type=Path, default=Path("govdash-export"))
     exp.add_argument("--snapshot", default=None, help="snapshot id (default: newest good)")
+    exp.add_argument(
+        "--full",
+        action="store_true",
+        help="a full copy for a backup or a round trip: small counts of vulnerable people are "
+        'written as they are (by default they are "<5", as on screen)',
+    )
     exp.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     exp.set_defaults(func=cmd_export)
     brief = sub.add_parser(

@@ -12,6 +12,14 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
+# An [auth] table for st.login in AppTest: never contacted (AppTest sets st.user itself).
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-secret",
+    "client_id": "govdash",
+    "client_secret": "x",
+    "server_metadata_url": "https://idp.invalid/.well-known/openid-configuration",
+}
 
 
 def run_page(query: dict | None = None, page: str | None = None) -> AppTest:

@@ -1,9 +1,11 @@
 """Snapshot management and the import page: template, diff, explicit retention, completeness,
-and the lock on the page (admin token compared in constant time, or nothing without config)."""
+and the lock on the page (admin token compared in constant time with attempts limited per client
+across sessions, OIDC with a verified allow-list, or nothing without config)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import openpyxl
@@ -11,10 +13,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from app_runner import AUTH
 from streamlit.testing.v1 import AppTest
 
 from govdash.cli import main
-from govdash.core.access import Attempts, is_admin
+from govdash.core.access import LOCKOUTS, UNKNOWN_CLIENT, Attempts, is_admin
 from govdash.core.admin import completeness, metric_diff, prune_plan, table_diff
 from govdash.core.contract import TABLES
 from govdash.core.query import connect
@@ -23,6 +26,16 @@ from govdash.core.snapshot import scan_snapshots, write_snapshot
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 JULY = dt.date(2025, 7, 1)
+TOKEN = "s3cret-token-for-the-tests"  # at least MIN_TOKEN_LENGTH characters
+
+
+@pytest.fixture(autouse=True)
+def no_lockouts():
+    """The lockout registry is the process's: every AppTest here shares it, so each test starts
+    and ends with it empty."""
+    LOCKOUTS.clear()
+    yield
+    LOCKOUTS.clear()
 
 
 @pytest.fixture()
@@ -135,7 +148,7 @@ def test_import_page_is_locked_without_configuration(snapshot, monkeypatch):
 
 def test_import_page_unlocks_only_with_the_right_token(snapshot, monkeypatch):
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
-    at = _import_page(monkeypatch, "s3cret-token")
+    at = _import_page(monkeypatch, TOKEN)
 
     def unlock(token: str) -> None:
         at.text_input[0].input(token)
@@ -144,7 +157,7 @@ def test_import_page_unlocks_only_with_the_right_token(snapshot, monkeypatch):
     unlock("wrong")
     assert any("口令不正确" in e.value for e in at.error)
     assert not at.get("file_uploader")
-    unlock("s3cret-token")
+    unlock(TOKEN)
     assert not at.exception
     assert at.get("file_uploader"), "unlocked: the upload is offered"
 
@@ -191,7 +204,7 @@ def test_with_oidc_configured_the_page_asks_for_login_and_offers_no_upload(snaps
     ],
 )
 def test_the_admin_allow_list_matches_whole_addresses(configured, email, allowed):
-    assert is_admin(email, configured) is allowed
+    assert is_admin({"email": email, "email_verified": True}, configured) is allowed
 
 
 def test_token_attempts_lock_a_session_out_and_back_in():
@@ -210,7 +223,7 @@ def test_token_attempts_lock_a_session_out_and_back_in():
 
 def test_wrong_tokens_lock_the_form_and_the_log_never_holds_a_token(snapshot, monkeypatch, caplog):
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
-    at = _import_page(monkeypatch, "s3cret-token")
+    at = _import_page(monkeypatch, TOKEN)
     for i in range(5):
         at.text_input[0].input(f"guess-{i}-s3cret")
         next(b for b in at.button if b.label == "解锁").click().run()
@@ -219,3 +232,151 @@ def test_wrong_tokens_lock_the_form_and_the_log_never_holds_a_token(snapshot, mo
     refusals = [r.getMessage() for r in caplog.records if "admin token refused" in r.getMessage()]
     assert len(refusals) == 5
     assert not any("guess" in r.getMessage() or "s3cret" in r.getMessage() for r in caplog.records)
+
+
+def _submit(at: AppTest, token: str) -> None:
+    at.text_input[0].input(token)
+    next(b for b in at.button if b.label in ("解锁", "Unlock")).click().run()
+
+
+def _refusals(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "admin token refused" in r.getMessage()]
+
+
+def test_a_reload_or_a_new_session_does_not_reset_the_lockout(snapshot, monkeypatch):
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = _import_page(monkeypatch, TOKEN)
+    for i in range(5):
+        _submit(at, f"guess-{i}-s3cret")
+    assert any("口令错误次数过多" in e.value for e in at.error)
+    # A reload is a new session: AppTest has no client address (st.context.ip_address is not
+    # an address there), so both count against the shared "unknown" bucket, as behind a proxy.
+    again = AppTest.from_file(DASHBOARD, default_timeout=180)
+    again.query_params["lang"] = "English"
+    again.run()
+    again.switch_page("pages/import.py").run()
+    assert not again.exception
+    assert not again.text_input, "still locked: no token field"
+    wait = [e.value for e in again.error if "Too many wrong tokens" in e.value]
+    assert wait and re.search(r"try again in (1 min|\d{1,2} s) ", wait[0]), wait
+    assert LOCKOUTS.locked_for(UNKNOWN_CLIENT) > 0
+
+
+def test_a_wrong_token_left_in_the_box_counts_once(snapshot, monkeypatch, caplog):
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = _import_page(monkeypatch, TOKEN)
+    _submit(at, "one-typo-s3cret-token")
+    assert any("口令不正确" in e.value for e in at.error)
+    for _ in range(5):  # reruns (another widget, a reload of the page's data) submit nothing
+        at.run()
+    assert not at.exception
+    assert at.text_input, "one typo never locks a user out"
+    _submit(at, "one-typo-s3cret-token")  # the same token sent again is still one attempt
+    assert len(_refusals(caplog)) == 1
+    _submit(at, TOKEN)
+    assert at.get("file_uploader"), "unlocked"
+
+
+def test_a_short_configured_token_keeps_the_page_locked_and_says_how_to_make_one(
+    snapshot, monkeypatch
+):
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = _import_page(monkeypatch, "abc")
+    assert not at.exception
+    assert not at.text_input and not at.get("file_uploader"), "no way in, not even with abc"
+    assert any("管理员口令太短（至少需要16个字符）" in e.value for e in at.error)
+    assert "secrets.token_urlsafe(24)" in at.code[0].value
+    assert "GOVDASH_ADMIN_TOKEN" in at.code[0].value
+
+
+def _signed_in(monkeypatch, snapshot, user: dict) -> AppTest:
+    """The import page for a user signed in through OIDC (st.user's claims as given)."""
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = AppTest.from_file(DASHBOARD, default_timeout=180)
+    at.secrets["auth"] = AUTH
+    at.secrets["govdash"] = {"admins": ["official@example.org", "kate@example.org"]}
+    at.user = {"is_logged_in": True, **user}
+    at.run()
+    return at.switch_page("pages/import.py").run()
+
+
+def test_a_verified_admin_signed_in_gets_the_upload(snapshot, monkeypatch):
+    at = _signed_in(
+        monkeypatch, snapshot, {"email": "Official@example.org", "email_verified": True}
+    )
+    assert not at.exception
+    assert at.get("file_uploader")
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        # No email_verified claim at all: refused, and the page says why.
+        ({"email": "official@example.org"}, "没有说明邮箱"),
+        ({"email": "official@example.org", "email_verified": False}, "尚未验证"),
+        # A Kelvin sign is "k" after lower() or NFKC, but it is not kate's address.
+        ({"email": "\u212aate@example.org", "email_verified": True}, "规范化后会改变"),
+    ],
+    ids=["claim-absent", "unverified", "kelvin-sign"],
+)
+def test_an_unverified_or_look_alike_address_is_refused(
+    snapshot, monkeypatch, caplog, user, message
+):
+    at = _signed_in(monkeypatch, snapshot, user)
+    assert not at.exception
+    assert not at.get("file_uploader")
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    refusals = [
+        r.getMessage() for r in caplog.records if "refused to a signed-in" in r.getMessage()
+    ]
+    assert refusals, "the refusal is logged"
+    assert not any("ate@example.org" in r.getMessage() for r in caplog.records), "not the address"
+
+
+def _admin_probe():
+    """A page that asks session_is_admin (as another page would, to show server paths)."""
+    import streamlit as st
+
+    from govdash.app import signin
+
+    if st.button("unlock"):  # what the import page does after the right token
+        signin.remember_unlock(signin.admin_token())
+    st.text(f"admin={signin.session_is_admin()}")
+
+
+def _probe(at: AppTest) -> bool:
+    return {"admin=True": True, "admin=False": False}[at.text[0].value]
+
+
+def test_session_is_admin_follows_the_token_unlock(monkeypatch):
+    monkeypatch.setenv("GOVDASH_ADMIN_TOKEN", TOKEN)
+    at = AppTest.from_function(_admin_probe, default_timeout=30).run()
+    assert not at.exception and _probe(at) is False
+    at.button[0].click().run()
+    assert _probe(at) is True
+    monkeypatch.setenv("GOVDASH_ADMIN_TOKEN", TOKEN + "-rotated")
+    assert _probe(at.run()) is False, "a changed token locks the sessions the old one unlocked"
+    monkeypatch.setenv("GOVDASH_ADMIN_TOKEN", "short")
+    assert _probe(at.button[0].click().run()) is False, "a too short token unlocks nothing"
+    monkeypatch.delenv("GOVDASH_ADMIN_TOKEN")
+    assert _probe(at.run()) is False
+
+
+@pytest.mark.parametrize(
+    ("user", "admin"),
+    [
+        ({"is_logged_in": True, "email": "official@example.org", "email_verified": True}, True),
+        ({"is_logged_in": True, "email": "official@example.org"}, False),
+        ({"is_logged_in": True, "email": "someone@example.org", "email_verified": True}, False),
+        ({"email": "official@example.org", "email_verified": True}, False),  # not signed in
+    ],
+)
+def test_session_is_admin_follows_the_oidc_allow_list(monkeypatch, user, admin):
+    monkeypatch.setenv("GOVDASH_ADMIN_TOKEN", TOKEN)  # ignored when OIDC is configured
+    at = AppTest.from_function(_admin_probe, default_timeout=30)
+    at.secrets["auth"] = AUTH
+    at.secrets["govdash"] = {"admins": ["official@example.org"]}
+    at.user = user
+    at.run()
+    assert not at.exception
+    assert _probe(at.button[0].click().run()) is admin

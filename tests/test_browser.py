@@ -341,17 +341,9 @@ def import_server(snapshot, tmp_path_factory):
     _stop(proc)
 
 
-def test_the_page_imports_the_demo_export_into_the_same_data(
-    import_server, page, snapshot, tmp_path
-):
-    from govdash.core.snapshot import latest_good
-    from govdash.importing.export import export_snapshot
-
-    url, root, scratch = import_server
-    # A part of the export keeps the upload small; the CLI test imports the whole of it.
-    files = export_snapshot(
-        snapshot, tmp_path / "export", tables=["teams", "programmes", "outcomes"]
-    )
+def _import_onto_the_demo(page, url: str) -> None:
+    """The import page unlocked, with the demo chosen as what to build on, settled and ready
+    for files."""
     page.goto(f"{url}/import")
     _settled(page)
     page.get_by_label("管理员口令").fill("browser-test-token")
@@ -366,6 +358,20 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
     # uploader while that rerun redraws it can be lost, so wait for the page to settle first.
     page.get_by_text("生成的新快照仍标为“演示数据”").wait_for(timeout=60_000)
     _settled(page)
+
+
+def test_the_page_imports_the_demo_export_into_the_same_data(
+    import_server, page, snapshot, tmp_path
+):
+    from govdash.core.snapshot import latest_good
+    from govdash.importing.export import export_snapshot
+
+    url, root, scratch = import_server
+    # A part of the export keeps the upload small; the CLI test imports the whole of it.
+    files = export_snapshot(
+        snapshot, tmp_path / "export", tables=["teams", "programmes", "outcomes"], full=True
+    ).files
+    _import_onto_the_demo(page, url)
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', [str(f) for f in files])
     page.locator(UPLOADED_FILE).first.wait_for(timeout=60_000)
     try:
@@ -376,7 +382,8 @@ def test_the_page_imports_the_demo_export_into_the_same_data(
         raise AssertionError(f"no check report; the page shows:\n{shown}") from err
     assert page.get_by_text("生成的新快照仍标为“演示数据”").count() == 1
     (uploaded,) = scratch.glob("govdash-up-*")  # the files wait in one private folder
-    assert sorted(p.name for p in uploaded.iterdir()) == sorted(f.name for f in files)
+    # kept apart by content: a folder per file, each named by its digest
+    assert sorted(p.name for p in uploaded.glob("*/*")) == sorted(f.name for f in files)
     _shot(page, "import-report")
     page.get_by_role("button", name="导入并生成新快照").click()
     dialog = page.get_by_role("dialog")
@@ -568,3 +575,26 @@ def test_a_big_screen_link_advances_by_itself_and_goes_round(server, page):
     assert page.locator(".st-key-slide-next button").is_disabled(), "999 stops at the last slide"
     page.wait_for_url("**/present?*slide=1*", timeout=30_000)
     page.wait_for_url("**/present?*slide=2*", timeout=30_000)
+
+
+def test_two_uploads_with_one_name_are_both_read_and_named_apart(import_server, page):
+    """Two offices both send 月报.csv: each is kept (by content), read once, and a row both hold
+    is named in each of them, the second as 月报 (2).csv."""
+    url, _, scratch = import_server
+    header = "月份,社区,专业社工,社区工作者,注册志愿者,志愿者骨干,志愿服务队,新就业群体志愿服务队,移动网格员\n"
+
+    def report(volunteers: int) -> bytes:
+        return (header + f"2025-07,420106012001,3,12,{volunteers},40,6,1,5\n").encode("utf-8")
+
+    _import_onto_the_demo(page, url)
+    page.set_input_files(
+        '[data-testid="stFileUploaderDropzoneInput"]',
+        [{"name": "月报.csv", "mimeType": "text/csv", "buffer": report(260)},
+         {"name": "月报.csv", "mimeType": "text/csv", "buffer": report(999)}],
+    )  # fmt: skip
+    page.get_by_text("出现在多个文件或工作表中", exact=False).wait_for(timeout=120_000)
+    text = _main_text(page)
+    assert "月报.csv › 第2行" in text and "月报 (2).csv › 第2行" in text
+    (uploaded,) = scratch.glob("govdash-up-*")
+    assert sorted(p.name for p in uploaded.glob("*/*")) == ["月报 (2).csv", "月报.csv"]
+    _shot(page, "import-same-name")

@@ -105,8 +105,11 @@ def test_the_template_export_is_formula_free_and_imports_unchanged(
 ):
     monkeypatch.setattr("govdash.importing.export.XLSX_ROWS", 3_000)  # teams go to CSV
     files = export_snapshot(
-        hostile_snapshot, tmp_path / "export", tables=["divisions", "teams", "programmes"]
-    )
+        hostile_snapshot,
+        tmp_path / "export",
+        tables=["divisions", "teams", "programmes"],
+        full=True,
+    ).files
     workbook, *csvs = files
     assert [f.name for f in csvs] == ["teams.csv"]
     assert formula_cells(workbook.read_bytes()) == []

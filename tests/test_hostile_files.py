@@ -1,5 +1,5 @@
 """Hostile files through the whole import (read, validate, CLI): garbage, links, huge sheets, zip
-bombs, 100k columns, huge numbers, formula cells and odd dates. Each gives a clear, located message
+bombs, 100k columns, huge numbers, formula cells, odd and future dates, control characters. Each gives a clear, located message
 in both languages; none raises, prints a traceback or writes anything.
 """
 
@@ -142,6 +142,19 @@ def nul_csv(tmp: Path) -> Path:
     return path
 
 
+def control_csv(tmp: Path) -> Path:
+    """A name pasted from another program, control characters and all."""
+    header = ["队伍编号", "队伍名称", "英文名称", "所属社区", "队伍类型", "成立日期"]
+    rows = [["T-1", "ctl\x01\x0b\x1fname", "", ZJW, "社区志愿服务队", "2024-01-01"]]
+    return write_csv(tmp / "志愿服务队伍.csv", header, rows)
+
+
+def future_csv(tmp: Path) -> Path:
+    row = ["20990101001", "2099-01-01", ZJW, "", "为老服务", "一老（老年人）", "3", "1", "2", "10",
+           "否", ""]  # fmt: skip
+    return write_csv(tmp / "服务活动.csv", ACTIVITIES, [row])
+
+
 CASES = {
     "garbage xlsx": (lambda tmp: garbage(tmp, "report.xlsx"), "不是有效的 Excel"),
     "garbage csv": (lambda tmp: garbage(tmp, "report.csv"), "不是文本"),
@@ -153,7 +166,9 @@ CASES = {
     "100k columns": (wide_csv, "列或更多"),
     "huge numbers": (numbers_csv, "超出此列允许的范围"),
     "odd dates": (dates_csv, "日期"),
-    "formula cells": (formula_xlsx, "必填项为空"),
+    "formula cells": (formula_xlsx, "该单元格是公式"),
+    "control characters": (control_csv, "含有控制字符"),
+    "an activity in 2099": (future_csv, "2099-01-01 晚于今天"),
     "a 1 MB cell": (huge_cell_csv, "未知区划"),
     "unbalanced quote": (quotes_csv, "引号没有闭合"),
     "NUL bytes": (nul_csv, "不是文本"),

@@ -65,7 +65,7 @@ def _texts(report, lang="zh") -> list[str]:
 # ------------------------------------------------------------------------------ round trip
 @pytest.fixture(scope="module")
 def exported(snapshot, tmp_path_factory) -> list[Path]:
-    return export_snapshot(snapshot, tmp_path_factory.mktemp("export"))
+    return export_snapshot(snapshot, tmp_path_factory.mktemp("export"), full=True).files
 
 
 def test_the_demo_export_imports_into_an_identical_snapshot(snapshot, exported, tmp_path):
@@ -487,7 +487,8 @@ def test_a_qualifier_typed_beside_a_count_is_stored_and_shown(
     # Exported again, the count is written the way it was typed, so a re-import onto the snapshot
     # it came from gives the same tables, qualifier included. (As CSV: the format is not the point.)
     monkeypatch.setattr("govdash.importing.export.XLSX_ROWS", 1_000)
-    files = export_snapshot(report.snapshot, tmp_path / "again", tables=["headcounts"])
+    files = export_snapshot(report.snapshot, tmp_path / "again", tables=["headcounts"], full=True)
+    files = files.files
     assert [f.name for f in files] == ["headcounts.csv"]
     fresh = tmp_path / "fresh"
     shutil.copytree(snapshot.path, fresh / snapshot.id)
@@ -623,12 +624,12 @@ def test_an_import_can_start_from_an_empty_snapshot_instead_of_the_demo(root, tm
 
     small = _one_district(snapshot)
     real = write_snapshot(small, as_of=snapshot.as_of, provenance="imported", root=tmp_path / "r")
-    files = export_snapshot(real, tmp_path / "export")  # no 演示数据 title: real-looking files
+    files = export_snapshot(real, tmp_path / "export", full=True).files  # no 演示数据 title
     report = import_files(files, root=root, empty=True)
     assert report.ok, _texts(report)[:3]
     assert report.previous is None and not report.onto_demo and report.demo_files == []
     assert report.snapshot.provenance == "imported" and report.snapshot.id == real.id
     assert latest_good(root)[0].id == real.id  # newer than the demo beside it
-    teams_only = export_snapshot(real, tmp_path / "part", tables=["teams"])
+    teams_only = export_snapshot(real, tmp_path / "part", tables=["teams"], full=True).files
     partial = import_files(teams_only, root=root, empty=True, dry_run=True)
     assert not partial.ok, "from empty, teams alone name divisions that do not exist yet"

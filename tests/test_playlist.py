@@ -285,3 +285,18 @@ def test_views_are_reordered_and_removed_as_the_table_says():
     ties = playlist.reorder(read, [1, 1, 1, float("nan")], [False, True, False, False])
     assert [v.name for v in ties.views] == [names[0], names[2], names[3]], "ties keep the order"
     assert playlist.reorder(read, [1, 2, 3, 4], [True] * 4) is None
+
+
+def test_a_playlists_pack_gets_file_names_every_system_accepts(snapshot, tmp_path):
+    """A colon, a slash, angle brackets, a question mark and a right-to-left override (which
+    makes "gpj.exe" read "exe.jpg") in a playlist's name: the files are written under one name
+    Windows, macOS and Linux all accept."""
+    from govdash.cli import main
+
+    path = tmp_path / "p.json"
+    path.write_bytes(_file(GOOD[:1], name="交流会: 2025/07 <终稿>?\u202e"))
+    out = tmp_path / "out"
+    base = ["--data-dir", str(snapshot.path.parent), "briefing", "--formats", "xlsx,html"]
+    assert main([*base, "--out", str(out), "--playlist", str(path)]) == 0
+    stem = f"交流会_2025_07_终稿_{snapshot.as_of.isoformat()}"
+    assert sorted(p.name for p in out.iterdir()) == [f"{stem}.html", f"{stem}.xlsx"]

@@ -244,3 +244,18 @@ def test_reported_figures_in_english_name_the_metric_not_the_chinese_scope(snaps
     table = _slide_html(at).split("<tbody>")[1].split("</tbody>")[0]
     assert "Wuchang" in table and "武昌" not in table
     assert "Professional social workers: 40+ people" in table, table[:400]
+
+
+def test_the_english_decks_files_have_names_every_system_accepts(snapshot, monkeypatch, downloads):
+    """The English meeting's name reads "Wuhan: …": a colon, which Windows refuses in a file name
+    (and macOS's Finder shows as a slash)."""
+    import re
+
+    _present(snapshot, monkeypatch, slide="1", lang="English")
+    names = [name for name, _ in downloads]  # the deck's, and the CSVs of the page run first
+    assert not [n for n in names if re.search(r'[\\/:*?"<>|\x00-\x1f]', n)], names
+    deck = [n for n in names if n.endswith((".pptx", ".xlsx", ".html"))]
+    assert sorted(n.rsplit(".", 1)[1] for n in deck) == ["html", "pptx", "xlsx"], names
+    for name in deck:
+        stem = name.rsplit(".", 1)[0]
+        assert stem.startswith("Wuhan_") and stem.endswith(f"_{snapshot.as_of.isoformat()}")

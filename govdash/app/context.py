@@ -16,16 +16,16 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from govdash.app import sidebar, state
+from govdash.app import sidebar, signin, state
 from govdash.core import events
 from govdash.core.catalog import load_catalog
 from govdash.core.divisions import name as division_name
-from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, t
+from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, join, t
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import GovdashError, Problem
 from govdash.core.query import connect, run_query
 from govdash.core.scope import ActivityScope, Filters, Selection, Window
-from govdash.core.snapshot import Snapshot, ensure_root, open_snapshot, scan_snapshots
+from govdash.core.snapshot import Skipped, Snapshot, ensure_root, open_snapshot, scan
 from govdash.core.view import Options, View
 from govdash.core.vocab import label
 
@@ -133,26 +133,53 @@ def _build_demo_with_progress(root: Path, lang: str) -> Snapshot:
 def load_snapshots(lang: str) -> list[Snapshot]:
     """Every good snapshot, newest first; builds the demo when the folder holds none.
 
-    Stops the page with a clear message when there is nothing usable.
+    Stops the page with a clear message when there is nothing usable. A skipped folder is named
+    to a visitor by its id and a reason in a few words; the files and folders on the server go to
+    the log (core.snapshot) and to a signed-in admin only.
     """
     root = default_snapshots_dir()
+    admin = signin.session_is_admin()
     try:
         ensure_root(root)
-        good, problems = scan_snapshots(root)
-        if not good and problems:
-            raise GovdashError(problems)
+        good, skipped = scan(root)
+        if not good and skipped:
+            if admin:
+                raise GovdashError([p for s in skipped for p in s.problems])
+            st.error(t("error.title", lang) + "\n\n" + t("error.no_good_snapshot", lang,
+                     skipped=join((_skipped_short(s, lang) for s in skipped), lang)))  # fmt: skip
+            st.info(t("error.ask_admin", lang))
+            st.stop()
         if not good:
             good = [_build_demo_with_progress(root, lang)]
     except GovdashError as exc:
-        show_error(exc.problems, lang)
+        show_error(exc.problems, lang, admin)
         st.stop()
-    for problem in problems:
-        st.warning(t("warning.skipped", lang, problem=problem.text(lang)))
+    for folder in skipped:
+        if admin:
+            for problem in folder.problems:
+                st.warning(t("warning.skipped", lang, problem=_md(problem.text(lang))))
+        else:
+            st.warning(t("warning.skipped_short", lang, snapshot=_md(folder.id),
+                         reason=t(f"snapshot.reason.{folder.reason}", lang)))  # fmt: skip
     return good
 
 
-def show_error(problems: list[Problem], lang: str) -> None:
-    st.error(t("error.title", lang) + "\n\n" + "\n\n".join(p.text(lang) for p in problems))
+def _md(text: object) -> str:
+    from govdash.app.chrome import md  # chrome builds on this module: imported when used
+
+    return md(text)
+
+
+def _skipped_short(folder: Skipped, lang: str) -> str:
+    reason = t(f"snapshot.reason.{folder.reason}", lang)
+    return f"{_md(folder.id)}（{reason}）" if lang == "zh" else f"{_md(folder.id)} ({reason})"
+
+
+def show_error(problems: list[Problem], lang: str, admin: bool = False) -> None:
+    """Problems with their places for an admin; for a visitor, what is wrong without the
+    server's paths (they are in the log)."""
+    shown = [_md(p.text(lang) if admin else (p.zh if lang == "zh" else p.en)) for p in problems]
+    st.error(t("error.title", lang) + "\n\n" + "\n\n".join(shown))
     st.info(t("error.next_step", lang))
 
 

@@ -23,6 +23,7 @@ from govdash.core.facts import wording
 from govdash.core.figures import is_flow_based
 from govdash.core.i18n import date_label, join, month_label, t
 from govdash.core.playlist import Playlist, view_of
+from govdash.core.readable import safe_file_stem
 from govdash.core.reconcile import reconcile
 from govdash.core.scope import Filters, Selection, Window, month_end
 from govdash.core.snapshot import Snapshot
@@ -93,8 +94,10 @@ class Source:
     filters: str = ""
 
     def file_stem(self, lang: str) -> str:
-        """A file name without its extension: the meeting's name and the as-of date."""
-        return f"{t('present.meeting', lang, city=self.scope)}_{self.as_of.isoformat()}"
+        """A file name without its extension: the meeting's name and the as-of date, safe on
+        every system (the English name has a colon, which Windows refuses)."""
+        meeting = t("present.meeting", lang, city=self.scope)
+        return f"{safe_file_stem(meeting, 'briefing')}_{self.as_of.isoformat()}"
 
     def footer(self, lang: str) -> str:
         text = t("present.footer", lang, snapshot=self.snapshot,
@@ -306,6 +309,8 @@ def _targets(con, snap, divisions, months, lang, catalog) -> SlideContent:
         frame = figures.values(con, snap, divisions, whole, window, [metric.id], by="district")
         # Ascending: a bar chart draws its first category at the bottom, so the best is on top.
         frame = privacy.shareable(frame)[metric.id].dropna().sort_values()
+        if frame.empty:  # no district has the figure yet: no chart (a chart needs categories)
+            continue
         unit = metric.unit_label(lang)
         bars.append(
             Series(
@@ -405,7 +410,12 @@ def view_content(
         selection, level = Selection.of((selection.codes[0][:9],), divisions), "community"
     frame = figures.values(con, snap, divisions, selection, window, [metric.id], filters=filters,
                            by=level)  # fmt: skip
-    frame = privacy.shareable(frame)[metric.id].dropna().sort_values().tail(BARS)
+    shared = privacy.shareable(frame)
+    if shared.attrs.get("suppressed"):
+        content.notes.append(t("pack.suppressed", lang, n=privacy.min_cell()))
+    frame = shared[metric.id].dropna().sort_values().tail(BARS)
+    if frame.empty:  # every bar hidden or empty: an empty chart says nothing (and has no axis)
+        return content
     content.bars = [
         Series(
             titled(metric, lang),

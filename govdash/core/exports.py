@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from openpyxl.cell import Cell
 
-from govdash.core.xlsx import workbook_bytes
+from govdash.core.xlsx import ILLEGAL, ooxml_escape, workbook_bytes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = "^[=+\\-@\t\r]"  # the same starts, for Arrow's column-wise match
@@ -103,11 +103,17 @@ def zip_bytes(name: str, payload: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def set_text(cell: Cell, value: object) -> None:
-    """The same for a cell of an ordinary (not write-only) workbook."""
-    cell.value = value
+def set_text(cell: Cell, value: object) -> bool:
+    """The same for a cell of an ordinary (not write-only) workbook: text is typed as text, and
+    characters XML cannot carry are written in the format's escape (openpyxl would raise).
+    Returns whether the text held any, so the file can say so."""
     if isinstance(value, str):
+        escaped = ooxml_escape(value)
+        cell.value = escaped
         cell.data_type = "s"
+        return bool(ILLEGAL.search(value))
+    cell.value = value
+    return False
 
 
 def xlsx_bytes(

@@ -20,9 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import re
+import stat
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from govdash.core.catalog import load_catalog
 from govdash.core.divisions import city_pilot_month
 from govdash.core.events import data_range
 from govdash.core.problems import GovdashError, Problem
+from govdash.core.readable import safe_file_stem
 from govdash.core.snapshot import PLAYLISTS, Snapshot
 from govdash.core.view import Options, View, parse
 from govdash.core.vocab import codes
@@ -51,7 +55,21 @@ MAX_VIEWS = 60
 MAX_NAME = 60
 MAX_PLAYLISTS = 200
 MAX_VALUE = 400  # characters in one parameter's value
+# Limits checked on the file's text before it is decoded: json.loads recurses once per bracket
+# (60,000 of them raise RecursionError), refuses integers over 4,300 digits with a ValueError,
+# and accepts NaN, Infinity, 1e999 (inf) and "\ud800" (a lone surrogate no encoder can write).
+MAX_DEPTH = 8  # a playlist is 4 deep: the file, its views, a view, its parameters
+MAX_NUMBER = 20  # characters in one number: the only number a playlist holds is its version
+MAX_SHOWN = 40  # characters of a key or a value quoted in a message
 PLAYLIST_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
+# What the scan before decoding looks at: strings, brackets, numbers and the literals JSON does
+# not have (json.loads takes NaN and Infinity); everything else is left to json.loads.
+_TOKENS = re.compile(
+    r'(?P<string>"(?:[^"\\]|\\.)*"?)|(?P<open>[\[{])|(?P<close>[\]}])'
+    r"|(?P<constant>-?(?:NaN|Infinity))|(?P<number>-?[0-9][0-9.eE+-]*)",
+    re.DOTALL,
+)
+_ESCAPES = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -68,10 +86,8 @@ class Playlist:
     views: tuple[SavedView, ...]
 
     def file_stem(self, as_of: dt.date) -> str:
-        """A file name for the playlist's pack: its name without path separators or characters
-        Windows refuses, and the as-of date."""
-        name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", self.name).strip(" ._") or self.id
-        return f"{name}_{as_of.isoformat()}"
+        """A file name for the playlist's pack: its name and the as-of date."""
+        return f"{safe_file_stem(self.name, self.id)}_{as_of.isoformat()}"
 
     def to_json(self) -> bytes:
         body = {
@@ -93,12 +109,130 @@ def _problem(where: str, en: str, zh: str) -> Problem:
     return Problem("playlist", en=en, zh=zh, where=where)
 
 
+def _shown(text: object) -> str:
+    """A key or value from the file as a message quotes it: short, and with control characters
+    written as escapes (a terminal would obey "\\x1b[2J")."""
+    short = str(text)[:MAX_SHOWN]
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in short)
+
+
+def _line(text: str, at: int) -> tuple[str, str]:
+    line = text.count("\n", 0, at) + 1
+    return f" (line {line})", f"（第{line}行）"
+
+
+def _scan(text: str, where: str) -> Problem | None:
+    """The first thing in the file's text that json.loads would crash on or accept wrongly: too
+    deep, a number too long or too large, NaN or Infinity, a string that is not valid Unicode.
+    Runs before decoding, in one pass over at most MAX_BYTES."""
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        kind, value = token.lastgroup, token.group()
+        if kind == "open":
+            depth += 1
+            if depth > MAX_DEPTH:
+                en, zh = _line(text, token.start())
+                return _problem(where, f"nested more than {MAX_DEPTH} deep{en}",
+                                f"嵌套超过{MAX_DEPTH}层{zh}")  # fmt: skip
+        elif kind == "close":
+            depth -= 1
+        elif kind == "constant":
+            en, zh = _line(text, token.start())
+            return _problem(where, f"{value} is not a number in JSON{en}",
+                            f"{value} 不是JSON中的数字{zh}")  # fmt: skip
+        elif kind == "number":
+            if len(value) > MAX_NUMBER:
+                en, zh = _line(text, token.start())
+                return _problem(where, f"a number of more than {MAX_NUMBER} characters{en}",
+                                f"数字超过{MAX_NUMBER}个字符{zh}")  # fmt: skip
+            try:
+                finite = math.isfinite(float(value))
+            except ValueError:
+                continue  # not a number at all: json.loads says where
+            if not finite:
+                en, zh = _line(text, token.start())
+                return _problem(where, f"a number too large ({_shown(value)}){en}",
+                                f"数字过大（{_shown(value)}）{zh}")  # fmt: skip
+        elif "\\u" in value and (bad := _lone_surrogate(value)):
+            en, zh = _line(text, token.start())
+            return _problem(where, f"text that is not valid Unicode ({bad} is half of a pair){en}",
+                            f"文字不是有效的Unicode（{bad} 是不成对的代理码）{zh}")  # fmt: skip
+    return None
+
+
+def _lone_surrogate(string: str) -> str | None:
+    """The first \\uD800-\\uDFFF escape in a JSON string that is not half of a high-low pair."""
+    pending, high = -1, ""  # where a high surrogate's low half must start
+    for escape in _ESCAPES.finditer(string):
+        code = int(escape.group(1), 16) if escape.group(1) else -1
+        if pending >= 0:
+            if escape.start() == pending and 0xDC00 <= code <= 0xDFFF:
+                pending = -1
+                continue
+            return high
+        if 0xD800 <= code <= 0xDBFF:
+            pending, high = escape.end(), escape.group()
+        elif 0xDC00 <= code <= 0xDFFF:
+            return escape.group()
+    return high if pending >= 0 else None
+
+
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> _Object:
+    made = _Object(pairs)
+    if len(made) < len(pairs):
+        keys = [k for k, _ in pairs]
+        made.repeated = tuple(k for k in made if keys.count(k) > 1)
+    return made
+
+
+def _repeated_keys(node: object, where: str) -> list[Problem]:
+    """Every object in the file with a key given twice: which value counts differs between
+    readers, so the file is refused rather than read one way."""
+    problems = []
+    if isinstance(node, _Object):
+        problems += [
+            _problem(
+                where,
+                f'the key "{_shown(key)}" appears more than once',
+                f"键“{_shown(key)}”出现了不止一次",
+            )  # fmt: skip
+            for key in node.repeated
+        ]
+        for key, value in node.items():
+            problems += _repeated_keys(value, f"{where} › {_shown(key)}")
+    elif isinstance(node, list):
+        for n, value in enumerate(node, start=1):
+            problems += _repeated_keys(value, f"{where}[{n}]")
+    return problems
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number in JSON")  # _scan names it first, with its line
+
+
+JSON_KINDS = {list: ("a JSON array", "JSON数组"), str: ("a JSON string", "JSON字符串"),
+              bool: ("a JSON true or false", "JSON布尔值"), type(None): ("JSON null", "JSON null"),
+              int: ("a JSON number", "JSON数字"), float: ("a JSON number", "JSON数字")}  # fmt: skip
+
+
 def _text(value: object, where: str, what_en: str, what_zh: str) -> tuple[str, list[Problem]]:
     if not isinstance(value, str) or not value.strip():
         return "", [
             _problem(where, f"{what_en} must be non-empty text", f"{what_zh}必须是非空文字")
         ]
     text = " ".join(value.split())
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        return text, [
+            _problem(
+                where, f"{what_en} contains a control character", f"{what_zh}含有控制字符"
+            )  # fmt: skip
+        ]
     if len(text) > MAX_NAME:
         return text, [
             _problem(
@@ -121,16 +255,34 @@ def parse_playlist(data: bytes, where: str, playlist_id: str = "") -> Playlist:
             )  # fmt: skip
         )
     try:
-        raw = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
-        line_zh = f"（第{exc.lineno}行）" if isinstance(exc, json.JSONDecodeError) else ""
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise GovdashError(
-            _problem(
-                where, f"not a JSON playlist file{line}", f"不是JSON格式的演示列表文件{line_zh}"
-            )
-        ) from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            _problem(where, f"not a JSON playlist file: not UTF-8 text (byte {exc.start + 1})",
+                     f"不是JSON格式的演示列表文件：不是UTF-8文字（第{exc.start + 1}个字节）")
+        ) from None  # fmt: skip
+    if problem := _scan(text, where):
+        raise GovdashError(problem)
+    try:
+        raw = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise GovdashError(
+            _problem(where, f"not a JSON playlist file (line {exc.lineno})",
+                     f"不是JSON格式的演示列表文件（第{exc.lineno}行）")
+        ) from None  # fmt: skip
+    except (ValueError, RecursionError):  # what _scan let through, were it to miss anything
+        raise GovdashError(
+            _problem(where, "not a JSON playlist file", "不是JSON格式的演示列表文件")
+        ) from None  # fmt: skip
+    if not isinstance(raw, dict):
+        en, zh = JSON_KINDS.get(type(raw), ("something else", "其他内容"))
+        raise GovdashError(
+            _problem(where, f"not a govdash playlist: the file holds {en}, not an object",
+                     f"不是govdash演示列表：文件内容是{zh}，而不是对象")
+        )  # fmt: skip
+    if repeated := _repeated_keys(raw, where):
+        raise GovdashError(repeated)
+    if raw.get("format") != FORMAT:
         raise GovdashError(
             _problem(
                 where,
@@ -139,12 +291,14 @@ def parse_playlist(data: bytes, where: str, playlist_id: str = "") -> Playlist:
             )  # fmt: skip
         )
     problems: list[Problem] = []
-    if raw.get("version") != VERSION:
+    version = raw.get("version")
+    if type(version) is not int or version != VERSION:  # not True, not 1.0
+        shown = _shown(json.dumps(version)[:MAX_SHOWN])
         problems.append(
             _problem(
                 where,
-                f"version {raw.get('version')!s} is not supported (only {VERSION})",
-                f"不支持的版本 {raw.get('version')!s}（仅支持 {VERSION}）",
+                f"version {shown} is not supported (only {VERSION})",
+                f"不支持的版本 {shown}（仅支持 {VERSION}）",
             )  # fmt: skip
         )
     name, found = _text(raw.get("name"), f"{where} › name", "the playlist's name", "列表名称")
@@ -180,8 +334,8 @@ def _view(item: object, where: str) -> tuple[SavedView | None, list[Problem]]:
         problems.append(
             _problem(
                 f"{where} › page",
-                f"unknown page {str(page)[:40]!r}; one of {', '.join(PLAYABLE)}",
-                f"未知页面 {str(page)[:40]!r}；可用：{'、'.join(PLAYABLE)}",
+                f"unknown page {str(page)[:MAX_SHOWN]!r}; one of {', '.join(PLAYABLE)}",
+                f"未知页面 {str(page)[:MAX_SHOWN]!r}；可用：{'、'.join(PLAYABLE)}",
             )  # fmt: skip
         )
     params = item.get("params", {})
@@ -191,7 +345,7 @@ def _view(item: object, where: str) -> tuple[SavedView | None, list[Problem]]:
         params = {}
     clean: dict[str, str] = {}
     for key, value in params.items():
-        place = f"{where} › params › {str(key)[:40]}"
+        place = f"{where} › params › {_shown(key)}"
         if key not in PARAMS:
             problems.append(_problem(place, f"unknown parameter; one of {', '.join(PARAMS)}",
                                      f"未知参数；可用：{'、'.join(PARAMS)}"))  # fmt: skip
@@ -259,13 +413,30 @@ def load_playlists(folder: Path) -> tuple[list[Playlist], list[Problem]]:
         if not PLAYLIST_ID.fullmatch(path.stem):
             continue
         try:
-            found.append(parse_playlist(path.read_bytes(), path.name, path.stem))
+            found.append(parse_playlist(read_file(path), path.name, path.stem))
         except GovdashError as exc:
             problems += exc.problems
-        except OSError as exc:
-            problems.append(_problem(path.name, f"cannot be read: {exc.strerror}",
-                                     f"无法读取：{exc.strerror}"))  # fmt: skip
     return sorted(found, key=lambda p: p.name), problems
+
+
+def read_file(path: Path, where: str | None = None) -> bytes:
+    """A playlist file's bytes, at most MAX_BYTES + 1 of them (enough to say it is too large),
+    from a regular file only: a named pipe would wait for a writer, /dev/zero never ends, and a
+    1 GB file is not read to say it is not a playlist."""
+    where = where or path.name
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # opening a pipe without it waits for a writer
+    try:
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | nonblocking)) as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise GovdashError(_problem(where, "not a regular file", "不是普通文件"))
+            return fh.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        raise GovdashError(_problem(where, "not a regular file", "不是普通文件")) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise GovdashError(
+            _problem(where, f"cannot be read: {reason}", f"无法读取：{reason}")
+        ) from None
 
 
 def save_playlist(folder: Path, playlist: Playlist) -> Path:

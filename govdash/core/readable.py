@@ -9,6 +9,7 @@ entry keeps its machine name, so a new column is never dropped or mislabelled.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pandas as pd
 
@@ -18,6 +19,15 @@ from govdash.core.i18n import t
 
 UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
 TAGS = re.compile(r"<[^>]+>")
+# File names: what Windows refuses (and / everywhere), control and invisible characters, and the
+# device names Windows keeps whatever the extension (NUL.txt is NUL).
+UNSAFE_IN_FILE_NAMES = re.compile(r'\s*[\\/:*?"<>|]+\s*')
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{device}{n}" for device in ("COM", "LPT") for n in "0123456789¹²³"}
+)
+MAX_STEM_BYTES = 150  # of UTF-8, leaving room for a date and an extension under 255
 
 
 def title_text(title: str) -> str:
@@ -26,11 +36,28 @@ def title_text(title: str) -> str:
     return TAGS.sub("", title.replace("<br>", " · ")).strip(" ·")
 
 
+def safe_file_stem(text: str, fallback: str) -> str:
+    """A file name (without its extension) that Windows, macOS and Linux all accept and show as
+    written, for every file we offer: no \\ / : * ? " < > |, no control or invisible characters
+    (a right-to-left override can make "gpj.exe" read "exe.jpg"), no leading dot (hidden) or
+    trailing dot or space (dropped by Windows), no device name such as CON, and at most
+    MAX_STEM_BYTES of UTF-8; `fallback` when nothing is left."""
+    visible = "".join("_" if unicodedata.category(c) in INVISIBLE else c for c in str(text))
+    name = " ".join(UNSAFE_IN_FILE_NAMES.sub("_", visible).split())
+    name = name.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore").strip(" ._")
+    if not name:
+        return fallback
+    head, dot, rest = name.partition(".")
+    if head.strip().upper() in RESERVED_NAMES:  # "CON" and "CON.x" are a device on Windows
+        return f"{head.rstrip()}_{dot}{rest}"  # "CON_.x" is a file
+    return name
+
+
 def file_name(title: str, as_of: str, suffix: str) -> str:
     """What the file holds, in words, and the data's date: a name that says what is inside."""
     stem = UNSAFE_IN_NAMES.sub("-", title_text(title)).strip("-·")
     stem = re.sub(r"-?·-?", "_", stem)[:120]
-    return f"{stem}_{as_of}.{suffix}"
+    return f"{safe_file_stem(stem, 'govdash')}_{as_of}.{suffix}"
 
 
 def header(

@@ -421,20 +421,100 @@ def _unreadable(path: Path, exc: OSError, what_en: str, what_zh: str) -> Problem
     )
 
 
-def scan_snapshots(root: Path | None = None) -> tuple[list[Snapshot], list[Problem]]:
-    """All good snapshots, newest first, and the problems of the bad ones. One unreadable or
-    damaged folder is skipped with its problem; it never hides the others."""
+# Why a folder was skipped, in words that name no file: the i18n key snapshot.reason.<reason>.
+REASONS = ("damaged", "incomplete", "unreadable", "version")
+PROBLEM_REASONS = {
+    "missing_file": "incomplete",
+    "missing_table": "incomplete",
+    "no_manifest": "incomplete",
+    "empty": "incomplete",
+    "missing": "incomplete",
+    "unreadable": "unreadable",
+    "schema_version": "version",
+}  # every other problem (checksum, corrupt, rows, not_a_file, bad_manifest, contract): damaged
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A snapshot folder that could not be used, why, and when it was made as far as can be
+    told: an import must know whether what it skips is newer than what it builds on."""
+
+    folder: Path
+    problems: tuple[Problem, ...]
+    as_of: dt.date | None  # from the manifest, else from the folder name; None when neither
+    created_at: str = ""  # from the manifest, when it could be read
+
+    @property
+    def id(self) -> str:
+        return self.folder.name
+
+    @property
+    def reason(self) -> str:
+        """What a visitor is told, as one of REASONS: the problems name files on the server,
+        which are for the log and for admins only."""
+        code = self.problems[0].code if self.problems else "unreadable"
+        return PROBLEM_REASONS.get(code, "damaged")
+
+    def may_be_newer_than(self, snap: Snapshot) -> bool:
+        """False only when this folder is known to be older than `snap`: an unknown date, the
+        same date without a creation time, or a later one may hold what `snap` lacks."""
+        if self.as_of is None or self.as_of > snap.as_of:
+            return True
+        if self.as_of < snap.as_of:
+            return False
+        return not self.created_at or self.created_at >= snap.manifest.get("created_at", "")
+
+
+def _skipped(folder: Path, problems: list[Problem]) -> Skipped:
+    """What can still be told about a damaged folder: its manifest's dates (a damaged table
+    leaves the manifest readable), else the as-of date its name starts with."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        as_of = dt.date.fromisoformat(manifest["as_of"])
+        created = manifest.get("created_at", "")
+        return Skipped(folder, tuple(problems), as_of, created if isinstance(created, str) else "")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass
+    try:
+        as_of = dt.date.fromisoformat(folder.name[:10])
+    except ValueError:
+        as_of = None
+    return Skipped(folder, tuple(problems), as_of)
+
+
+_LOGGED: set[str] = set()
+
+
+def _log_once(problems: list[Problem]) -> None:
+    """Paths of damaged files go to the log (never to a visitor), once per process and problem:
+    every page run scans the folder, and a log line per run would bury everything else."""
+    text = "; ".join(p.text("en") for p in problems)
+    if text not in _LOGGED and len(_LOGGED) < 1000:
+        _LOGGED.add(text)
+        log.warning("snapshot skipped: %s", text)
+
+
+def scan(root: Path | None = None) -> tuple[list[Snapshot], list[Skipped]]:
+    """All good snapshots, newest first, and the folders skipped, with their problems. One
+    unreadable or damaged folder never hides the others."""
     root = Path(root) if root else default_snapshots_dir()
-    good, problems = [], []
+    good, skipped = [], []
     for folder in candidate_folders(root):
         try:
             good.append(Snapshot(folder.name, folder, verify_snapshot(folder)))
         except SnapshotError as exc:  # unreadable folders included (see verify_snapshot)
-            problems.extend(exc.problems)
+            skipped.append(_skipped(folder, exc.problems))
+            _log_once(exc.problems)
     good.sort(
         key=lambda s: (s.manifest["as_of"], s.manifest.get("created_at", ""), s.id), reverse=True
     )
-    return good, problems
+    return good, skipped
+
+
+def scan_snapshots(root: Path | None = None) -> tuple[list[Snapshot], list[Problem]]:
+    """All good snapshots, newest first, and the problems of the bad ones (see `scan`)."""
+    good, skipped = scan(root)
+    return good, [p for s in skipped for p in s.problems]
 
 
 def validate_snapshot_id(snapshot_id_: str) -> str:

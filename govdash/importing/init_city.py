@@ -104,7 +104,7 @@ def init_city(
     if isinstance(city, Problem):
         report.errors.append(city)
         return report
-    known = Known(city)
+    known = Known(city, last_day=dt.date.today())  # no date in the future
     vocab = Vocabularies()
     frames = [city] if len(city) else []
     for sheet in sheets:

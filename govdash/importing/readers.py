@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from govdash.core.problems import GovdashError, Problem
 from govdash.core.progress import Progress
+from govdash.core.xlsx import ooxml_unescape
 from govdash.importing.headers import normalise
 from govdash.importing.layout import (
     HEADER_SEARCH_ROWS,
@@ -43,6 +44,8 @@ CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 OLD_EXCEL_SUFFIXES = frozenset({".xls", ".et"})
 # The template's own sheets that never hold data (normalised names).
 SKIPPED_SHEETS = frozenset({"说明", "instructions", "_lists"})
+# A workbook cell that holds a formula and no computed value (validate says so by this mark).
+FORMULA_CELL = "\x00formula-without-value"
 
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")  # gb18030 is a superset of GBK and GB2312
 DELIMITERS = (",", ";", "\t")
@@ -272,7 +275,7 @@ def cell_text(value: object) -> str | None:
         return value.isoformat()
     if isinstance(value, dt.timedelta):  # an Excel duration ([h]:mm): hours
         return cell_text(value.total_seconds() / 3600)
-    text = str(value).strip()
+    text = ooxml_unescape(str(value)).strip()  # Excel's _x0001_ escapes, as typed
     return text or None
 
 
@@ -407,6 +410,19 @@ def _bounded_rows(
     return rows, cells
 
 
+def _mark_formulas(rows: list[list[str | None]], formulas: frozenset[tuple[int, int]]) -> None:
+    """A formula saved without its value reads as an empty cell; it is marked instead, so the
+    check says it is a formula whose value is not read, not that a value is missing."""
+    for row, column in formulas:
+        if row > len(rows):
+            continue
+        cells = rows[row - 1]
+        if len(cells) < column:
+            cells.extend([None] * (column - len(cells)))
+        if cells[column - 1] is None:
+            cells[column - 1] = FORMULA_CELL
+
+
 def _check_unpacked_size(path: Path) -> None:
     """A zip bomb (a small file that unpacks to gigabytes) is refused before it is parsed."""
     with zipfile.ZipFile(path) as archive:
@@ -452,6 +468,7 @@ def _read_sheets(path: Path, progress: Progress | None, month: str | None) -> li
             rows, cells = _bounded_rows(path, title, worksheet, cells)
             names = [title, path.stem] if len(titles) == 1 else [title]
             marks = sheet_marks(path, getattr(worksheet, "_worksheet_path", None))
+            _mark_formulas(rows, marks.formulas)
             sheet = _sheet_from_rows(rows, path.name, title, names, marks, month)
             if sheet is not None:
                 sheets.append(sheet)

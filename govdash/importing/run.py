@@ -25,13 +25,21 @@ import pyarrow.parquet as pq
 
 from govdash.core.catalog import load_catalog
 from govdash.core.contract import OPTIONAL_TABLES, TABLES, row_key, validate_tables
+from govdash.core.files import sha256
 from govdash.core.paths import default_snapshots_dir
 from govdash.core.problems import ContractError, GovdashError, Problem
 from govdash.core.progress import Progress
-from govdash.core.snapshot import Snapshot, ensure_root, latest_good, write_snapshot
+from govdash.core.snapshot import (
+    Skipped,
+    Snapshot,
+    ensure_root,
+    open_snapshot,
+    scan,
+    write_snapshot,
+)
 from govdash.importing import division_plan
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
-from govdash.importing.spec import table_title
+from govdash.importing.spec import load_spec, table_title
 from govdash.importing.validate import (
     GENERATED_IDS_FROM,
     Known,
@@ -96,6 +104,8 @@ class ImportReport:
     demo_files: list[str] = field(default_factory=list)  # files whose title row says 演示数据
     replaced: list[Replacement] = field(default_factory=list)  # rows changed (needs --replace)
     divisions: division_plan.DivisionPlan | None = None  # what an imported division table changes
+    skipped: list[Skipped] = field(default_factory=list)  # snapshot folders that cannot be read
+    left_out: list[str] = field(default_factory=list)  # newer snapshots the base leaves out
 
     @property
     def provenance(self) -> str:
@@ -191,6 +201,33 @@ def _sheets(
             yield from iter_csv(path, progress=step, month=month)
         else:
             yield from read_file(path, progress=step, month=month)
+
+
+def _distinct(paths: list[Path], report: ImportReport) -> list[Path]:
+    """Each file once: the same file named twice, or two files with the same bytes, would
+    otherwise be read twice and every row reported as its own duplicate."""
+    seen: dict[str, Path] = {}
+    kept = []
+    for path in paths:
+        try:
+            digest = sha256(path) if path.is_file() else f"path:{path}"
+        except OSError:  # the reader says what is wrong with it
+            digest = f"path:{path}"
+        first = seen.setdefault(digest, path)
+        if first is path:
+            kept.append(path)
+            continue
+        same = (
+            "is named twice"
+            if first.resolve() == path.resolve()
+            else (f"has the same content as {first.name}")
+        )
+        same_zh = "重复指定" if first.resolve() == path.resolve() else f"与 {first.name} 内容相同"
+        report.warnings.append(
+            Problem("duplicate_file", f"{same}; it is read once", f"{same_zh}，只读取一次",
+                    path.name)
+        )  # fmt: skip
+    return kept
 
 
 def _previous_tables(snapshot: Snapshot | None) -> dict[str, pa.Table]:
@@ -388,18 +425,22 @@ def import_files(
     empty: bool = False,
     replace: bool = False,
     month: str | None = None,
+    base: str | None = None,
 ) -> ImportReport:
     """Validate every file, then (unless dry_run or anything is wrong) write the new snapshot.
 
-    The new snapshot is the newest good one plus the imported rows; with `empty`, the files alone
-    (they must then hold every table). Rows imported onto demo data stay labelled demo data.
+    The new snapshot is the newest snapshot plus the imported rows; with `empty`, the files alone
+    (they must then hold every table). When the newest snapshot cannot be read, the import stops
+    rather than build on an older one and silently drop what only the newest held: `base` (a
+    snapshot id) says to build on that one anyway, and the report names what it leaves out.
+    Rows imported onto demo data stay labelled demo data.
     Existing rows that the files would change are listed in `report.replaced`; they are only
     replaced with `replace` (a dry run lists them and writes nothing). `month` (YYYY-MM) is the
     report month of a sheet whose month is in no column, title or file name.
     """
     root = Path(root) if root else default_snapshots_dir()
     report = ImportReport(dry_run=dry_run)
-    options = _Options(as_of, note, dry_run, lock_timeout, empty, replace, month)
+    options = _Options(as_of, note, dry_run, lock_timeout, empty, replace, month, base)
     try:
         return _import_locked(paths, root, options, progress, report)
     except GovdashError as exc:  # a lock held elsewhere, a read-only or missing data folder
@@ -416,6 +457,61 @@ class _Options:
     empty: bool
     replace: bool
     month: str | None
+    base: str | None = None
+
+
+def _base(root: Path, options: _Options, report: ImportReport) -> Snapshot | None:
+    """The snapshot the import builds on. Without `base`, the newest good one, unless a folder
+    that may be newer cannot be read: then nothing is built (an error that names both), because
+    what only that folder holds would be gone from the current data without a word."""
+    good, report.skipped = scan(root)
+    if options.empty:
+        return None
+    if options.base:
+        chosen = open_snapshot(options.base, root)  # a SnapshotError names a bad or unknown id
+        report.left_out = [s.id for s in good if _newer(s, chosen)] + [
+            s.id for s in report.skipped if s.may_be_newer_than(chosen)
+        ]
+        return chosen
+    newest = good[0] if good else None
+    stale = [s for s in report.skipped if newest is None or s.may_be_newer_than(newest)]
+    if stale:
+        report.errors.append(_stale_base(newest, stale))
+    return newest
+
+
+def _newer(a: Snapshot, b: Snapshot) -> bool:
+    def key(s: Snapshot) -> tuple:
+        return (s.manifest["as_of"], s.manifest.get("created_at", ""), s.id)
+
+    return key(a) > key(b)
+
+
+def _stale_base(newest: Snapshot | None, stale: list[Skipped]) -> Problem:
+    ids = ", ".join(s.id for s in stale)
+    reasons = "; ".join(p.text("en") for s in stale for p in s.problems[:1])
+    reasons_zh = "；".join(p.text("zh") for s in stale for p in s.problems[:1])
+    if newest is None:
+        en_way = "or start from your files alone with --empty"
+        zh_way = "或加 --empty 仅以所导入的文件建立快照"
+    else:
+        en_way = (
+            f"or build on {newest.id} anyway with --base {newest.id} on the command line (or "
+            f"the box on the import page): what only {ids} holds will not be in the new snapshot"
+        )
+        zh_way = (
+            f"或明确在 {newest.id} 上导入（命令行加 --base {newest.id}，或在导入页勾选确认）："
+            f"仅存在于 {ids} 中的数据将不会进入新快照"
+        )
+    return Problem(
+        "stale_base",
+        f"the newest snapshot {ids} cannot be read ({reasons}); an import now would build on an "
+        f"older one and leave out what only {ids} holds. Nothing was written. Repair or restore "
+        f"{ids} (python -m govdash snapshots verify says what is wrong), {en_way}",
+        f"最新的数据快照 {ids} 无法读取（{reasons_zh}）；此时导入会在较早的快照上进行，"
+        f"{ids} 中独有的数据将丢失。未写入任何数据。请修复或恢复 {ids}（可用 python -m govdash "
+        f"snapshots verify 查看原因），{zh_way}",
+    )
 
 
 def _import_locked(
@@ -425,19 +521,22 @@ def _import_locked(
     progress: Progress | None,
     report: ImportReport,
 ) -> ImportReport:
-    as_of, note, dry_run, empty = options.as_of, options.note, options.dry_run, options.empty
+    as_of, note, dry_run = options.as_of, options.note, options.dry_run
     try:
         ensure_root(root)
     except OSError as exc:
         raise _disk_error(exc, root) from None
     with import_lock(root, options.lock_timeout):
         _clean_stale(root)
-        previous = None if empty else latest_good(root)[0]
+        previous = _base(root, options, report)
         report.previous = previous
+        if report.errors:
+            return report
         report.onto_demo = previous is not None and previous.is_demo
         old = _previous_tables(previous)
+        paths = _distinct([Path(p) for p in paths], report)
         try:
-            sheets = list(_sheets([Path(p) for p in paths], progress, options.month))
+            sheets = list(_sheets(paths, progress, options.month))
         except ImportFileError as exc:
             report.errors.extend(exc.problems)
             return report
@@ -508,6 +607,7 @@ def _import_locked(
                 generator={
                     "import": [Path(p).name for p in paths],
                     "previous": previous.id if previous else None,
+                    "left_out": report.left_out,
                     "onto_demo": report.onto_demo,
                     "rows": report.rows,
                 },
@@ -516,6 +616,38 @@ def _import_locked(
         except OSError as exc:
             report.errors.extend(_disk_error(exc, root).problems)
     return report
+
+
+def parse_as_of(text: str, today: dt.date | None = None) -> dt.date:
+    """The as-of date an operator types: YYYY-MM-DD, or YYYY-MM for the month's last day (today,
+    for the current month). A date after today is refused: no snapshot holds the future."""
+    today = today or dt.date.today()
+    text = text.strip()
+    try:
+        if len(text) == 7:
+            month = dt.datetime.strptime(text, "%Y-%m").date()
+            following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            day = min(following - dt.timedelta(days=1), today) if month <= today else following
+        else:
+            day = dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise GovdashError(
+            Problem(
+                "as_of",
+                f"{text!r} is not a date written YYYY-MM-DD or a month written YYYY-MM",
+                f"“{text}”不是 YYYY-MM-DD 格式的日期或 YYYY-MM 格式的月份",
+            )
+        ) from None
+    if day > today:
+        raise GovdashError(
+            Problem(
+                "as_of",
+                f"the as-of date {text} is after today ({today.isoformat()}): a snapshot cannot "
+                "hold figures for days that have not happened",
+                f"截至日期 {text} 晚于今天（{today.isoformat()}）：快照不能包含尚未发生的数据",
+            )
+        )
+    return day
 
 
 def _as_of(tables: dict[str, pa.Table], previous: Snapshot | None) -> dt.date:
@@ -547,12 +679,12 @@ def _validate_all(
     """Divisions first (other sheets are checked against them), then everything else."""
     vocab = Vocabularies()
     divisions = old["divisions"].to_pandas() if "divisions" in old else _empty_divisions()
-    last_month = as_of.replace(day=1) if as_of else None
+    last_day = as_of or dt.date.today()
     new: dict[str, list[pa.Table]] = {}
     ordered = sorted(sheets, key=lambda s: s.table != "divisions")
     previous_stocks = old["headcounts"].to_pandas() if "headcounts" in old else None
     for sheet in ordered:
-        known = Known(divisions, last_month, previous_stocks)
+        known = Known(divisions, previous_stocks, last_day, as_of_given=as_of is not None)
         result = validate_sheet(sheet, known, vocab)
         report.sheets.append(result)
         if result.data is not None:
@@ -563,7 +695,89 @@ def _validate_all(
                     [divisions[~divisions["code"].isin(incoming["code"])], incoming],
                     ignore_index=True,
                 )
+    report.errors.extend(cross_sheet_duplicates(report.sheets))
     return new
+
+
+MAX_DUPLICATES_LISTED = 50
+
+
+def cross_sheet_duplicates(sheets: list[SheetResult]) -> list[Problem]:
+    """Rows of one table with the same key in two sheets or files (a report sent twice, or two
+    offices reporting one community): each named with its file, sheet and row, so the person
+    who fixes it knows where to look. Duplicates inside one sheet are that sheet's own errors."""
+    problems: list[Problem] = []
+    by_table: dict[str, list[SheetResult]] = {}
+    for sheet in sheets:
+        if sheet.data is not None and sheet.table and sheet.source_rows is not None:
+            by_table.setdefault(sheet.table, []).append(sheet)
+    for table, group in by_table.items():
+        keys = list(TABLES[table].unique)
+        if len(group) < 2 or not keys:
+            continue
+        frames = []
+        for i, sheet in enumerate(group):
+            frame = sheet.data.select(keys).to_pandas()
+            frame["_sheet"], frame["_row"] = i, sheet.source_rows
+            frames.append(frame)
+        rows = pd.concat(frames, ignore_index=True)
+        rows = rows[rows.duplicated(keys, keep=False)]
+        spread = rows.groupby(keys, sort=False, dropna=False)["_sheet"].transform("nunique")
+        rows = rows[spread > 1]
+        for found, (key, same) in enumerate(rows.groupby(keys, sort=False, dropna=False)):
+            if found == MAX_DUPLICATES_LISTED:
+                problems.append(_more_duplicates(table, rows, keys))
+                break
+            places = [(group[i], int(r)) for i, r in zip(same["_sheet"], same["_row"], strict=True)]
+            problems.append(_duplicate(table, keys, key, places))
+    return problems
+
+
+def _place_text(sheet: SheetResult, row: int, lang: str) -> str:
+    parts = [sheet.file] + ([sheet.sheet] if sheet.sheet else [])
+    parts.append(f"第{row}行" if lang == "zh" else f"row {row}")
+    return " › ".join(parts)
+
+
+def _duplicate(
+    table: str, keys: list[str], key: object, places: list[tuple[SheetResult, int]]
+) -> Problem:
+    values = key if isinstance(key, tuple) else (key,)
+    headers = {c.name: c for c in load_spec()[table].columns}
+    key_en = ", ".join(
+        f"{headers[k].en if k in headers else k} {_key_text(v)}"
+        for k, v in zip(keys, values, strict=True)
+    )
+    key_zh = "，".join(
+        f"{headers[k].zh if k in headers else k} {_key_text(v)}"
+        for k, v in zip(keys, values, strict=True)
+    )
+    en = "; ".join(_place_text(s, r, "en") for s, r in places)
+    zh = "；".join(_place_text(s, r, "zh") for s, r in places)
+    return Problem(
+        "duplicate",
+        f"{table_title(table, 'en')}: the same row ({key_en}) is in more than one file or "
+        f"sheet: {en}. Keep it in one of them",
+        f"{table_title(table, 'zh')}：同一行（{key_zh}）出现在多个文件或工作表中：{zh}。"
+        "请只保留其中一处",
+    )
+
+
+def _more_duplicates(table: str, rows: pd.DataFrame, keys: list[str]) -> Problem:
+    n = len(rows.drop_duplicates(keys))
+    return Problem(
+        "duplicate",
+        f"{table_title(table, 'en')}: {n:,} rows in all are in more than one file or sheet; the "
+        f"first {MAX_DUPLICATES_LISTED} are listed",
+        f"{table_title(table, 'zh')}：共有 {n:,} 行出现在多个文件或工作表中；以上列出前 "
+        f"{MAX_DUPLICATES_LISTED} 行",
+    )
+
+
+def _key_text(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m") if value.day == 1 else value.isoformat()
+    return str(value)
 
 
 def _empty_divisions() -> pd.DataFrame:

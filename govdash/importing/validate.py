@@ -30,7 +30,7 @@ from govdash.core.contract import (
 from govdash.core.numbers import NumberError, parse_number
 from govdash.core.problems import Problem
 from govdash.core.vocab import load_vocabulary
-from govdash.importing.readers import RawSheet
+from govdash.importing.readers import FORMULA_CELL, RawSheet
 from govdash.importing.spec import load_spec
 
 TOTAL_WORDS = ("合计", "总计", "小计", "total", "sum")
@@ -49,6 +49,11 @@ JUMP_FACTOR = 10  # a stock that grows or shrinks tenfold in a month is flagged 
 HELPER_COLUMNS = {"街道": "street", "street": "street", "区": "district", "district": "district"}
 IGNORED_COLUMNS = {"序号"}  # a report's row numbers: for people, not data
 PREVIEW_ROWS = 5
+# Characters nobody means to type in a report, mostly pasted from another program: C0 controls
+# except tab, line feed and carriage return; DEL and the C1 controls; the non-characters U+FFFE
+# and U+FFFF; lone surrogates. XML (so XLSX) cannot carry most of them, and on screen they vanish.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+UNKNOWN_COLUMNS_LISTED = 10  # unknown columns named one by one; more are counted in one warning
 MAX_LISTED = 200  # problems listed per sheet before the rest are summarised
 
 
@@ -78,16 +83,18 @@ class SheetResult:
     preview: pd.DataFrame | None = None  # the first rows as typed, for the import page
     qualifiers: pa.Table | None = None  # 余/近/约 typed beside counts, as value_qualifiers rows
     notes: list[Problem] = field(default_factory=list)  # what the reader did with the layout
+    source_rows: np.ndarray | None = None  # the spreadsheet row of each row of `data`
 
 
 @dataclass(frozen=True)
 class Known:
-    """What values are checked against: divisions (names and codes), the last month allowed, and
-    the previous snapshot's stocks for the jump check."""
+    """What values are checked against: divisions (names and codes), the previous snapshot's
+    stocks for the jump check, and the last day a date may name."""
 
     divisions: pd.DataFrame
-    last_month: dt.date | None = None
     previous_stocks: pd.DataFrame | None = None
+    last_day: dt.date | None = None  # no date may be later: the as-of date, else today
+    as_of_given: bool = False  # whether last_day is the operator's as-of date or today
 
 
 # ------------------------------------------------------------------------------------ locations
@@ -364,11 +371,7 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
             )
         )
     known_columns = set(spec.schema.names) | set(HELPER_COLUMNS) | IGNORED_COLUMNS
-    for column in frame.columns:
-        if column not in known_columns:
-            result.warnings.append(
-                problem(sheet, f"unknown column {column!r} is ignored", f"未知列“{column}”已忽略")
-            )
+    result.warnings += unknown_columns(sheet, [c for c in frame.columns if c not in known_columns])
     if missing:
         return result
     is_total = total_rows(frame)
@@ -400,8 +403,31 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
         checker.check_jumps(typed)
     if not result.errors:
         result.data = pa.Table.from_pandas(typed[list(spec.schema.names)], preserve_index=False)
+        result.source_rows = sheet.rows_at(sheet.frame.index.get_indexer(typed.index))
         result.qualifiers = checker.qualifier_rows(typed)
     return result
+
+
+def unknown_columns(sheet: RawSheet, columns: list[str]) -> list[Problem]:
+    """One warning per unknown column while they are few; many (a workbook of 1,000 columns)
+    are one warning that counts them and names the first, not a thousand lines."""
+    if len(columns) <= UNKNOWN_COLUMNS_LISTED:
+        return [
+            problem(sheet, f"unknown column {c!r} is ignored", f"未知列“{c}”已忽略")
+            for c in columns
+        ]
+    shown = columns[:UNKNOWN_COLUMNS_LISTED]
+    return [
+        problem(
+            sheet,
+            f"{len(columns):,} unknown columns are ignored: "
+            + ", ".join(repr(c) for c in shown)
+            + f" and {len(columns) - len(shown):,} more",
+            f"{len(columns):,}个未知列已忽略："
+            + "、".join(f"“{c}”" for c in shown)
+            + f"等（另有{len(columns) - len(shown):,}列）",
+        )
+    ]
 
 
 def level_of(code: str) -> str | None:
@@ -643,11 +669,24 @@ class _SheetChecker:
         self, name: str, typ: pa.DataType, text: object, row: int | None, record: pd.Series | None
     ) -> object:
         required = name in TABLES[self.table].required
+        if text == FORMULA_CELL:
+            self.error(
+                "the cell holds a formula saved without its value, which is not read: open the "
+                "file in Excel or WPS and save it (the value is then computed), or paste values",
+                "该单元格是公式，文件中没有保存其计算结果，无法读取：请用 Excel 或 WPS 打开并保存"
+                "该文件（保存时会计算结果），或将公式粘贴为数值",
+                row,
+                name,
+            )
+            return None
         if text is None or (isinstance(text, str) and not text.strip()):
             if required:
                 self.error("a value is required", "必填项为空", row, name)
             return None
         text = str(text).strip()
+        if CONTROL_CHARACTERS.search(text):
+            self.control_characters(text, row, name)
+            return None
         vocabulary = VOCABULARY_COLUMNS.get((self.table, name))
         if vocabulary:
             code = self.vocab.code(vocabulary, text)
@@ -693,6 +732,20 @@ class _SheetChecker:
         if name in ("activity_id",):
             return text
         return text[:-2] if name.endswith("_id") and text.endswith(".0") else text
+
+    def control_characters(self, text: str, row: int | None, name: str) -> None:
+        """Refused, never cleaned silently: the person who fixes the file sees what it holds and
+        what it would read without them."""
+        found = sorted({f"U+{ord(c):04X}" for c in CONTROL_CHARACTERS.findall(text)})
+        clean = CONTROL_CHARACTERS.sub("", text)
+        self.error(
+            f"contains control characters ({', '.join(found)}), usually pasted from another "
+            f"program; delete them (without them the cell reads {clean!r})",
+            f"含有控制字符（{'、'.join(found)}），通常是从其他程序粘贴带入的；请删除"
+            f"（删除后为“{clean}”）",
+            row,
+            name,
+        )
 
     def lookup(self, vocabulary: str, text: str, row: int, name: str) -> str | None:
         code = self.vocab.code(vocabulary, text)
@@ -1003,21 +1056,32 @@ class _SheetChecker:
                 )
 
     def check_range(self, typed: pd.DataFrame) -> None:
-        """Months and dates after the snapshot's as-of month cannot be in it."""
-        column = {"headcounts": "month", "outcomes": "month", "activities": "date"}.get(self.table)
-        last = self.known.last_month
-        if column is None or last is None:
+        """No date may lie after the as-of date (after today when none is given): a report
+        cannot hold what has not happened, and one year typed wrong (2099) would otherwise move
+        the snapshot's as-of date and blank every stock for a month nobody reported."""
+        last = self.known.last_day
+        if last is None:
             return
-        end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+        spec = TABLES[self.table]
+        month_end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date() == last
         positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
-        for label in typed.index[typed[column].map(lambda d: d is not None and d > end)]:
-            self.error(
-                f"{typed.at[label, column]:%Y-%m-%d} is after the snapshot's as-of month "
-                f"{last:%Y-%m}",
-                f"{typed.at[label, column]:%Y-%m-%d} 晚于快照截至月份 {last:%Y-%m}",
-                self.row_number(positions[label]),
-                column,
-            )
+        for field_ in spec.schema:
+            if not pa.types.is_date32(field_.type) or field_.name not in typed.columns:
+                continue
+            column = field_.name
+            late = typed[column].map(lambda d: d is not None and not pd.isna(d) and d > last)
+            for label in typed.index[late.to_numpy(dtype=bool)]:
+                day = typed.at[label, column]
+                if not self.known.as_of_given:
+                    en = f"{day:%Y-%m-%d} is after today ({last:%Y-%m-%d}); check the year"
+                    zh = f"{day:%Y-%m-%d} 晚于今天（{last:%Y-%m-%d}），请检查年份"
+                elif month_end:
+                    en = f"{day:%Y-%m-%d} is after the snapshot's as-of month {last:%Y-%m}"
+                    zh = f"{day:%Y-%m-%d} 晚于快照截至月份 {last:%Y-%m}"
+                else:
+                    en = f"{day:%Y-%m-%d} is after the snapshot's as-of date {last:%Y-%m-%d}"
+                    zh = f"{day:%Y-%m-%d} 晚于快照截至日期 {last:%Y-%m-%d}"
+                self.error(en, zh, self.row_number(positions[label]), column)
 
 
 QUALIFIER_ZH = {

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import streamlit as st
 
-from govdash.app import chrome, context, fetch
+from govdash.app import chrome, context, fetch, signin
 from govdash.core import fmt, privacy
 from govdash.core.build_engine import ENGINE_NAMES
 from govdash.core.catalog import load_catalog
@@ -49,7 +49,8 @@ def snapshot_panel(ctx: context.Context) -> None:
     if ctx.details:  # for analysts: the id a figure is traced by, and where the files are
         facts[t("data.id", lang)] = snap.id
         facts[t("data.schema", lang)] = str(snap.manifest.get("schema_version", SCHEMA_VERSION))
-        facts[t("data.folder", lang)] = str(snap.path)
+        if signin.session_is_admin():  # a server path is for the people who run the server
+            facts[t("data.folder", lang)] = str(snap.path)
         engine = (snap.manifest.get("rollup_settings") or {}).get("engine")
         if engine:  # which engine built the rollups the figures are read from (GOVDASH_ENGINE)
             facts[t("data.rollup_engine", lang)] = ENGINE_NAMES.get(engine, engine)
@@ -280,11 +281,11 @@ def freshness_table(ctx: context.Context) -> None:
 
 def snapshots_panel(ctx: context.Context) -> None:
     """Every good snapshot, a re-check of checksums, and what changed between two of them."""
-    from govdash.core.snapshot import scan_snapshots, verify_snapshot
+    from govdash.core.snapshot import scan, verify_snapshot
 
     lang = ctx.lang
     st.subheader(t("snapshots.heading", lang), anchor=False)
-    good, problems = scan_snapshots(Path(ctx.root))
+    good, skipped = scan(Path(ctx.root))
     rows = [
         {
             t("data.id", lang): s.id,
@@ -295,8 +296,13 @@ def snapshots_panel(ctx: context.Context) -> None:
         for s in good
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    for p in problems:
-        st.warning(chrome.md(p.text(lang)))
+    admin = signin.session_is_admin()
+    for folder in skipped:  # paths on the server only for an admin; the log has them too
+        for p in folder.problems if admin else ():
+            st.warning(chrome.md(p.text(lang)))
+        if not admin:
+            st.warning(t("warning.skipped_short", lang, snapshot=chrome.md(folder.id),
+                         reason=t(f"snapshot.reason.{folder.reason}", lang)))  # fmt: skip
     if st.button(t("snapshots.verify", lang), key="verify-all"):
         with st.spinner(t("spinner.loading", lang)):
             for s in good:

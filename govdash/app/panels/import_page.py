@@ -3,9 +3,8 @@ confirmation, and the new snapshot in use. Also the template download and explic
 
 from __future__ import annotations
 
-import hmac
+import datetime as dt
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -16,9 +15,18 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from govdash.app import chrome, context, sidebar, state
+from govdash.app import chrome, context, sidebar, signin, state
+from govdash.app.signin import admin_token
 from govdash.core import fmt
-from govdash.core.access import Attempts, is_admin
+from govdash.core.access import (
+    LOCKOUTS,
+    MIN_TOKEN_LENGTH,
+    TOKEN_RECIPE,
+    Outcome,
+    Refusal,
+    token_too_short,
+    wait_parts,
+)
 
 if TYPE_CHECKING:
     from govdash.importing.run import ImportReport
@@ -26,76 +34,95 @@ from govdash.core.i18n import join, t
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "GOVDASH_ADMIN_TOKEN"
 UNLOCKED = state.IMPORT_UNLOCKED
 UPLOAD_KEY = state.IMPORT_UPLOADS
 UPLOAD_ROUND = f"{UPLOAD_KEY}-round"  # bumped after each import, to give a fresh uploader
-ATTEMPTS = state.IMPORT_ATTEMPTS
+ATTEMPT = state.IMPORT_ATTEMPTS  # what became of this session's last submitted token
 
-
-def _secrets() -> dict:
-    """st.secrets without a secrets.toml raises; no file simply means nothing is configured."""
-    try:
-        return st.secrets.to_dict()
-    except Exception:  # noqa: BLE001 - Streamlit raises its own error type for a missing file
-        return {}
-
-
-def admin_token() -> str | None:
-    token = os.environ.get(TOKEN_ENV) or _secrets().get("govdash", {}).get("admin_token")
-    return token if isinstance(token, str) and token else None
+# What a signed-in user who is not an admin is told (the log names only the reason).
+REFUSED = {
+    Refusal.NO_EMAIL: "import.not_allowed",
+    Refusal.NOT_LISTED: "import.not_allowed",
+    Refusal.NOT_NORMALISED: "import.email_not_normalised",
+    Refusal.UNVERIFIED: "import.email_unverified",
+    Refusal.VERIFICATION_UNKNOWN: "import.email_verification_unknown",
+}
 
 
 def unlocked(ctx: context.Context) -> bool:
-    """OIDC (st.login) with an allow-list when [auth] is configured, else an admin token compared
-    in constant time and limited per session, else locked with instructions."""
+    """OIDC (st.login) with an allow-list when [auth] is configured, else an admin token of at
+    least MIN_TOKEN_LENGTH characters with attempts limited per client, else locked with
+    instructions."""
     lang = ctx.lang
-    secrets = _secrets()
-    if "auth" in secrets:
-        if not st.user.get("is_logged_in", False):  # a mapping; absent until a login
+    if signin.oidc_configured():
+        if not signin.signed_in():
             st.info(t("import.login_needed", lang), icon=":material/lock:")
             st.button(t("import.login", lang), on_click=st.login)
             return False
+        refusal = signin.oidc_refusal()
+        if refusal is None:
+            return True
+        # Logged without the address: what a refused user typed is theirs, not the log's.
+        log.warning("import page refused to a signed-in user (%s)", refusal.value)
         email = st.user.get("email")
-        if not is_admin(email, secrets.get("govdash", {}).get("admins")):
-            log.warning("import page refused to a signed-in user who is not on the admin list")
-            st.error(t("import.not_allowed", lang, user=chrome.md(email or "?")))
-            st.button(t("import.logout", lang), on_click=st.logout)
-            return False
-        return True
+        st.error(t(REFUSED[refusal], lang, user=chrome.md(email or "?")))
+        st.button(t("import.logout", lang), on_click=st.logout)
+        return False
     token = admin_token()
     if token is None:
         st.warning(t("import.locked", lang), icon=":material/lock:")
         st.code(t("import.how_to", lang), language="toml")
         return False
-    if st.session_state.get(UNLOCKED):
-        return True
-    return _token_form(lang, token)
-
-
-def _token_form(lang: str, token: str) -> bool:
-    attempts: Attempts = st.session_state.setdefault(ATTEMPTS, Attempts())
-    wait = attempts.locked_for()
-    if wait > 0:
-        st.error(t("import.locked_out", lang, seconds=int(wait) + 1), icon=":material/timer:")
+    if token_too_short(token):
+        log.error("admin token refused: shorter than %d characters", MIN_TOKEN_LENGTH)
+        st.error(t("import.token_too_short", lang, n=MIN_TOKEN_LENGTH), icon=":material/lock:")
+        st.code(t("import.token_too_short.how_to", lang, recipe=TOKEN_RECIPE), language="bash")
         return False
-    box = st.columns([1, 2])[0]
-    typed = box.text_input(t("import.token", lang), type="password", key=state.IMPORT_TOKEN)
-    if box.button(t("import.unlock", lang), key="import-unlock") or typed:
-        # Constant-time comparison: the time taken says nothing about how much of it was right.
-        if hmac.compare_digest(typed.encode("utf-8"), token.encode("utf-8")):
-            attempts.succeed()
-            st.session_state[UNLOCKED] = True
-            st.session_state.pop(state.IMPORT_TOKEN, None)
-            log.info("import page unlocked with the admin token")
-            st.rerun()
-        attempts.fail()
-        # Logged without what was typed: a near-miss token in a log is a token half given away.
-        log.warning("admin token refused (%d failures in this session)", attempts.failures)
+    if signin.token_unlocked(token):
+        return True
+    return _token_form(lang)
+
+
+def _wait(seconds: float, lang: str) -> str:
+    minutes, rest = wait_parts(seconds)
+    if not minutes:
+        return t("import.wait_seconds", lang, s=rest)
+    if not rest:
+        return t("import.wait_minutes", lang, m=minutes)
+    return t("import.wait_minutes_seconds", lang, m=minutes, s=rest)
+
+
+def _token_form(lang: str) -> bool:
+    """The token box in a form: a token counts once, when submitted, against this client in the
+    process-wide registry (a rerun or a reload submits nothing and starts no fresh count)."""
+    outcome = st.session_state.pop(ATTEMPT, None)  # of the submit that started this run
+    wait = LOCKOUTS.locked_for(signin.client())
+    if wait > 0:
+        st.error(t("import.locked_out", lang, wait=_wait(wait, lang)), icon=":material/timer:")
+        return False
+    with st.columns([1, 2])[0].form("import-unlock", clear_on_submit=True, border=False):
+        st.text_input(t("import.token", lang), type="password", key=state.IMPORT_TOKEN)
+        st.form_submit_button(t("import.unlock", lang), on_click=_submit_token)
+    if outcome in (Outcome.REFUSED, Outcome.REPEATED):
         st.error(t("import.bad_token", lang))
-        if attempts.locked_for() > 0:
-            st.rerun()
     return False
+
+
+def _submit_token() -> None:
+    """The submit button's callback: it runs before any script of the next run, so a submit is
+    never lost to a rerun the page starts, and it runs once per submit, never on a rerun."""
+    token = signin.usable_token()
+    typed = st.session_state.get(state.IMPORT_TOKEN)
+    if token is None or not isinstance(typed, str) or not typed:
+        return
+    client = signin.client()
+    outcome = st.session_state[ATTEMPT] = LOCKOUTS.submit(client, typed, token)
+    if outcome is Outcome.ACCEPTED:
+        signin.remember_unlock(token)
+        log.info("import page unlocked with the admin token")
+    elif outcome is Outcome.REFUSED:
+        # Logged without what was typed: a near-miss token in a log is a token half given away.
+        log.warning("admin token refused (%d failures from this client)", LOCKOUTS.failures(client))
 
 
 def template_download(ctx: context.Context) -> None:
@@ -138,8 +165,11 @@ def _upload_folder() -> str:
     folder = st.session_state.get(state.IMPORT_FOLDER)
     if not folder or not Path(folder).is_dir():
         folder = st.session_state[state.IMPORT_FOLDER] = tempfile.mkdtemp(prefix=UPLOAD_PREFIX)
-    for old in Path(folder).iterdir():
-        old.unlink()
+    for old in Path(folder).iterdir():  # the last set of files, one folder per content
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink()
     return folder
 
 
@@ -149,14 +179,16 @@ def _drop_upload_folder() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _save(uploads, folder: Path) -> list[Path]:
-    paths = []
-    for upload in uploads:
-        name = Path(upload.name).name or "upload"
-        path = folder / name
-        path.write_bytes(upload.getvalue())
-        paths.append(path)
-    return paths
+def _save(uploads, folder: Path, lang: str) -> list[Path]:
+    """The uploads kept apart by content (two offices' "月报.xlsx" are two files); the same
+    file uploaded twice is read once, and the page says so."""
+    from govdash.importing.uploads import store_uploads
+
+    stored = store_uploads(((u.name, u.getvalue()) for u in uploads), folder)
+    for name, first in stored.repeated:
+        st.info(t("import.repeated_upload", lang, name=chrome.md(name), first=chrome.md(first)),
+                icon=":material/content_copy:")  # fmt: skip
+    return stored.paths
 
 
 def run_import(
@@ -167,8 +199,11 @@ def run_import(
     empty: bool = False,
     replace: bool = False,
     month: str | None = None,
+    choice: ImportChoice | None = None,
 ) -> ImportReport:
     from govdash.importing.run import import_files
+
+    choice = choice or ImportChoice()
 
     bar = st.progress(0.0, text=t("import.progress", ctx.lang, step=""))
 
@@ -185,6 +220,8 @@ def run_import(
             empty=empty,
             replace=replace,
             month=month,
+            as_of=choice.as_of,
+            base=choice.base,
         )
     finally:
         bar.empty()
@@ -257,16 +294,25 @@ def replacements(ctx: context.Context, report: ImportReport) -> bool:
 
 
 @dataclass(frozen=True)
+class ImportChoice:
+    """The page's answers to what the CLI takes as --as-of and --base."""
+
+    as_of: dt.date | None = None
+    base: str | None = None  # a snapshot older than the newest, chosen on purpose
+
+
+@dataclass(frozen=True)
 class Pending:
     """What the confirmation dialog imports: the checked files and the choices made on the page."""
 
     folder: str
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # paths under `folder` (<digest>/<name>)
     rows: dict
     empty: bool
     replaced: int
     month: str | None
     confirmed: bool = False  # replacements or division changes, ticked on the page
+    choice: ImportChoice = ImportChoice()
 
 
 def confirm(ctx: context.Context, pending: Pending) -> None:
@@ -277,7 +323,8 @@ def confirm(ctx: context.Context, pending: Pending) -> None:
 def _confirm_body(ctx: context.Context, pending: Pending) -> None:
     lang = ctx.lang
     names = pending.names
-    st.write(t("import.confirm_text", lang, files=join((chrome.md(n) for n in names), lang)))
+    shown = (chrome.md(Path(n).name) for n in names)
+    st.write(t("import.confirm_text", lang, files=join(shown, lang)))
     for table, n in pending.rows.items():
         st.write(f"- {t(f'table.{table}', lang)}: {fmt.number(n, lang, compact=False)}")
     if pending.replaced:
@@ -295,6 +342,7 @@ def _confirm_body(ctx: context.Context, pending: Pending) -> None:
             empty=pending.empty,
             replace=pending.confirmed,
             month=pending.month,
+            choice=pending.choice,
         )
         if report.ok and report.snapshot is not None:
             _drop_upload_folder()
@@ -313,8 +361,12 @@ def upload_panel(ctx: context.Context) -> None:
     done = st.session_state.pop(state.IMPORT_DONE, None)
     if done:
         st.success(t("import.done", lang, snapshot=done), icon=":material/check_circle:")
-    empty = _base_choice(ctx)
+    empty, base = _base_choice(ctx)
     month = _month_choice(ctx)
+    as_of = _as_of_choice(ctx)
+    if as_of is False:  # typed, but not a date the import can take (the field says why)
+        return
+    choice = ImportChoice(as_of, base)
     uploads = st.file_uploader(
         t("import.upload", lang),
         type=["xlsx", "xlsm", "csv", "xls"],
@@ -326,9 +378,9 @@ def upload_panel(ctx: context.Context) -> None:
         _drop_upload_folder()
         return
     folder = _upload_folder()
-    paths = _save(uploads, Path(folder))
+    paths = _save(uploads, Path(folder), lang)
     with st.spinner(t("import.checking", lang)):
-        report = run_import(ctx, paths, dry_run=True, empty=empty, month=month)
+        report = run_import(ctx, paths, dry_run=True, empty=empty, month=month, choice=choice)
     st.subheader(t("import.report", lang), anchor=False)
     if report.ok:
         st.success(t("import.valid", lang, n=len(report.sheets)))
@@ -342,12 +394,13 @@ def upload_panel(ctx: context.Context) -> None:
         st.warning(t("import.division_plan", lang) + "\n\n" + lines, icon=":material/account_tree:")
     confirmed = replacements(ctx, report)
     if st.button(t("import.go", lang), type="primary", key="import-go", disabled=not confirmed):
-        names = tuple(p.name for p in paths)
+        names = tuple(str(p.relative_to(folder)) for p in paths)
         plan = report.divisions
         needed = bool(report.replaced) or (plan is not None and plan.needs_confirmation)
         pending = Pending(
-            folder, names, report.rows, empty, report.replaced_rows, month, needed and confirmed
-        )
+            folder, names, report.rows, empty, report.replaced_rows, month, needed and confirmed,
+            choice,
+        )  # fmt: skip
         confirm(ctx, pending)
 
 
@@ -367,16 +420,50 @@ def _month_choice(ctx: context.Context) -> str | None:
     return month
 
 
-def _base_choice(ctx: context.Context) -> bool:
-    """When the newest snapshot is demo data, ask what the import builds on: merged into the
-    demo, the result is still demo data (and says so); started empty, it is the files alone.
-    Returns whether to start from an empty snapshot."""
-    from govdash.core.snapshot import latest_good
+def _as_of_choice(ctx: context.Context) -> dt.date | None | bool:
+    """The as-of date the CLI takes as --as-of: blank for the newest date in the data; False
+    when what was typed cannot be taken (the message under the field says why)."""
+    from govdash.core.problems import GovdashError
+    from govdash.importing.run import parse_as_of
 
-    newest, _ = latest_good(Path(ctx.root))
-    if newest is None or not newest.is_demo:
-        return False
     lang = ctx.lang
+    typed = st.text_input(
+        t("import.as_of", lang), placeholder="2025-07-31", help=t("import.as_of_help", lang),
+        key=state.IMPORT_AS_OF,
+    ).strip()  # fmt: skip
+    if not typed:
+        return None
+    try:
+        return parse_as_of(typed)
+    except GovdashError as exc:
+        st.error(chrome.md(exc.text(lang)))
+        return False
+
+
+def _base_choice(ctx: context.Context) -> tuple[bool, str | None]:
+    """What the import builds on: (start empty, an older snapshot chosen on purpose).
+
+    When a folder that may be newer than the newest good snapshot cannot be read, the import
+    is refused unless the admin ticks a box that names what the new snapshot will leave out.
+    When the newest snapshot is demo data, merged into it the result is still demo data (and
+    says so); started empty, it is the files alone."""
+    from govdash.core.snapshot import scan
+
+    good, skipped = scan(Path(ctx.root))
+    newest = good[0] if good else None
+    lang = ctx.lang
+    base = None
+    stale = [s for s in skipped if newest is None or s.may_be_newer_than(newest)]
+    if stale and newest is not None:
+        left = join((s.id for s in stale), lang)
+        reasons = "\n".join(f"- {chrome.md(p.text(lang))}" for s in stale for p in s.problems)
+        st.warning(t("import.stale", lang, left=left, base=newest.id) + "\n\n" + reasons,
+                   icon=":material/history:")  # fmt: skip
+        ok = t("import.stale_ok", lang, left=left, base=newest.id)
+        if st.checkbox(ok, key=state.IMPORT_STALE_OK):
+            base = newest.id
+    if newest is None or not newest.is_demo:
+        return False, base
     choice = st.radio(
         t("import.base", lang),
         ["empty", "demo"],
@@ -385,7 +472,7 @@ def _base_choice(ctx: context.Context) -> bool:
     )
     if choice == "demo":
         st.warning(t("import.onto_demo", lang), icon=":material/warning:")
-    return choice == "empty"
+    return choice == "empty", None if choice == "empty" else base
 
 
 def retention_panel(ctx: context.Context) -> None:

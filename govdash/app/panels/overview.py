@@ -5,13 +5,14 @@ the KPI cards, trend and ranking come from govdash.app.panels.shared.
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from govdash.app import chrome, context, fetch, sidebar
+from govdash.app import chrome, context, fetch, sidebar, signin
 from govdash.app.panels.shared import (
     names,
     pilot_month,
@@ -30,6 +31,8 @@ from govdash.core.scope import Selection, Window
 from govdash.core.vocab import label
 from govdash.viz import geo, maps
 
+log = logging.getLogger(__name__)
+
 
 def _boundaries(ctx: context.Context) -> dict[str, geo.MatchResult] | None:
     """The configured boundary features matched to districts and streets, or None; problems
@@ -40,8 +43,12 @@ def _boundaries(ctx: context.Context) -> dict[str, geo.MatchResult] | None:
         if path is None:
             return None
         return _matched(str(path), path.stat().st_mtime_ns, ctx.snapshot.id, ctx.divisions)
-    except GovdashError as exc:
-        st.warning("\n\n".join(p.text(ctx.lang) for p in exc.problems))
+    except GovdashError as exc:  # the file's path and what is wrong with it: admins and the log
+        log.warning("boundary file not used: %s", exc)
+        if signin.session_is_admin():
+            st.warning(chrome.md("\n\n".join(p.text(ctx.lang) for p in exc.problems)))
+        else:
+            st.warning(t("overview.boundaries_unusable", ctx.lang))
         return None
 
 

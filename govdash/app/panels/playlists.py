@@ -23,6 +23,7 @@ from govdash.core.view import to_params
 PLAYLIST_PARAM = "playlist"
 NEW = "__new__"
 MESSAGE, PROBLEM = "_playlist_message", "_playlist_problem"
+IMPORT = "playlist-import"
 
 
 def folder(ctx: context.Context) -> Path:
@@ -30,14 +31,20 @@ def folder(ctx: context.Context) -> Path:
 
 
 def _signature(where: Path) -> tuple:
-    """What changes when a playlist file is written, removed or replaced."""
+    """What changes when a playlist file is written, removed or replaced. A name that cannot be
+    looked at (a dangling link, a file removed since the listing) counts by its name alone:
+    reading the folder then names it."""
     if not where.is_dir():
         return ()
-    return tuple(
-        (p.name, st_.st_mtime_ns, st_.st_size)
-        for p in sorted(where.glob("*.json"))
-        if (st_ := p.stat())
-    )
+    found = []
+    for path in sorted(where.glob("*.json")):
+        try:
+            info = path.stat()
+        except OSError:
+            found.append((path.name,))
+            continue
+        found.append((path.name, info.st_mtime_ns, info.st_size))
+    return tuple(found)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -111,8 +118,9 @@ def _save_clicked(where: str, page: str, params: dict[str, str], lang: str) -> N
         chosen = pl.Playlist(pl.new_id(new_name), new_name, (saved,))
     else:
         chosen = replace(old, views=(*old.views, saved))
-    _write(Path(where), chosen, t("playlist.saved", lang, name=chosen.name, n=len(chosen.views)),
-           lang)  # fmt: skip
+    # The name is the user's text: plain text in a message that Streamlit reads as markdown.
+    message = t("playlist.saved", lang, name=chrome.md(chosen.name), n=len(chosen.views))
+    _write(Path(where), chosen, message, lang)
 
 
 def _write(where: Path, chosen: pl.Playlist, message: str, lang: str) -> bool:
@@ -181,17 +189,27 @@ def manage_panel(ctx: context.Context, current: pl.Playlist | None) -> None:
             t("playlist.export", lang), current.to_json(), file_name=f"{current.id}.json",
             mime="application/json", on_click="ignore", key="playlist-export", width="stretch",
         )  # fmt: skip
-    upload = st.file_uploader(t("playlist.import", lang), type=["json"], key="playlist-import")
-    if upload is not None and st.button(t("playlist.import_go", lang), key="playlist-import-go"):
-        try:
-            loaded = pl.parse_playlist(upload.getvalue()[: pl.MAX_BYTES + 1], upload.name)
-        except GovdashError as exc:
-            st.error(chrome.md(exc.text(lang)))
-            return
-        if _write(folder(ctx), loaded, t("playlist.imported", lang, name=loaded.name), lang):
-            st.query_params[PLAYLIST_PARAM] = loaded.id
-            st.query_params["slide"] = "1"
-            st.rerun()
+    upload = st.file_uploader(t("playlist.import", lang), type=["json"], key=IMPORT)
+    if upload is not None:
+        # A callback, as for saving a view: a click is never lost to a rerun the page starts.
+        st.button(t("playlist.import_go", lang), key="playlist-import-go",
+                  on_click=_import_clicked, args=(str(folder(ctx)), lang))  # fmt: skip
+
+
+def _import_clicked(where: str, lang: str) -> None:
+    """Read the uploaded file as any playlist file is read (every problem named with the file,
+    the view and the parameter), save it and play it."""
+    upload = st.session_state.get(IMPORT)
+    if upload is None:
+        return
+    try:
+        loaded = pl.parse_playlist(upload.getvalue()[: pl.MAX_BYTES + 1], upload.name)
+    except GovdashError as exc:
+        st.session_state[PROBLEM] = [chrome.md(exc.text(lang))]
+        return
+    if _write(Path(where), loaded, t("playlist.imported", lang, name=chrome.md(loaded.name)), lang):
+        st.query_params[PLAYLIST_PARAM] = loaded.id
+        st.query_params["slide"] = "1"
 
 
 def _order(ctx: context.Context, current: pl.Playlist) -> None:
