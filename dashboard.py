@@ -9,7 +9,7 @@ import streamlit as st
 from govdash.app import chrome, context
 from govdash.app.page_guard import run_guarded
 from govdash.app.panels import playlists
-from govdash.core.i18n import t
+from govdash.core.text.i18n import t
 
 st.set_page_config(page_title="govdash", page_icon="📊", layout="wide")
 ALL = ("snapshot", "period", "place", "activity", "metric")

@@ -33,10 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govdash.core import briefing, briefing_workbook, pptx_deck  # noqa: E402
-from govdash.core.divisions import city_code, name  # noqa: E402
-from govdash.core.query import connect, run_query  # noqa: E402
-from govdash.core.snapshot import scan_snapshots  # noqa: E402
+from govdash.core.data.divisions import city_code, name  # noqa: E402
+from govdash.core.data.snapshot import scan_snapshots  # noqa: E402
+from govdash.core.engine.query import connect, run_query  # noqa: E402
+from govdash.core.outputs import briefing, briefing_workbook, pptx_deck  # noqa: E402
 from govdash.viz import briefing_pack  # noqa: E402
 from govdash.viz.briefing_report import report_html, slide_figures  # noqa: E402
 
@@ -101,7 +101,7 @@ def main() -> int:
     pptx_s = line("PPTX (native charts)", walls, cpus, len(pptx))
     walls, cpus, xlsx = timed(lambda: briefing_workbook.workbook(slides, source, lang),
                               args.repeat)  # fmt: skip
-    xlsx_s = line("XLSX (govdash.core.xlsx)", walls, cpus, len(xlsx))
+    xlsx_s = line("XLSX (govdash.core.outputs.xlsx)", walls, cpus, len(xlsx))
     walls, cpus, peer = timed(lambda: openpyxl_workbook(slides, lang), args.repeat)
     peer_s = line("XLSX peer: openpyxl", walls, cpus, len(peer))
     ours = sheet_values(xlsx)[1:]  # without the description sheet the peer does not write

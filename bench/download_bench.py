@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from govdash.app.panels import data  # noqa: E402
-from govdash.core.exports import csv_bytes, neutralise_frame, xlsx_bytes  # noqa: E402
-from govdash.core.snapshot import scan_snapshots  # noqa: E402
+from govdash.core.data.snapshot import scan_snapshots  # noqa: E402
+from govdash.core.outputs.exports import csv_bytes, neutralise_frame, xlsx_bytes  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import line, timed  # noqa: E402

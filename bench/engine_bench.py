@@ -7,7 +7,7 @@ rollup step alone runs in a fresh process per run, on the same three source file
 a scratch folder), once per engine:
 
 - duckdb: the builder as shipped, one DuckDB thread under a 1 GB memory limit, in runs of about
-  20M activities' months (reproducible bytes; see govdash/core/rollups.py);
+  20M activities' months (reproducible bytes; see govdash/core/engine/rollups.py);
 - clickhouse: chdb with every core (GOVDASH_ENGINE=clickhouse), each rollup in one query;
 - clickhouse-1t: chdb on one thread (GOVDASH_CLICKHOUSE_THREADS=1), like for like with DuckDB.
 
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from timing import p95  # noqa: E402
 
-from govdash.core.rollups import BUILDS  # noqa: E402
+from govdash.core.engine.rollups import BUILDS  # noqa: E402
 
 SOURCES = ("activities", "teams", "divisions")
 ENGINES = {
@@ -52,8 +52,8 @@ FLOAT_RTOL = 1e-12
 CHILD = """
 import json, sys
 from pathlib import Path
-from govdash.core.catalog import load_catalog
-from govdash.core.rollups import build
+from govdash.core.data.catalog import load_catalog
+from govdash.core.engine.rollups import build
 entries, built_with = build(Path(sys.argv[1]), settings=load_catalog().settings)
 Path(sys.argv[2]).write_text(json.dumps({"entries": entries, "built_with": built_with}))
 """

@@ -47,8 +47,8 @@ def learn(data: Path) -> None:
     bench knows no city of its own."""
     import pandas as pd
 
-    from govdash.core.snapshot import latest_good
-    from govdash.core.vocab import codes
+    from govdash.core.data.snapshot import latest_good
+    from govdash.core.data.vocab import codes
 
     snapshot, _ = latest_good(data)
     divisions = pd.read_parquet(snapshot.table_path("divisions"))

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govdash.core.contract import ACTIVITY_SUMS
+from govdash.core.data.contract import ACTIVITY_SUMS
 
 MEASURES = list(ACTIVITY_SUMS)  # the activity rollup's sums: what every engine adds up
 CODE_LEN = {"city": 0, "district": 6, "street": 9, "community": 12}
@@ -107,9 +107,9 @@ class Govdash:
     """The core functions the pages call, on the snapshot's rollups."""
 
     def __init__(self, folder: Path):
-        from govdash.core.catalog import load_catalog
-        from govdash.core.query import connect, run_query
-        from govdash.core.snapshot import open_snapshot
+        from govdash.core.data.catalog import load_catalog
+        from govdash.core.data.snapshot import open_snapshot
+        from govdash.core.engine.query import connect, run_query
 
         self.snapshot = open_snapshot(folder.name, folder.parent)
         self.con = connect(folder.parent)
@@ -117,8 +117,8 @@ class Govdash:
         self.catalog = load_catalog()
 
     def answer(self, q: Question) -> dict:
-        from govdash.core import events, metrics
-        from govdash.core.scope import ActivityScope, Filters, Selection
+        from govdash.core.measures import events, metrics
+        from govdash.core.question.scope import ActivityScope, Filters, Selection
 
         filters = Filters(**{k: tuple(v) if v else None for k, v in q.filters.items()})
         scope_code = q.scope or self.divisions.loc[self.divisions.level == "city", "code"].iloc[0]
@@ -159,7 +159,7 @@ class Pandas:
     """The usual Streamlit app: the tables in memory once, filter and group per interaction."""
 
     def __init__(self, folder: Path):
-        from govdash.core.divisions import effective_pilot_starts
+        from govdash.core.data.divisions import effective_pilot_starts
 
         a = pd.read_parquet(folder / "activities.parquet")
         teams = pd.read_parquet(folder / "teams.parquet", columns=["team_id", "team_type"])
@@ -241,7 +241,7 @@ class Polars:
     def __init__(self, folder: Path):
         import polars as pl
 
-        from govdash.core.divisions import effective_pilot_starts
+        from govdash.core.data.divisions import effective_pilot_starts
 
         self.pl = pl
         starts = effective_pilot_starts(pd.read_parquet(folder / "divisions.parquet"))

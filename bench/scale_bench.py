@@ -82,8 +82,8 @@ def interactions(folder: Path) -> dict:
     busiest community (and its street), its commonest category, its last complete month."""
     import pandas as pd
 
-    from govdash.core.query import connect, run_query
-    from govdash.core.snapshot import open_snapshot
+    from govdash.core.data.snapshot import open_snapshot
+    from govdash.core.engine.query import connect, run_query
 
     snapshot = open_snapshot(folder.name, folder.parent)
     con = connect(folder.parent)
@@ -114,7 +114,7 @@ def interactions(folder: Path) -> dict:
     )  # fmt: skip
     year_before = (pd.Timestamp(last) - pd.DateOffset(months=11)).date()
     first_month = min(pd.Timestamp(v).date() for v in first if not pd.isna(v)).replace(day=1)
-    from govdash.core.catalog import load_catalog
+    from govdash.core.data.catalog import load_catalog
 
     settings = load_catalog().settings
     month = last.isoformat()
@@ -145,7 +145,7 @@ def child_pages(folder: Path, spec_path: Path, repeat: int) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from govdash.core.query import QUERY_LOG
+    from govdash.core.engine.query import QUERY_LOG
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     os.environ["GOVDASH_SNAPSHOTS_DIR"] = str(folder.parent)

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from govdash.cli_lang import cli_lang, say
-from govdash.core.paths import default_snapshots_dir
-from govdash.core.problems import GovdashError
+from govdash.core.data.paths import default_snapshots_dir
+from govdash.core.text.problems import GovdashError
 from govdash.importing.spec import table_title
 
 LANG_HELP = "messages: zh or en (default: the system locale)"
@@ -60,7 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_warehouse(args: argparse.Namespace) -> int:
-    from govdash.core.warehouse import activities_table, build_from_warehouse
+    from govdash.core.engine.warehouse import activities_table, build_from_warehouse
 
     lang = cli_lang(args.lang)
     activities_table()  # what to set, before a progress bar starts
@@ -91,7 +91,7 @@ def _print_build(snap, lang: str, seconds: float) -> None:
                 f"  {table_title(name, lang)}：{rows:,} 行",
             )
         )
-    from govdash.core.build_engine import ENGINE_NAMES
+    from govdash.core.engine.build_engine import ENGINE_NAMES
 
     engine = (snap.manifest.get("rollup_settings") or {}).get("engine")
     if engine:
@@ -101,7 +101,7 @@ def _print_build(snap, lang: str, seconds: float) -> None:
 
 
 def _snapshot(args: argparse.Namespace):
-    from govdash.core.snapshot import latest_good, open_snapshot
+    from govdash.core.data.snapshot import latest_good, open_snapshot
 
     if args.snapshot:
         return open_snapshot(args.snapshot, args.data_dir)
@@ -116,7 +116,7 @@ def _snapshot(args: argparse.Namespace):
 
 
 def _no_snapshot(root):
-    from govdash.core.problems import Problem
+    from govdash.core.text.problems import Problem
 
     return Problem(
         "no_snapshot",
@@ -127,9 +127,9 @@ def _no_snapshot(root):
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from govdash.core.catalog import load_catalog
-    from govdash.core.query import connect
-    from govdash.core.reconcile import reconcile
+    from govdash.core.data.catalog import load_catalog
+    from govdash.core.engine.query import connect
+    from govdash.core.measures.reconcile import reconcile
 
     lang = cli_lang(args.lang)
     snap = _snapshot(args)
@@ -177,8 +177,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from govdash.core.query import connect, run_query
-    from govdash.core.snapshot import latest_good
+    from govdash.core.data.snapshot import latest_good
+    from govdash.core.engine.query import connect, run_query
     from govdash.importing.template import write_template
 
     snap, _ = latest_good(args.data_dir) if args.data_dir.exists() else (None, [])
@@ -401,9 +401,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_briefing(args: argparse.Namespace) -> int:
-    from govdash.core import briefing
-    from govdash.core.divisions import city_code, name
-    from govdash.core.query import connect, run_query
+    from govdash.core.data.divisions import city_code, name
+    from govdash.core.engine.query import connect, run_query
+    from govdash.core.outputs import briefing
     from govdash.viz.briefing_pack import FORMATS, write_pack
 
     snap = _snapshot(args)
@@ -419,7 +419,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
         return 2
     chosen = None
     if args.playlist is not None:
-        from govdash.core import playlist
+        from govdash.core.outputs import playlist
 
         # A bounded read (never a pipe, /dev/zero or a huge file) and a parse whose every problem
         # is located: the file, the view, the parameter; never a traceback.
@@ -460,8 +460,8 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
 
 def cmd_completeness(args: argparse.Namespace) -> int:
-    from govdash.core.admin import completeness
-    from govdash.core.query import connect
+    from govdash.core.engine.query import connect
+    from govdash.core.measures.admin import completeness
 
     lang = cli_lang(args.lang)
     snap = _snapshot(args)
@@ -487,8 +487,8 @@ def cmd_completeness(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
-    from govdash.core.problems import SnapshotError
-    from govdash.core.snapshot import scan_snapshots, verify_snapshot
+    from govdash.core.data.snapshot import scan_snapshots, verify_snapshot
+    from govdash.core.text.problems import SnapshotError
 
     if args.action == "diff":
         return _diff(args)
@@ -516,9 +516,9 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from govdash.core.admin import metric_diff, table_diff
-    from govdash.core.query import connect
-    from govdash.core.snapshot import open_snapshot
+    from govdash.core.data.snapshot import open_snapshot
+    from govdash.core.engine.query import connect
+    from govdash.core.measures.admin import metric_diff, table_diff
 
     lang = cli_lang(args.lang)
     if len(args.ids) != 2:
@@ -544,7 +544,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    from govdash.core.admin import prune, prune_plan
+    from govdash.core.measures.admin import prune, prune_plan
 
     lang = cli_lang(args.lang)
     if args.keep is None:

@@ -2,7 +2,7 @@
 
 from govdash.app import chrome, context
 from govdash.app.panels import community
-from govdash.core.i18n import t
+from govdash.core.text.i18n import t
 
 ctx = context.context()
 chrome.page_header(ctx, t("profile.heading", ctx.lang, scope=chrome.scope_label(ctx)))

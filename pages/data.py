@@ -2,7 +2,7 @@
 
 from govdash.app import chrome, context
 from govdash.app.panels import data as panels
-from govdash.core.i18n import t
+from govdash.core.text.i18n import t
 
 ctx = context.context()
 chrome.page_header(ctx, t("data.heading", ctx.lang), places=False)

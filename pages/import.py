@@ -4,7 +4,7 @@ import streamlit as st
 
 from govdash.app import chrome, context
 from govdash.app.panels import import_page as panels
-from govdash.core.i18n import t
+from govdash.core.text.i18n import t
 
 ctx = context.context()
 chrome.page_header(ctx, t("import.heading", ctx.lang), places=False)

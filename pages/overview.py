@@ -10,8 +10,8 @@ from govdash.app.panels.overview import (
     pilot_highlights,
 )
 from govdash.app.panels.shared import kpi_panel, ranking_panel, trend_panel
-from govdash.core.catalog import load_catalog
-from govdash.core.i18n import t
+from govdash.core.data.catalog import load_catalog
+from govdash.core.text.i18n import t
 
 ctx = context.context()
 settings = load_catalog().settings

@@ -1,4 +1,4 @@
--- Shared SQL rules, defined once and created on every connection (govdash.core.query.connect).
+-- Shared SQL rules, defined once and created on every connection (govdash.core.engine.query.connect).
 -- Each rule here was once copied into several query files; tests/test_query.py checks that every
 -- macro is used and that no query file writes one of these rules out again.
 
@@ -42,7 +42,7 @@ create or replace macro reported_communities(headcounts_path, start_month, end_m
 -- The rows of a rollup (activity_rollup, response_rollup) that answer a question: the kind of row it needs (detail rows
 -- when it filters by category, target group or team type, else summary rows), the grain its scope and grouping need,
 -- the scope (first as a range of codes, which lets DuckDB skip whole row groups of the sorted file), and the filters.
--- Used by every query that reads those rollups; govdash.core.rollups chooses the grain and the range.
+-- Used by every query that reads those rollups; govdash.core.engine.rollups chooses the grain and the range.
 create or replace macro rollup_rows(
     rollup_path, want_detail, want_grain, code_min, code_max, prefix_len, prefixes,
     categories, target_groups, team_types

@@ -1,6 +1,6 @@
 -- Rollup of service activities, built with each snapshot: flow sums per grain (district, street, community), division, month and pilot phase.
 -- Params: $activities_parquet, $teams_parquet, $divisions_parquet; $baseline_months (length of the response-time baseline before each pilot start);
---   $first_day, $last_day (the whole months this run covers: a large build runs in chunks of months, see govdash.core.rollups).
+--   $first_day, $last_day (the whole months this run covers: a large build runs in chunks of months, see govdash.core.engine.rollups).
 -- Detail rows (detail = true) split by category, target group and team type, for filtered questions; summary rows (detail = false)
 -- add up all of them, for the unfiltered views every page opens with. since_pilot: on or after the community's pilot start
 -- (shared macro pilot_starts); in_baseline: in the $baseline_months before it. Every measure is a count or a sum, so any set

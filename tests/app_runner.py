@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +51,12 @@ def run_cli(
         [sys.executable, "-m", "govdash", "--data-dir", str(root), *args],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env,
     )  # fmt: skip
+
+
+def sign_in(at: AppTest, user: dict) -> None:
+    """Give an AppTest run st.user's claims. AppTest reads them from `at.user` only since
+    Streamlit 1.67 (before, st.user is a fixed test user), so at the lower bounds these tests
+    cannot say anything and are skipped; the main environment runs them."""
+    if tuple(int(part) for part in streamlit.__version__.split(".")[:2]) < (1, 67):
+        pytest.skip("AppTest sets st.user's claims from Streamlit 1.67 on")
+    at.user = user

@@ -9,13 +9,13 @@ import pytest
 import streamlit
 from streamlit.delta_generator import DeltaGenerator
 
-from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_pilot_month
-from govdash.core.events import data_range
-from govdash.core.query import connect, run_query
-from govdash.core.snapshot import Snapshot
-from govdash.core.view import Options
-from govdash.core.vocab import codes
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.divisions import city_pilot_month
+from govdash.core.data.snapshot import Snapshot
+from govdash.core.data.vocab import codes
+from govdash.core.engine.query import connect, run_query
+from govdash.core.measures.events import data_range
+from govdash.core.question.view import Options
 from govdash.demo.build import build_demo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from govdash.core.access import (
+from govdash.core.rules.access import (
     MIN_TOKEN_LENGTH,
     OVERFLOW_CLIENT,
     UNKNOWN_CLIENT,

@@ -13,15 +13,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from app_runner import AUTH
+from app_runner import AUTH, sign_in
 from streamlit.testing.v1 import AppTest
 
 from govdash.cli import main
-from govdash.core.access import LOCKOUTS, UNKNOWN_CLIENT, Attempts, is_admin
-from govdash.core.admin import completeness, metric_diff, prune_plan, table_diff
-from govdash.core.contract import TABLES
-from govdash.core.query import connect
-from govdash.core.snapshot import scan_snapshots, write_snapshot
+from govdash.core.data.contract import TABLES
+from govdash.core.data.snapshot import scan_snapshots
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.engine.query import connect
+from govdash.core.measures.admin import completeness, metric_diff, prune_plan, table_diff
+from govdash.core.rules.access import LOCKOUTS, UNKNOWN_CLIENT, Attempts, is_admin
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -295,7 +296,7 @@ def _signed_in(monkeypatch, snapshot, user: dict) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=180)
     at.secrets["auth"] = AUTH
     at.secrets["govdash"] = {"admins": ["official@example.org", "kate@example.org"]}
-    at.user = {"is_logged_in": True, **user}
+    sign_in(at, {"is_logged_in": True, **user})
     at.run()
     return at.switch_page("pages/import.py").run()
 
@@ -376,7 +377,7 @@ def test_session_is_admin_follows_the_oidc_allow_list(monkeypatch, user, admin):
     at = AppTest.from_function(_admin_probe, default_timeout=30)
     at.secrets["auth"] = AUTH
     at.secrets["govdash"] = {"admins": ["official@example.org"]}
-    at.user = user
+    sign_in(at, user)
     at.run()
     assert not at.exception
     assert _probe(at.button[0].click().run()) is admin

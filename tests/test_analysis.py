@@ -10,16 +10,16 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from govdash.core import events, figures
-from govdash.core.query import run_query
-from govdash.core.scope import ActivityScope, Filters, Selection, Window
+from govdash.core.engine.query import run_query
+from govdash.core.measures import events, figures
+from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
 
 TWO = ("420103", "420106")
 
 
 @pytest.fixture(scope="module")
 def ctx(snapshot):
-    from govdash.core.query import connect
+    from govdash.core.engine.query import connect
 
     con = connect(snapshot.path.parent)
     return con, snapshot, run_query(con, "divisions", snapshot)
@@ -237,9 +237,9 @@ def test_a_community_silent_longer_than_the_look_back_drops_out_of_a_stock(snaps
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from govdash.core.contract import TABLES
-    from govdash.core.query import connect
-    from govdash.core.snapshot import write_snapshot
+    from govdash.core.data.contract import TABLES
+    from govdash.core.engine.publish import write_snapshot
+    from govdash.core.engine.query import connect
 
     tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
     head = tables["headcounts"].to_pandas()

@@ -23,7 +23,7 @@ from office_reports import (
     headcounts_report,
 )
 
-from govdash.core.snapshot import latest_good
+from govdash.core.data.snapshot import latest_good
 from govdash.importing.run import import_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def test_a_made_up_city_imports_its_reports_and_every_page_works(city_files, tmp
 
 
 def test_the_tile_map_lays_out_a_city_without_a_tile_layout(city_files, tmp_path):
-    from govdash.core.paths import DATA_DIR
+    from govdash.core.data.paths import DATA_DIR
     from govdash.viz import maps
 
     assert not (DATA_DIR / "maps" / "990100.tiles.csv").exists()

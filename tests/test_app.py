@@ -15,8 +15,8 @@ import pytest
 from app_runner import run_page
 from streamlit.testing.v1 import AppTest
 
-from govdash.core.fmt import number, relative
-from govdash.core.i18n import t
+from govdash.core.text.fmt import number, relative
+from govdash.core.text.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -287,7 +287,7 @@ def test_inside_a_district_the_map_shows_its_streets_when_the_file_has_them(
     (the streets are not "unmatched districts"); drilled into 武昌区 it draws those streets,
     coloured around the district's figure, names the ones it lacks, and a click drills on; in
     江汉区, which has no streets in the file, the city map stays, with 江汉区 outlined."""
-    from govdash.core.query import connect, run_query
+    from govdash.core.engine.query import connect, run_query
 
     divisions = run_query(connect(snapshot.path.parent), "divisions", snapshot)
     streets = divisions[
@@ -422,8 +422,8 @@ def test_an_empty_selection_says_what_to_do_next(app_env, con):
 def test_the_snapshot_selector_switches_between_good_snapshots(snapshot, tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
-    from govdash.core.contract import TABLES
-    from govdash.core.snapshot import write_snapshot
+    from govdash.core.data.contract import TABLES
+    from govdash.core.engine.publish import write_snapshot
 
     tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
     older = write_snapshot(
@@ -480,7 +480,7 @@ def test_small_counts_of_vulnerable_people_are_not_shown(app_env, con):
 
 
 def test_suppress_blanks_only_sensitive_small_counts_and_keeps_the_cache_intact():
-    from govdash.core.privacy import shareable as suppress
+    from govdash.core.rules.privacy import shareable as suppress
 
     wide = pd.DataFrame({"children_in_difficulty_served": [0, 3, 5, 9], "activities": [1, 2, 3, 4]})
     out = suppress(wide)

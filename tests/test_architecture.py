@@ -21,8 +21,8 @@ FORBIDDEN = {
     "govdash.importing": ("streamlit", "plotly", "govdash.viz", "govdash.app", "govdash.cli"),
     # The generator writes tables; it needs no query stack to do so.
     "govdash.demo": ("streamlit", "plotly", "govdash.viz", "govdash.app", "govdash.cli",
-                     "govdash.importing", "govdash.core.query", "govdash.core.metrics",
-                     "govdash.core.figures", "govdash.core.reconcile"),
+                     "govdash.importing", "govdash.core.engine.query", "govdash.core.measures.metrics",
+                     "govdash.core.measures.figures", "govdash.core.measures.reconcile"),
     "govdash.viz": ("streamlit", "govdash.app", "govdash.cli", "govdash.importing",
                     "govdash.demo"),
 }  # fmt: skip
@@ -77,6 +77,70 @@ def test_the_contract_can_fail(tmp_path, monkeypatch):
         "govdash/core/bad.py:3 imports govdash.app",
         "govdash/core/bad.py:3 imports govdash.app.x",
     ]
+
+
+# The core's rooms, lowest first: a room may import itself and the rooms before it, never one
+# after it (govdash/core/__init__.py says what each holds).
+CORE_ROOMS = ("text", "data", "engine", "question", "measures", "rules", "outputs")
+MAX_ROOM_LINES = 2_200  # "about 2,000": a room that grows past it is two rooms
+
+
+def room_violations() -> list[str]:
+    """Imports from a core room to a later one, and core modules that live in no room."""
+    order = {room: i for i, room in enumerate(CORE_ROOMS)}
+    core = PACKAGE / "core"
+    bad = []
+    for path in sorted(core.rglob("*.py")):
+        parts = path.relative_to(core).parts
+        if len(parts) == 1:
+            if parts[0] != "__init__.py":
+                bad.append(f"{path.relative_to(ROOT)} lives in no room")
+            continue
+        mine = parts[0]
+        if mine not in order:
+            bad.append(f"{path.relative_to(ROOT)} is in {mine}/, which is not a room")
+            continue
+        for name, line in imports(path):
+            target = name.split(".")[2] if name.startswith("govdash.core.") else None
+            if target in order and order[target] > order[mine]:
+                bad.append(
+                    f"{path.relative_to(ROOT)}:{line} imports {name} ({mine} is below {target})"
+                )
+    return sorted(set(bad))
+
+
+def test_the_core_rooms_import_only_the_rooms_below_them():
+    assert room_violations() == []
+
+
+def test_the_room_contract_can_fail(tmp_path, monkeypatch):
+    core = tmp_path / "govdash" / "core"
+    (core / "data").mkdir(parents=True)
+    (core / "data" / "bad.py").write_text(
+        "from govdash.core.outputs.xlsx import escape\n"
+        "def f():\n    from govdash.core.text.i18n import t\n    import govdash.core.measures.story\n"
+    )
+    (core / "loose.py").write_text("x = 1\n")
+    monkeypatch.setitem(globals(), "ROOT", tmp_path)
+    monkeypatch.setitem(globals(), "PACKAGE", tmp_path / "govdash")
+    assert room_violations() == [
+        "govdash/core/data/bad.py:1 imports govdash.core.outputs.xlsx (data is below outputs)",
+        "govdash/core/data/bad.py:1 imports govdash.core.outputs.xlsx.escape (data is below outputs)",
+        "govdash/core/data/bad.py:4 imports govdash.core.measures.story (data is below measures)",
+        "govdash/core/loose.py lives in no room",
+    ]
+
+
+def test_no_room_outgrows_about_two_thousand_lines():
+    sizes = {
+        room: sum(len(p.read_text(encoding="utf-8").splitlines())
+                  for p in (PACKAGE / "core" / room).glob("*.py"))
+        for room in CORE_ROOMS
+    }  # fmt: skip
+    assert {r: n for r, n in sizes.items() if n > MAX_ROOM_LINES} == {}, sizes
+    assert {
+        p.name for p in (PACKAGE / "core").iterdir() if p.is_dir() and p.name != "__pycache__"
+    } == set(CORE_ROOMS)
 
 
 def test_pages_stay_thin():

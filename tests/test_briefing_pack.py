@@ -22,14 +22,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from govdash.cli import main
-from govdash.core import briefing, briefing_workbook, figures, pptx_deck
-from govdash.core.catalog import load_catalog
-from govdash.core.contract import TABLES
-from govdash.core.divisions import city_code, name
-from govdash.core.events import data_range
-from govdash.core.query import connect, run_query
-from govdash.core.scope import Selection, month_end
-from govdash.core.snapshot import write_snapshot
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.contract import TABLES
+from govdash.core.data.divisions import city_code, name
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.engine.query import connect, run_query
+from govdash.core.measures import figures
+from govdash.core.measures.events import data_range
+from govdash.core.outputs import briefing, briefing_workbook, pptx_deck
+from govdash.core.question.scope import Selection, month_end
 from govdash.viz.briefing_report import report_html, slide_figures
 
 CHROMIUM = "/usr/bin/chromium"

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 from playwright.sync_api import expect
 
-from govdash.core.contract import TABLES
-from govdash.core.snapshot import write_snapshot
+from govdash.core.data.contract import TABLES
+from govdash.core.engine.publish import write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -363,7 +363,7 @@ def _import_onto_the_demo(page, url: str) -> None:
 def test_the_page_imports_the_demo_export_into_the_same_data(
     import_server, page, snapshot, tmp_path
 ):
-    from govdash.core.snapshot import latest_good
+    from govdash.core.data.snapshot import latest_good
     from govdash.importing.export import export_snapshot
 
     url, root, scratch = import_server

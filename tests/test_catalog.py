@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from govdash.core.catalog import load_catalog
-from govdash.core.metrics import Span, compute, compute_total, span_params
-from govdash.core.query import run_query
-from govdash.core.rollups import route
+from govdash.core.data.catalog import load_catalog
+from govdash.core.engine.query import run_query
+from govdash.core.engine.rollups import route
+from govdash.core.measures.metrics import Span, compute, compute_total, span_params
 
 CATALOG = load_catalog()
 
@@ -140,7 +140,7 @@ def test_every_catalog_column_exists_in_its_source_query(con, snapshot):
 
 
 def test_unknown_metric_is_refused(con, snapshot, divisions):
-    from govdash.core.problems import GovdashError
+    from govdash.core.text.problems import GovdashError
 
     with pytest.raises(GovdashError, match="unknown metric"):
         compute_total(
@@ -155,8 +155,8 @@ def test_unknown_metric_is_refused(con, snapshot, divisions):
 
 
 def test_targets_are_data_checked_on_load(tmp_path):
-    from govdash.core.problems import GovdashError
-    from govdash.core.targets import load_targets
+    from govdash.core.measures.targets import load_targets
+    from govdash.core.text.problems import GovdashError
 
     shipped = load_targets()
     assert shipped and all(t.source["zh"] and t.source["en"] for t in shipped)

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from govdash.core import fmt
+from govdash.core.text import fmt
 from govdash.viz.charts import (
     HIGHLIGHT,
     HUE,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govdash.core.contract import QUALIFIERS
-from govdash.core.fmt import QUALIFIER_FORMS
-from govdash.core.numbers import (
+from govdash.core.text.fmt import QUALIFIER_FORMS
+from govdash.core.text.numbers import (
+    QUALIFIERS,
     TYPED_FORMS,
     NumberError,
     Parsed,
@@ -306,7 +306,7 @@ def test_any_text_parses_or_raises_number_error(text):
     ],
 )
 def test_a_change_that_rounds_to_nothing_has_no_sign(delta, unit, kind, text, flat):
-    from govdash.core.fmt import is_flat, signed_delta
+    from govdash.core.text.fmt import is_flat, signed_delta
 
     shown = signed_delta(delta, unit, kind, "zh", pp="个百分点")
     assert shown == text and is_flat(shown) is flat
@@ -339,9 +339,9 @@ def _flat_ratio_card() -> None:
     import types
 
     from govdash.app import chrome
-    from govdash.core.catalog import load_catalog
-    from govdash.core.figures import Kpi
-    from govdash.core.scope import Window
+    from govdash.core.data.catalog import load_catalog
+    from govdash.core.measures.figures import Kpi
+    from govdash.core.question.scope import Window
 
     metric = next(m for m in load_catalog().metrics.values() if m.unit["zh"] == "%")
     window = Window.of(dt.date(2025, 6, 1), dt.date(2025, 6, 30), dt.date(2025, 7, 18))

@@ -30,7 +30,7 @@ GROUPS = {
 }
 # Modules that may also rely on an optional group, because only they import it and only when
 # asked to (GOVDASH_ENGINE=clickhouse imports chdb or clickhouse-connect, never the dashboard).
-OPTIONAL = {"govdash/core/clickhouse_engine.py": ("clickhouse",)}
+OPTIONAL = {"govdash/core/engine/clickhouse_engine.py": ("clickhouse",)}
 
 
 def normalise(name: str) -> str:

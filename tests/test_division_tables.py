@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from office_reports import write_csv
 
-from govdash.core.paths import DATA_DIR
-from govdash.core.snapshot import latest_good
+from govdash.core.data.paths import DATA_DIR
+from govdash.core.data.snapshot import latest_good
 from govdash.importing.run import import_files
 
 OFFICIAL = DATA_DIR / "divisions" / "wuhan_divisions_nbs2023.csv"

@@ -8,15 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from govdash.core.catalog import KINDS
-from govdash.core.contract import (
-    ALL_TABLES,
-    NON_NEGATIVE,
-    QUALIFIERS,
-    SCHEMA_VERSION,
-    VOCABULARY_COLUMNS,
-)
-from govdash.core.scope import FILTER_KEYS
+from govdash.core.data.catalog import KINDS
+from govdash.core.data.contract import ALL_TABLES, NON_NEGATIVE, SCHEMA_VERSION, VOCABULARY_COLUMNS
+from govdash.core.question.scope import FILTER_KEYS
+from govdash.core.text.numbers import QUALIFIERS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"

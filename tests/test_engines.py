@@ -26,20 +26,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govdash.core import rollups
-from govdash.core.build_engine import DuckDBEngine, engine_name, open_engine
-from govdash.core.catalog import load_catalog
-from govdash.core.clickhouse_engine import (
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.contract import ROLLUPS
+from govdash.core.data.snapshot import open_snapshot, verify_snapshot
+from govdash.core.engine import rollups
+from govdash.core.engine.build_engine import DuckDBEngine, engine_name, open_engine
+from govdash.core.engine.clickhouse_engine import (
     CLICKHOUSE_DIR,
     ClickHouseEngine,
     open_clickhouse,
     translate,
     warehouse_tables,
 )
-from govdash.core.contract import ROLLUPS
-from govdash.core.problems import GovdashError
-from govdash.core.query import QUERIES_DIR, load_query
-from govdash.core.snapshot import open_snapshot, verify_snapshot
+from govdash.core.engine.query import QUERIES_DIR, load_query
+from govdash.core.text.problems import GovdashError
 
 pytest.importorskip("chdb", reason="the ClickHouse build is tested through chdb")
 
@@ -286,9 +286,9 @@ def test_the_warehouse_command_writes_a_verified_snapshot_of_the_warehouse_rows(
     (same rows, so the same snapshot id), the rollups are built there, the demo label stays, and
     every reported fact still reconciles from its rollups."""
     from govdash.cli import main
-    from govdash.core.query import connect
-    from govdash.core.reconcile import reconcile
-    from govdash.core.warehouse import build_from_warehouse
+    from govdash.core.engine.query import connect
+    from govdash.core.engine.warehouse import build_from_warehouse
+    from govdash.core.measures.reconcile import reconcile
 
     for key, value in warehouse.items():
         monkeypatch.setenv(key, value)
@@ -318,8 +318,8 @@ def test_duplicate_ids_in_the_warehouse_are_refused_by_id(
 ):
     from chdb import session
 
-    from govdash.core.contract import ContractError
-    from govdash.core.warehouse import build_from_warehouse
+    from govdash.core.engine.warehouse import build_from_warehouse
+    from govdash.core.text.problems import ContractError
 
     db = session.Session(warehouse["GOVDASH_CHDB_PATH"])
     try:

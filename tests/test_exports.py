@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from govdash.app.panels.data import _csv, _xlsx
-from govdash.core.contract import TABLES
-from govdash.core.exports import csv_bytes, neutralise, unneutralise, xlsx_bytes
-from govdash.core.snapshot import write_snapshot
+from govdash.core.data.contract import TABLES
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.outputs.exports import csv_bytes, neutralise, unneutralise, xlsx_bytes
 from govdash.importing.export import export_snapshot
 from govdash.importing.run import import_files
 

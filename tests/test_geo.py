@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from govdash.core.problems import GovdashError
+from govdash.core.text.problems import GovdashError
 from govdash.viz.geo import (
     ENV_BOUNDARIES,
     boundaries_path,

@@ -18,7 +18,7 @@ import pytest
 from office_reports import write_csv
 from openpyxl import Workbook
 
-from govdash.core.snapshot import scan_snapshots
+from govdash.core.data.snapshot import scan_snapshots
 from govdash.importing.run import import_files
 
 ROOT = Path(__file__).resolve().parent.parent

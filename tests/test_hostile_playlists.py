@@ -23,8 +23,8 @@ from app_runner import run_cli, run_page
 from hostile import MARKUP, PATHS
 
 from govdash.app.chrome import md
-from govdash.core import briefing, playlist
-from govdash.core.problems import GovdashError
+from govdash.core.outputs import briefing, playlist
+from govdash.core.text.problems import GovdashError
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 VIEW = {"name": "武昌区总览", "page": "overview", "params": {"district": "420106"}}

@@ -13,7 +13,7 @@ import pytest
 from hostile import FORBIDDEN_PATHS, HOSTILE, MONTHS
 from streamlit.testing.v1 import AppTest
 
-from govdash.core.view import KEYS, Options, View, parse
+from govdash.core.question.view import KEYS, Options, View, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from govdash.core.i18n import LANGS, catalog
+from govdash.core.text.i18n import LANGS, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_USE = re.compile(r"""\bt\(\s*f?["']([a-z0-9_.{}]+)["']""")

@@ -24,9 +24,9 @@ import pytest
 from app_runner import run_cli
 from office_reports import write_csv
 
-from govdash.core.query import connect
-from govdash.core.reconcile import reconcile
-from govdash.core.snapshot import latest_good, scan_snapshots
+from govdash.core.data.snapshot import latest_good, scan_snapshots
+from govdash.core.engine.query import connect
+from govdash.core.measures.reconcile import reconcile
 from govdash.importing.export import export_snapshot
 from govdash.importing.run import import_files, import_lock
 
@@ -293,8 +293,8 @@ def test_a_second_import_waits_for_the_lock_or_says_why(root, tmp_path, monkeypa
 @pytest.mark.parametrize(
     "where, err, words",
     [
-        ("govdash.core.snapshot.write_parquet", errno.ENOSPC, "磁盘空间不足"),
-        ("govdash.core.snapshot.tempfile.mkdtemp", errno.EROFS, "数据文件夹为只读"),
+        ("govdash.core.engine.publish.write_parquet", errno.ENOSPC, "磁盘空间不足"),
+        ("govdash.core.engine.publish.tempfile.mkdtemp", errno.EROFS, "数据文件夹为只读"),
         ("govdash.importing.run.open", errno.EROFS, "数据文件夹为只读"),  # the lock file
         ("govdash.importing.run.open", errno.EACCES, "数据文件夹为只读"),
     ],
@@ -359,7 +359,7 @@ def _activities_csv(path: Path, snapshot, rows: int, start_id: int = 10_000_000)
 PAUSING_IMPORT = textwrap.dedent("""
     import os, sys, time
     import govdash.importing.run as run
-    import govdash.core.snapshot as snap
+    import govdash.core.engine.publish as snap
     from govdash.cli import main
 
     phase, root, path = sys.argv[1:4]
@@ -620,7 +620,7 @@ def _one_district(snapshot, code: str = "420103") -> dict:
 
 
 def test_an_import_can_start_from_an_empty_snapshot_instead_of_the_demo(root, tmp_path, snapshot):
-    from govdash.core.snapshot import write_snapshot
+    from govdash.core.engine.publish import write_snapshot
 
     small = _one_district(snapshot)
     real = write_snapshot(small, as_of=snapshot.as_of, provenance="imported", root=tmp_path / "r")

@@ -13,8 +13,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from govdash.core.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
-from govdash.core.vocab import load_vocabulary
+from govdash.core.data.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
+from govdash.core.data.vocab import load_vocabulary
 from govdash.importing.readers import (
     ImportFileError,
     RawSheet,

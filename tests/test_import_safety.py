@@ -14,8 +14,8 @@ from office_reports import write_csv
 from streamlit.testing.v1 import AppTest
 
 from govdash.app import state
-from govdash.core.problems import GovdashError
-from govdash.core.snapshot import latest_good, scan
+from govdash.core.data.snapshot import latest_good, scan
+from govdash.core.text.problems import GovdashError
 from govdash.importing.run import import_files, parse_as_of
 from govdash.importing.uploads import store_uploads
 
@@ -186,7 +186,7 @@ TOKEN = "s3cret-token-for-the-tests"
 
 def import_page(root: Path, monkeypatch) -> AppTest:
     """The import page of a server over `root`, unlocked with the admin token."""
-    from govdash.core.access import LOCKOUTS
+    from govdash.core.rules.access import LOCKOUTS
 
     LOCKOUTS.clear()
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
@@ -282,9 +282,9 @@ def test_export_of_a_name_with_control_characters_neither_crashes_nor_changes_it
     in Excel's own escape, so the text is not changed silently, and the export says so."""
     import openpyxl
 
-    from govdash.core.contract import TABLES
-    from govdash.core.snapshot import write_snapshot
-    from govdash.core.xlsx import ooxml_unescape
+    from govdash.core.data.contract import TABLES
+    from govdash.core.engine.publish import write_snapshot
+    from govdash.core.outputs.xlsx import ooxml_unescape
 
     tables = {n: pq.read_table(snapshot.table_path(n)) for n in TABLES if snapshot.has_table(n)}
     teams = tables["teams"].to_pandas()
@@ -307,7 +307,7 @@ def test_the_app_xlsx_keeps_control_characters_and_says_so():
     import openpyxl
     import pandas as pd
 
-    from govdash.core.exports import xlsx_bytes
+    from govdash.core.outputs.exports import xlsx_bytes
 
     data = xlsx_bytes({"队伍": pd.DataFrame({"名称": ["ctl\x01name", "plain", "a_x0041_b"]})},
                       about=["内容：队伍"])  # fmt: skip

@@ -26,7 +26,7 @@ from office_reports import (
     places,
 )
 
-from govdash.core.snapshot import latest_good
+from govdash.core.data.snapshot import latest_good
 from govdash.importing.run import import_files
 
 ROOT = Path(__file__).resolve().parent.parent

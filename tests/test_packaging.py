@@ -86,7 +86,7 @@ def test_the_installed_wheel_builds_and_reconciles_outside_the_checkout(wheel, t
         return run.stdout
 
     where = subprocess.run(
-        [sys.executable, "-c", "import govdash.core.paths as p; print(p.__file__); "
+        [sys.executable, "-c", "import govdash.core.data.paths as p; print(p.__file__); "
          "print(p.QUERIES_DIR); print(p.checkout_root() is None); print(p.bundled_snapshots_dir())"],
         capture_output=True, text=True, cwd=work, env=env, check=True,
     ).stdout.split()  # fmt: skip
@@ -102,7 +102,7 @@ def test_the_installed_wheel_builds_and_reconciles_outside_the_checkout(wheel, t
 def test_a_checkout_keeps_its_snapshots_in_its_data_folder():
     """From a source checkout (an editable install, the README's quick start) the demo goes to
     data/snapshots beside the code, as README says."""
-    from govdash.core.paths import bundled_snapshots_dir, checkout_root
+    from govdash.core.data.paths import bundled_snapshots_dir, checkout_root
 
     root = Path(__file__).resolve().parent.parent
     assert checkout_root() == root

@@ -13,14 +13,15 @@ import pytest
 from app_runner import run_page
 from streamlit.testing.v1 import AppTest
 
-from govdash.core import briefing, briefing_workbook, figures, playlist, pptx_deck
-from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_code, name
-from govdash.core.privacy import min_cell
-from govdash.core.problems import GovdashError
-from govdash.core.query import connect, run_query
-from govdash.core.scope import Selection
-from govdash.core.snapshot import candidate_folders
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.divisions import city_code, name
+from govdash.core.data.snapshot import candidate_folders
+from govdash.core.engine.query import connect, run_query
+from govdash.core.measures import figures
+from govdash.core.outputs import briefing, briefing_workbook, playlist, pptx_deck
+from govdash.core.question.scope import Selection
+from govdash.core.rules.privacy import min_cell
+from govdash.core.text.problems import GovdashError
 from govdash.viz.briefing_report import report_html
 
 # The demo community that served 1 to 4 children in difficulty in its early months.

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from govdash.core.deck import Slide, default_deck, pilot_districts, slide_number
+from govdash.core.outputs.deck import Slide, default_deck, pilot_districts, slide_number
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -100,8 +100,8 @@ def test_the_last_slide_is_the_targets_and_a_bad_number_is_kept_inside(snapshot,
 
 
 def test_reported_figures_keep_the_articles_words_on_their_slides(snapshot, monkeypatch):
-    from govdash.core.deck import default_deck as deck_of
-    from govdash.core.query import connect, run_query
+    from govdash.core.engine.query import connect, run_query
+    from govdash.core.outputs.deck import default_deck as deck_of
 
     divisions = run_query(connect(snapshot.path.parent), "divisions", snapshot)
     deck = deck_of(divisions, facts=20, facts_per_slide=8)
@@ -129,10 +129,10 @@ def test_slides_in_english(snapshot, monkeypatch):
 def test_a_headline_clause_says_a_stock_moved_or_held(now, before, zh):
     import datetime as dt
 
-    from govdash.core.catalog import load_catalog
-    from govdash.core.figures import Kpi
-    from govdash.core.scope import Window
-    from govdash.core.story import stock_clause
+    from govdash.core.data.catalog import load_catalog
+    from govdash.core.measures.figures import Kpi
+    from govdash.core.measures.story import stock_clause
+    from govdash.core.question.scope import Window
 
     as_of = dt.date(2025, 7, 18)
     window = Window.of(dt.date(2024, 3, 1), dt.date(2025, 7, 1), as_of)
@@ -148,9 +148,9 @@ def pptx_deck(snapshot):
 
     from pptx import Presentation
 
-    from govdash.core.briefing import deck_content
-    from govdash.core.pptx_deck import write_deck
-    from govdash.core.query import connect, run_query
+    from govdash.core.engine.query import connect, run_query
+    from govdash.core.outputs.briefing import deck_content
+    from govdash.core.outputs.pptx_deck import write_deck
 
     con = connect(snapshot.path.parent)
     divisions = run_query(con, "divisions", snapshot)
@@ -172,9 +172,9 @@ def test_the_pptx_has_every_slide_and_an_appendix_with_the_snapshot_in_each_foot
 def test_pptx_charts_are_native_and_hold_the_query_results(snapshot, pptx_deck):
     """The city slide's line chart is a real chart (data editable in PowerPoint and WPS) whose
     values are the monthly series the overview's trend shows."""
-    from govdash.core import figures
-    from govdash.core.catalog import load_catalog
-    from govdash.core.scope import Selection
+    from govdash.core.data.catalog import load_catalog
+    from govdash.core.measures import figures
+    from govdash.core.question.scope import Selection
 
     con, divisions, slides, deck = pptx_deck
     city = deck.slides[1]
@@ -234,8 +234,8 @@ def test_one_click_gives_the_deck_as_pptx(snapshot, monkeypatch, downloads):
 
 
 def test_reported_figures_in_english_name_the_metric_not_the_chinese_scope(snapshot, monkeypatch):
-    from govdash.core.deck import default_deck as deck_of
-    from govdash.core.query import connect, run_query
+    from govdash.core.engine.query import connect, run_query
+    from govdash.core.outputs.deck import default_deck as deck_of
 
     divisions = run_query(connect(snapshot.path.parent), "divisions", snapshot)
     deck = deck_of(divisions, facts=20, facts_per_slide=8)

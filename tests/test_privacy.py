@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from govdash.core.catalog import load_catalog
-from govdash.core.privacy import min_cell, shareable, shareable_table
+from govdash.core.data.catalog import load_catalog
+from govdash.core.rules.privacy import min_cell, shareable, shareable_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "districts", "community", "activities", "outcomes", "data"]

@@ -23,8 +23,9 @@ from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 from test_privacy import LABELS, SENSITIVE, read_download, sensitive_cells, small
 
-from govdash.core.contract import TABLES
-from govdash.core.snapshot import Snapshot, write_snapshot
+from govdash.core.data.contract import TABLES
+from govdash.core.data.snapshot import Snapshot
+from govdash.core.engine.publish import write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMUNITY = "420103001001"
@@ -112,7 +113,8 @@ def test_export_full_holds_the_planted_count_and_says_it_is_a_full_copy(planted,
 def _plotly_figures(html: str) -> list[dict]:
     """The data and layout of every Plotly.newPlot call in a report."""
     decoder, figures = json.JSONDecoder(), []
-    for match in re.finditer(r"Plotly\.newPlot\(\s*", html):
+    # A call with a quoted div id: plotly.js's own text mentions Plotly.newPlot(gd, …) too.
+    for match in re.finditer(r"Plotly\.newPlot\(\s*(?=\")", html):
         at = match.end()
         _, at = decoder.raw_decode(html, at)  # the div id
         at = html.index("[", at)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from govdash.core.metrics import Span, span_params
-from govdash.core.query import MACROS, QUERY_LOG, connect, load_query, query_names, run_query
-from govdash.core.rollups import RAW_SUFFIX, READS, route
+from govdash.core.engine.query import MACROS, QUERY_LOG, connect, load_query, query_names, run_query
+from govdash.core.engine.rollups import RAW_SUFFIX, READS, route
+from govdash.core.measures.metrics import Span, span_params
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ["' OR 1=1 --", "420106'; drop table x; --", "%", "420106 OR 1=1", "\\x00"]
@@ -77,7 +77,7 @@ def test_every_query_file_is_documented_and_used():
             ), f"{name}: ${p} undocumented"
         used = name.removesuffix(RAW_SUFFIX) if name.endswith(RAW_SUFFIX) else name
         assert f'"{used}"' in code, f"{name}.sql is never used"
-        if name.endswith(RAW_SUFFIX):  # a raw twin is used through core.rollups.query_for
+        if name.endswith(RAW_SUFFIX):  # a raw twin is used through core.engine.rollups.query_for
             assert used in READS, f"{name}.sql has no rollup twin that falls back to it"
 
 
@@ -143,7 +143,7 @@ def test_the_python_pilot_start_rule_equals_the_sql_macro(con, snapshot, tmp_pat
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from govdash.core.divisions import effective_pilot_start
+    from govdash.core.data.divisions import effective_pilot_start
 
     divisions = pq.read_table(snapshot.table_path("divisions")).to_pandas()
     divisions["pilot_start"] = None
@@ -174,7 +174,7 @@ def test_the_python_pilot_start_rule_equals_the_sql_macro(con, snapshot, tmp_pat
 def test_a_query_that_runs_out_of_time_is_stopped_with_a_clear_message(
     con, snapshot, monkeypatch, caplog
 ):
-    from govdash.core.query import QueryTimeout
+    from govdash.core.engine.query import QueryTimeout
 
     monkeypatch.setenv("GOVDASH_QUERY_TIMEOUT", "0.2")
     # A scope list of two million codes: minutes of comparisons, stopped after 0.2 s.
@@ -204,7 +204,7 @@ def test_threads_are_configurable(monkeypatch, tmp_path):
 def test_the_watchdog_repeats_an_interrupt_until_the_query_ends():
     """DuckDB drops an interrupt that comes while parameters are still being bound, so one
     interrupt is not enough: an overdue cursor is interrupted again until it is released."""
-    from govdash.core.watchdog import Watchdog
+    from govdash.core.engine.watchdog import Watchdog
 
     class Cursor:
         calls = 0

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govdash.core.contract import TABLES
-from govdash.core.facts import FACTS_FILE, bounds, load_facts_csv
-from govdash.core.reconcile import mismatches, reconcile
-from govdash.core.snapshot import write_snapshot
+from govdash.core.data.contract import TABLES
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.measures.facts import FACTS_FILE, bounds, load_facts_csv
+from govdash.core.measures.reconcile import mismatches, reconcile
 
 
 def test_every_reported_fact_matches_the_demo(con, snapshot):

@@ -17,16 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govdash.core import events, metrics
-from govdash.core.catalog import load_catalog
-from govdash.core.contract import ROLLUPS
-from govdash.core.events import data_range
-from govdash.core.problems import SnapshotError
-from govdash.core.query import QUERY_LOG, run_query
-from govdash.core.rollups import READS, build, query_for
-from govdash.core.scope import ActivityScope, Filters, Selection, month_end
-from govdash.core.snapshot import open_snapshot, verify_snapshot
-from govdash.core.vocab import codes
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.contract import ROLLUPS
+from govdash.core.data.snapshot import open_snapshot, verify_snapshot
+from govdash.core.data.vocab import codes
+from govdash.core.engine.query import QUERY_LOG, run_query
+from govdash.core.engine.rollups import READS, build, query_for
+from govdash.core.measures import events, metrics
+from govdash.core.measures.events import data_range
+from govdash.core.question.scope import ActivityScope, Filters, Selection, month_end
+from govdash.core.text.problems import SnapshotError
 
 CATALOG = load_catalog()
 ROLLUP_SOURCE_TABLES = ("activities", "teams", "divisions")
@@ -322,7 +322,7 @@ def test_a_build_in_runs_of_months_equals_one_build(snapshot, tmp_path, monkeypa
     """A national build aggregates one run of months at a time and sorts the runs together; the
     rollups must be the ones a single run gives, row for row (float sums to the last few bits:
     the second-level sums add the same numbers in another order)."""
-    from govdash.core import rollups
+    from govdash.core.engine import rollups
 
     for table in ROLLUP_SOURCE_TABLES:
         shutil.copy(snapshot.table_path(table), tmp_path / f"{table}.parquet")

@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 
 from govdash.cli import main as cli_main
-from govdash.core.problems import SnapshotError
-from govdash.core.snapshot import latest_good, open_snapshot, scan_snapshots, verify_snapshot
+from govdash.core.data.snapshot import latest_good, open_snapshot, scan_snapshots, verify_snapshot
+from govdash.core.text.problems import SnapshotError
 
 ROOT = Path(__file__).resolve().parent.parent
 
 WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    import govdash.core.snapshot as snap
+    import govdash.core.engine.publish as snap
     from govdash.demo.build import build_demo
     real = snap.write_parquet
     count = 0
@@ -151,8 +151,8 @@ def test_same_seed_gives_byte_identical_parquet(snapshot, tmp_path):
 def test_contract_violation_is_listed_with_location(snapshot, tmp_path):
     import pyarrow.parquet as pq
 
-    from govdash.core.problems import ContractError
-    from govdash.core.snapshot import write_snapshot
+    from govdash.core.engine.publish import write_snapshot
+    from govdash.core.text.problems import ContractError
 
     tables = {name: pq.read_table(snapshot.table_path(name)) for name in snapshot.row_counts}
     acts = tables["activities"].to_pandas()

@@ -10,9 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govdash.core.problems import ContractError
-from govdash.core.snapshot import scan_snapshots, write_snapshot
-from govdash.core.streams import TableStream
+from govdash.core.data.snapshot import scan_snapshots
+from govdash.core.data.streams import TableStream
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.text.problems import ContractError
 from govdash.demo.config import load_demo_config, scaled
 
 

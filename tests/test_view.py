@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from govdash.core.view import View, breadcrumb, default_view, parse, to_params
+from govdash.core.question.view import View, breadcrumb, default_view, parse, to_params
 
 
 def test_defaults_are_since_the_pilot_began_and_the_whole_city(options, snapshot):

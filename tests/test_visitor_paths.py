@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from app_runner import AUTH
+from app_runner import AUTH, sign_in
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def _page(root: Path, page: str, monkeypatch, user: dict | None = None, details:
     if user is not None:
         at.secrets["auth"] = AUTH
         at.secrets["govdash"] = {"admins": ["official@example.org"]}
-        at.user = user
+        sign_in(at, user)
     if details:
         at.query_params["details"] = "true"
     at.run()
@@ -68,7 +68,7 @@ def test_a_visitor_sees_the_snapshot_id_and_a_reason_never_a_path(
     damaged_root, monkeypatch, caplog, page
 ):
     root, newer = damaged_root
-    with caplog.at_level(logging.WARNING, logger="govdash.core.snapshot"):
+    with caplog.at_level(logging.WARNING, logger="govdash.core.data.snapshot"):
         at = _page(root, page, monkeypatch, details=True)
     shown = _shown(at)
     assert f"数据快照 {newer} 已跳过：文件损坏" in shown
@@ -77,13 +77,13 @@ def test_a_visitor_sees_the_snapshot_id_and_a_reason_never_a_path(
 
 
 def test_the_path_goes_to_the_log(damaged_root, monkeypatch, caplog):
-    from govdash.core import snapshot
+    from govdash.core.data import snapshot
 
     snapshot._LOGGED.clear()
     root, newer = damaged_root
-    with caplog.at_level(logging.WARNING, logger="govdash.core.snapshot"):
+    with caplog.at_level(logging.WARNING, logger="govdash.core.data.snapshot"):
         _page(root, "overview", monkeypatch)
-    logged = [r.getMessage() for r in caplog.records if r.name == "govdash.core.snapshot"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "govdash.core.data.snapshot"]
     assert any(str(root / newer / "teams.parquet") in m and "checksum" in m for m in logged)
 
 

@@ -4,7 +4,6 @@ caption, SQL and download, KPI cards, labels for scopes and periods, and markdow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import partial
 
@@ -14,17 +13,21 @@ import streamlit as st
 
 from govdash.app import sidebar
 from govdash.app.context import Context
-from govdash.core import fmt, privacy, readable, story
-from govdash.core.catalog import Metric
-from govdash.core.divisions import city_code
-from govdash.core.exports import csv_bytes
-from govdash.core.figures import Comparison, Kpi
-from govdash.core.i18n import date_label, join, month_label, t
-from govdash.core.query import load_query
-from govdash.core.rollups import query_for
-from govdash.core.scope import Window
-from govdash.core.view import breadcrumb as view_breadcrumb
-from govdash.core.vocab import label
+from govdash.app.markup import md
+from govdash.core.data.catalog import Metric
+from govdash.core.data.divisions import city_code
+from govdash.core.data.vocab import label
+from govdash.core.engine.query import load_query
+from govdash.core.engine.rollups import query_for
+from govdash.core.measures import story
+from govdash.core.measures.figures import Comparison, Kpi
+from govdash.core.outputs import readable
+from govdash.core.outputs.exports import csv_bytes
+from govdash.core.question.scope import Window
+from govdash.core.question.view import breadcrumb as view_breadcrumb
+from govdash.core.rules import privacy
+from govdash.core.text import fmt
+from govdash.core.text.i18n import date_label, join, month_label, t
 from govdash.viz import plotly_locale
 
 # The few rules Streamlit's theme cannot express: a KPI value wraps and shrinks with the card rather
@@ -84,15 +87,6 @@ def snapshot_caption(ctx: Context) -> str:
         provenance=label("provenances", ctx.snapshot.provenance, ctx.lang),
         as_of=date_label(ctx.snapshot.as_of, ctx.lang),
     )
-
-
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: object) -> str:
-    """Data text (names from a snapshot) made literal for Streamlit's markdown: no links, images,
-    formatting or HTML can come from the data."""
-    return MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def scope_label(ctx: Context) -> str:
@@ -219,7 +213,7 @@ def kpi_card(
 
     `qualified` lists the values behind it that were typed with 余/近/约: a single one is shown
     in the value ("40余名"), several are counted under the card. A card whose value is too small
-    to show (kpi.hidden, set by govdash.core.privacy) reads "<5"."""
+    to show (kpi.hidden, set by govdash.core.rules.privacy) reads "<5"."""
     m = kpi.metric
     unit = m.unit_label(ctx.lang)
     lang = ctx.lang
@@ -327,7 +321,7 @@ def download_csv(
     metric: Metric | None,
     words: dict[str, str] | None = None,
 ) -> bytes:
-    """A chart's or table's data as an analyst can use it (govdash.core.readable); words names
+    """A chart's or table's data as an analyst can use it (govdash.core.outputs.readable); words names
     columns the i18n catalog does not (a table's own template headers)."""
     lines = readable.block(
         ctx.lang,

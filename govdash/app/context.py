@@ -17,17 +17,18 @@ import pandas as pd
 import streamlit as st
 
 from govdash.app import sidebar, signin, state
-from govdash.core import events
-from govdash.core.catalog import load_catalog
-from govdash.core.divisions import name as division_name
-from govdash.core.i18n import DEFAULT_LANG, LANGS, date_label, join, t
-from govdash.core.paths import default_snapshots_dir
-from govdash.core.problems import GovdashError, Problem
-from govdash.core.query import connect, run_query
-from govdash.core.scope import ActivityScope, Filters, Selection, Window
-from govdash.core.snapshot import Skipped, Snapshot, ensure_root, open_snapshot, scan
-from govdash.core.view import Options, View
-from govdash.core.vocab import label
+from govdash.app.markup import md
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.divisions import name as division_name
+from govdash.core.data.paths import default_snapshots_dir
+from govdash.core.data.snapshot import Skipped, Snapshot, ensure_root, open_snapshot, scan
+from govdash.core.data.vocab import label
+from govdash.core.engine.query import connect, run_query
+from govdash.core.measures import events
+from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
+from govdash.core.question.view import Options, View
+from govdash.core.text.i18n import DEFAULT_LANG, LANGS, date_label, join, t
+from govdash.core.text.problems import GovdashError, Problem
 
 LANG_KEY = state.LANG
 CTX_KEY = state.CONTEXT
@@ -135,7 +136,7 @@ def load_snapshots(lang: str) -> list[Snapshot]:
 
     Stops the page with a clear message when there is nothing usable. A skipped folder is named
     to a visitor by its id and a reason in a few words; the files and folders on the server go to
-    the log (core.snapshot) and to a signed-in admin only.
+    the log (core.data.snapshot) and to a signed-in admin only.
     """
     root = default_snapshots_dir()
     admin = signin.session_is_admin()
@@ -157,28 +158,22 @@ def load_snapshots(lang: str) -> list[Snapshot]:
     for folder in skipped:
         if admin:
             for problem in folder.problems:
-                st.warning(t("warning.skipped", lang, problem=_md(problem.text(lang))))
+                st.warning(t("warning.skipped", lang, problem=md(problem.text(lang))))
         else:
-            st.warning(t("warning.skipped_short", lang, snapshot=_md(folder.id),
+            st.warning(t("warning.skipped_short", lang, snapshot=md(folder.id),
                          reason=t(f"snapshot.reason.{folder.reason}", lang)))  # fmt: skip
     return good
 
 
-def _md(text: object) -> str:
-    from govdash.app.chrome import md  # chrome builds on this module: imported when used
-
-    return md(text)
-
-
 def _skipped_short(folder: Skipped, lang: str) -> str:
     reason = t(f"snapshot.reason.{folder.reason}", lang)
-    return f"{_md(folder.id)}（{reason}）" if lang == "zh" else f"{_md(folder.id)} ({reason})"
+    return f"{md(folder.id)}（{reason}）" if lang == "zh" else f"{md(folder.id)} ({reason})"
 
 
 def show_error(problems: list[Problem], lang: str, admin: bool = False) -> None:
     """Problems with their places for an admin; for a visitor, what is wrong without the
     server's paths (they are in the log)."""
-    shown = [_md(p.text(lang) if admin else (p.zh if lang == "zh" else p.en)) for p in problems]
+    shown = [md(p.text(lang) if admin else (p.zh if lang == "zh" else p.en)) for p in problems]
     st.error(t("error.title", lang) + "\n\n" + "\n\n".join(shown))
     st.info(t("error.next_step", lang))
 
@@ -186,7 +181,7 @@ def show_error(problems: list[Problem], lang: str, admin: bool = False) -> None:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def cached_divisions(snapshot_id: str, root: str) -> pd.DataFrame:
     """The snapshot's divisions, one shared object for every session and run: read-only (nothing
-    writes to it), and its look-up dicts (core.divisions.lookup) are built once, not per run."""
+    writes to it), and its look-up dicts (core.data.divisions.lookup) are built once, not per run."""
     snap = open_snapshot(snapshot_id, Path(root))
     return run_query(connection(), "divisions", snap)
 
@@ -199,7 +194,7 @@ def cached_months(snapshot_id: str, root: str) -> tuple:
 
 def snapshot_options_for(snap: Snapshot, divisions: pd.DataFrame) -> Options:
     """What the snapshot allows in a view (months read once per snapshot)."""
-    from govdash.core.playlist import snapshot_options
+    from govdash.core.outputs.playlist import snapshot_options
 
     months = cached_months(snap.id, str(snap.path.parent))
     return snapshot_options(connection(), snap, divisions, months)

@@ -2,7 +2,7 @@
 
 Each public function takes the page's context and plain values, reads through a cache keyed on
 the snapshot id, its folder and the arguments (bounded by max_entries and a ttl), and returns what
-may be shown: metric figures pass through govdash.core.privacy here, so no panel can forget it.
+may be shown: metric figures pass through govdash.core.rules.privacy here, so no panel can forget it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from govdash.app.context import Context, cached_divisions, connection
-from govdash.core import admin, events, figures, privacy, reconcile
-from govdash.core.figures import Kpi
-from govdash.core.query import run_query
-from govdash.core.scope import ActivityScope, Filters, Selection, Window
-from govdash.core.snapshot import Snapshot, open_snapshot
+from govdash.core.data.snapshot import Snapshot, open_snapshot
+from govdash.core.engine.query import run_query
+from govdash.core.measures import admin, events, figures, reconcile
+from govdash.core.measures.figures import Kpi
+from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
+from govdash.core.rules import privacy
 
 TTL = 6 * 3600  # seconds; snapshots are immutable, so this only bounds memory over time
 

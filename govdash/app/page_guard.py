@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from govdash.core.i18n import DEFAULT_LANG, t
-from govdash.core.problems import GovdashError
+from govdash.core.text.i18n import DEFAULT_LANG, t
+from govdash.core.text.problems import GovdashError
 
 log = logging.getLogger("govdash.errors")
 

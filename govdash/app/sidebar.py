@@ -1,7 +1,7 @@
 """The shared sidebar filters and their two-way binding to the URL.
 
 The widgets live in the entry script, so they keep their values across pages. Their state is
-seeded once per session from the URL (validated by govdash.core.view), and after every run the URL is
+seeded once per session from the URL (validated by govdash.core.question.view), and after every run the URL is
 rewritten from the widgets, with codes rather than names, so a copied link reproduces the view in
 either language. Drill-downs and the breadcrumb change the view through `request`, which applies
 before the widgets are drawn on the next run.
@@ -15,9 +15,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from govdash.app import state
-from govdash.core.i18n import month_label, t
-from govdash.core.view import KEYS, Options, View, default_start, parse, to_params
-from govdash.core.vocab import label
+from govdash.core.data.vocab import label
+from govdash.core.question.view import KEYS, Options, View, default_start, parse, to_params
+from govdash.core.text.i18n import month_label, t
 
 SEEDED = state.VIEW_SEEDED
 PENDING = state.VIEW_PENDING

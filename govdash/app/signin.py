@@ -2,7 +2,7 @@
 the OIDC user's standing on the allow-list, the client that token attempts are counted against,
 and `session_is_admin`, which any page may ask (to show server paths, say).
 
-The rules themselves (allow-list, token length, lockouts) live in govdash.core.access.
+The rules themselves (allow-list, token length, lockouts) live in govdash.core.rules.access.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 import streamlit as st
 
 from govdash.app import state
-from govdash.core.access import (
+from govdash.core.rules.access import (
     Refusal,
     admin_refusal,
     client_key,

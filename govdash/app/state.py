@@ -1,6 +1,6 @@
 """Every session-state key and URL parameter of the app, defined once.
 
-URL parameters are the public part: a copied link carries them (see govdash.core.view.KEYS for the
+URL parameters are the public part: a copied link carries them (see govdash.core.question.view.KEYS for the
 view's own, validated there). Session keys starting with "_" are internal; the others are widget
 keys, which Streamlit binds to their widgets (and, for the language, to ?lang=).
 """

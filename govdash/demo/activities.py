@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from govdash.core.contract import TABLES
-from govdash.core.vocab import codes
+from govdash.core.data.contract import TABLES
+from govdash.core.data.vocab import codes
 
 ROWS_PER_BATCH = 128 * 1024
 # Share of a count fact's wider pool (its scope and period, any category) held back as rows to copy

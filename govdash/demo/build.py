@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from govdash.core.progress import Progress
-from govdash.core.snapshot import Snapshot, write_snapshot
+from govdash.core.data.snapshot import Snapshot
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.text.progress import Progress
 from govdash.demo.config import DEMO_CONFIG, load_demo_config, scaled
 from govdash.demo.generate import DemoBuilder
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from govdash.core.paths import DATA_DIR
+from govdash.core.data.paths import DATA_DIR
 from govdash.demo.places import largest_remainder
 
 DEMO_CONFIG = DATA_DIR / "demo" / "wuhan.toml"

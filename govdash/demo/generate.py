@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from govdash.core.catalog import Catalog, load_catalog
-from govdash.core.contract import STOCK_COLUMNS, TABLES
-from govdash.core.facts import fact_period, load_facts_csv, significant_step
-from govdash.core.progress import Progress
-from govdash.core.scope import Filters
-from govdash.core.streams import TableStream
+from govdash.core.data.catalog import Catalog, load_catalog
+from govdash.core.data.contract import STOCK_COLUMNS, TABLES
+from govdash.core.data.streams import TableStream
+from govdash.core.measures.facts import fact_period, load_facts_csv, significant_step
+from govdash.core.question.scope import Filters
+from govdash.core.text.progress import Progress
 from govdash.demo.activities import POOL_ROWS, Hold, MonthlyActivities, merge, split_by_month
 from govdash.demo.config import months as config_months
 from govdash.demo.places import build_divisions, largest_remainder
@@ -714,7 +714,7 @@ def _positions(vocabulary: list[str], chosen: tuple[str, ...] | None) -> tuple[i
 
 
 def _vocab(name: str) -> dict[str, dict[str, str]]:
-    from govdash.core.vocab import load_vocabulary
+    from govdash.core.data.vocab import load_vocabulary
 
     return load_vocabulary()[name]
 

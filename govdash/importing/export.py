@@ -6,7 +6,7 @@ vocabularies are written as their Chinese labels and booleans as 是/否, so imp
 exercises the same paths as a hand-filled template.
 
 An export is a file that leaves the process, so by default it follows the screen's privacy rule
-(govdash.core.privacy): a small count of vulnerable people is written "<5". The full copy, for a
+(govdash.core.rules.privacy): a small count of vulnerable people is written "<5". The full copy, for a
 backup or a round trip, is asked for by name (`full=True`, `govdash export --full`), and its first
 sheet says that it holds unsuppressed counts of vulnerable people.
 """
@@ -23,13 +23,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 from openpyxl.styles import Font
 
-from govdash.core import privacy
-from govdash.core.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
-from govdash.core.exports import DEMO_MARKS, neutralise, set_text
-from govdash.core.numbers import format_number
-from govdash.core.snapshot import Snapshot
-from govdash.core.vocab import load_vocabulary
-from govdash.core.xlsx import ILLEGAL
+from govdash.core.data.contract import OPTIONAL_TABLES, TABLES, VOCABULARY_COLUMNS
+from govdash.core.data.snapshot import Snapshot
+from govdash.core.data.vocab import load_vocabulary
+from govdash.core.outputs.exports import DEMO_MARKS, neutralise, set_text
+from govdash.core.outputs.xlsx import ILLEGAL
+from govdash.core.rules import privacy
+from govdash.core.text.numbers import format_number
 from govdash.importing.spec import load_spec
 
 XLSX_ROWS = 60_000  # tables above this many rows are written as CSV
@@ -102,7 +102,7 @@ def _requalify(table: str, frame: pd.DataFrame, qualifiers: pd.DataFrame) -> Non
 
 def _demo_title(snapshot: Snapshot) -> str:
     """The first row of every sheet and CSV of a demo export: people see it, the importer reads
-    it back (govdash.core.exports.DEMO_MARKS), so generated rows never come back as real ones."""
+    it back (govdash.core.outputs.exports.DEMO_MARKS), so generated rows never come back as real ones."""
     return f"{DEMO_MARKS[0]} · {snapshot.id} · 本文件由程序生成，数字不代表真实统计 / generated, not real"
 
 

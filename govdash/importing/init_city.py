@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from govdash.core.contract import OPTIONAL_TABLES, TABLES
-from govdash.core.problems import GovdashError, Problem
-from govdash.core.snapshot import Snapshot, write_snapshot
+from govdash.core.data.contract import OPTIONAL_TABLES, TABLES
+from govdash.core.data.snapshot import Snapshot
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.text.problems import GovdashError, Problem
 from govdash.importing.readers import ImportFileError, RawSheet, read_file
 from govdash.importing.validate import (
     Known,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from govdash.core.exports import DEMO_MARKS
+from govdash.core.outputs.exports import DEMO_MARKS
 from govdash.importing import headers
 
 HEADER_SEARCH_ROWS = 30  # a title, a 填报 row and blank rows above the headers are tolerated

@@ -23,9 +23,9 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from govdash.core.problems import GovdashError, Problem
-from govdash.core.progress import Progress
-from govdash.core.xlsx import ooxml_unescape
+from govdash.core.outputs.xlsx import ooxml_unescape
+from govdash.core.text.problems import GovdashError, Problem
+from govdash.core.text.progress import Progress
 from govdash.importing.headers import normalise
 from govdash.importing.layout import (
     HEADER_SEARCH_ROWS,
@@ -575,7 +575,9 @@ def _open_csv(path: Path) -> _CsvSource:
     return _CsvSource(path, encoding, delimiter, width, path.stat().st_size)
 
 
-UNNEUTRALISE = r"^'(?=[=+\-@\t\r])"  # the inverse of govdash.core.exports.neutralise, vectorised
+UNNEUTRALISE = (
+    r"^'(?=[=+\-@\t\r])"  # the inverse of govdash.core.outputs.exports.neutralise, vectorised
+)
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
@@ -583,7 +585,7 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col in frame.columns:
         values = frame[col].str.strip()  # vectorised while still pandas' string dtype
-        # An apostrophe that an export put before =, +, -, @ (see govdash.core.exports) comes off;
+        # An apostrophe that an export put before =, +, -, @ (see govdash.core.outputs.exports) comes off;
         # the regular expression only runs on a column that has a cell starting with one.
         if values.str.startswith("'").any():
             values = values.str.replace(UNNEUTRALISE, "", regex=True)

@@ -23,20 +23,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govdash.core.catalog import load_catalog
-from govdash.core.contract import OPTIONAL_TABLES, TABLES, row_key, validate_tables
-from govdash.core.files import sha256
-from govdash.core.paths import default_snapshots_dir
-from govdash.core.problems import ContractError, GovdashError, Problem
-from govdash.core.progress import Progress
-from govdash.core.snapshot import (
-    Skipped,
-    Snapshot,
-    ensure_root,
-    open_snapshot,
-    scan,
-    write_snapshot,
-)
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.checks import validate_tables
+from govdash.core.data.contract import OPTIONAL_TABLES, TABLES, row_key
+from govdash.core.data.files import sha256
+from govdash.core.data.paths import default_snapshots_dir
+from govdash.core.data.snapshot import Skipped, Snapshot, ensure_root, open_snapshot, scan
+from govdash.core.engine.publish import write_snapshot
+from govdash.core.text.problems import ContractError, GovdashError, Problem
+from govdash.core.text.progress import Progress
 from govdash.importing import division_plan
 from govdash.importing.readers import ImportFileError, RawSheet, iter_csv, read_file
 from govdash.importing.spec import load_spec, table_title

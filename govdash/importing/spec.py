@@ -1,6 +1,6 @@
 """The import template's description (data/import_template.toml): sheets, headers and examples.
 
-The contract (govdash.core.contract) owns the column names and types; this file only adds what people
+The contract (govdash.core.data.contract) owns the column names and types; this file only adds what people
 see: a Chinese sheet title, Chinese and English headers, an example value, and which columns take
 a division (by code or by name).
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from govdash.core.contract import VOCABULARY_COLUMNS
-from govdash.core.paths import DATA_DIR
+from govdash.core.data.contract import VOCABULARY_COLUMNS
+from govdash.core.data.paths import DATA_DIR
 
 TEMPLATE_SPEC_FILE = DATA_DIR / "import_template.toml"
 

@@ -19,9 +19,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from govdash.core.contract import TABLES
-from govdash.core.exports import set_text
-from govdash.core.vocab import load_vocabulary
+from govdash.core.data.contract import TABLES
+from govdash.core.data.vocab import load_vocabulary
+from govdash.core.outputs.exports import set_text
 from govdash.importing.spec import ColumnSpec, SheetSpec, load_spec, vocabulary_for
 
 TEMPLATE_HEADER_ROWS = 2

@@ -17,19 +17,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from govdash.core.catalog import load_catalog
-from govdash.core.contract import (
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.contract import (
     CODE_LENGTH,
     NON_NEGATIVE,
-    QUALIFIERS,
     TABLES,
     VOCABULARY_COLUMNS,
     integer_limit,
     row_key,
 )
-from govdash.core.numbers import NumberError, parse_number
-from govdash.core.problems import Problem
-from govdash.core.vocab import load_vocabulary
+from govdash.core.data.vocab import load_vocabulary
+from govdash.core.text.numbers import QUALIFIERS, NumberError, parse_number
+from govdash.core.text.problems import Problem
 from govdash.importing.readers import FORMULA_CELL, RawSheet
 from govdash.importing.spec import load_spec
 

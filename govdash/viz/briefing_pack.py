@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from govdash.core import briefing_workbook, pptx_deck
-from govdash.core.briefing import SlideContent, Source
-from govdash.core.problems import GovdashError, Problem
-from govdash.core.progress import Progress
+from govdash.core.outputs import briefing_workbook, pptx_deck
+from govdash.core.outputs.briefing import SlideContent, Source
+from govdash.core.text.problems import GovdashError, Problem
+from govdash.core.text.progress import Progress
 from govdash.viz.briefing_report import report_html, slide_figures
 
 FORMATS = ("pptx", "xlsx", "html", "png", "pdf")

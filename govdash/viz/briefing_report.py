@@ -17,9 +17,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from govdash.core.briefing import Series, SlideContent, Source
-from govdash.core.fmt import is_flat
-from govdash.core.i18n import t
+from govdash.core.outputs.briefing import Series, SlideContent, Source
+from govdash.core.text.fmt import is_flat
+from govdash.core.text.i18n import t
 from govdash.viz import charts
 
 # A slide is drawn at 1280×720 CSS pixels (16:9) and printed on a page of that size.

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from govdash.core import fmt
+from govdash.core.text import fmt
 
 # Colour-blind-safe qualitative palette (Paul Tol's muted and light schemes), for categories that
 # are told apart by colour (activity categories in a stacked bar). A ranking of one measure uses

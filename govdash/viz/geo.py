@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from govdash.core.problems import GovdashError, Problem
+from govdash.core.text.problems import GovdashError, Problem
 
 log = logging.getLogger(__name__)
 

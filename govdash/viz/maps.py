@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale, unlabel_rgb
 
-from govdash.core.problems import GovdashError, Problem
+from govdash.core.text.problems import GovdashError, Problem
 from govdash.viz.charts import FONT, _layout
 from govdash.viz.geo import rewind
 

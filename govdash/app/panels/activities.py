@@ -15,12 +15,13 @@ from govdash.app.panels.shared import (
     ranking_selection,
     trend_window,
 )
-from govdash.core import events, fmt
-from govdash.core.catalog import load_catalog
-from govdash.core.i18n import month_label, t
-from govdash.core.readable import file_name
-from govdash.core.scope import Window, month_end
-from govdash.core.vocab import label, load_vocabulary
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.vocab import label, load_vocabulary
+from govdash.core.measures import events
+from govdash.core.outputs.readable import file_name
+from govdash.core.question.scope import Window, month_end
+from govdash.core.text import fmt
+from govdash.core.text.i18n import month_label, t
 from govdash.importing.spec import load_spec
 from govdash.viz import charts
 

@@ -10,11 +10,11 @@ import streamlit as st
 
 from govdash.app import chrome, context, fetch
 from govdash.app.panels.shared import kpi_panel, ranking_panel, trend_panel
-from govdash.core import fmt
-from govdash.core.catalog import load_catalog
-from govdash.core.divisions import ancestry
-from govdash.core.i18n import date_label, t
-from govdash.core.vocab import label
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.divisions import ancestry
+from govdash.core.data.vocab import label
+from govdash.core.text import fmt
+from govdash.core.text.i18n import date_label, t
 from govdash.viz import charts
 
 

@@ -12,14 +12,15 @@ import pyarrow.parquet as pq
 import streamlit as st
 
 from govdash.app import chrome, context, fetch, signin
-from govdash.core import fmt, privacy
-from govdash.core.build_engine import ENGINE_NAMES
-from govdash.core.catalog import load_catalog
-from govdash.core.contract import SCHEMA_VERSION, TABLES
-from govdash.core.exports import csv_bytes, xlsx_bytes, zip_bytes
-from govdash.core.i18n import date_label, t
-from govdash.core.scope import Selection
-from govdash.core.vocab import label
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.contract import SCHEMA_VERSION, TABLES
+from govdash.core.data.vocab import label
+from govdash.core.engine.build_engine import ENGINE_NAMES
+from govdash.core.outputs.exports import csv_bytes, xlsx_bytes, zip_bytes
+from govdash.core.question.scope import Selection
+from govdash.core.rules import privacy
+from govdash.core.text import fmt
+from govdash.core.text.i18n import date_label, t
 from govdash.importing.spec import load_spec
 
 # Streamlit builds a whole download before the browser gets a byte, so a table is offered only
@@ -75,7 +76,7 @@ def created_label(stamp: object, lang: str) -> str:
 
 
 def _table(snapshot, name: str, lang: str | None = None) -> pd.DataFrame:
-    """A snapshot table as it may be downloaded: small sensitive counts blanked (core.privacy)
+    """A snapshot table as it may be downloaded: small sensitive counts blanked (core.rules.privacy)
     and, given a language, headers in it with the machine name beside them ("区划代码 (code)",
     the import template's words, so a downloaded table reads like the template)."""
     frame = privacy.shareable_table(name, pq.read_table(snapshot.table_path(name)).to_pandas())
@@ -198,8 +199,8 @@ def dictionary_panel(ctx: context.Context) -> None:
 
 def completeness_panel(ctx: context.Context) -> None:
     """Which districts' communities reported each month: a missing report is never a zero."""
-    from govdash.core.divisions import city_code
-    from govdash.core.i18n import month_label
+    from govdash.core.data.divisions import city_code
+    from govdash.core.text.i18n import month_label
     from govdash.viz.charts import share_heatmap_figure
 
     lang = ctx.lang
@@ -251,7 +252,7 @@ def completeness_panel(ctx: context.Context) -> None:
 def freshness_table(ctx: context.Context) -> None:
     """How current each district's activity records are: weekly senders stand days behind the
     as-of date, monthly senders up to a month, so a partial month's flows are not compared."""
-    from govdash.core.i18n import date_label
+    from govdash.core.text.i18n import date_label
 
     lang = ctx.lang
     as_of = ctx.snapshot.as_of
@@ -281,7 +282,7 @@ def freshness_table(ctx: context.Context) -> None:
 
 def snapshots_panel(ctx: context.Context) -> None:
     """Every good snapshot, a re-check of checksums, and what changed between two of them."""
-    from govdash.core.snapshot import scan, verify_snapshot
+    from govdash.core.data.snapshot import scan, verify_snapshot
 
     lang = ctx.lang
     st.subheader(t("snapshots.heading", lang), anchor=False)

@@ -17,13 +17,14 @@ from govdash.app.panels.shared import (
     ranking_selection,
     trend_window,
 )
-from govdash.core import fmt, privacy
-from govdash.core.catalog import load_catalog
-from govdash.core.figures import is_flow_based
-from govdash.core.i18n import month_label, t
-from govdash.core.scope import month_end
-from govdash.core.targets import load_targets
-from govdash.core.vocab import load_vocabulary
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.vocab import load_vocabulary
+from govdash.core.measures.figures import is_flow_based
+from govdash.core.measures.targets import load_targets
+from govdash.core.question.scope import month_end
+from govdash.core.rules import privacy
+from govdash.core.text import fmt
+from govdash.core.text.i18n import month_label, t
 from govdash.viz import charts
 
 WORKFORCE = ("social_workers", "community_workers", "mobile_grid_workers", "volunteer_backbones")

@@ -17,8 +17,7 @@ import streamlit as st
 
 from govdash.app import chrome, context, sidebar, signin, state
 from govdash.app.signin import admin_token
-from govdash.core import fmt
-from govdash.core.access import (
+from govdash.core.rules.access import (
     LOCKOUTS,
     MIN_TOKEN_LENGTH,
     TOKEN_RECIPE,
@@ -27,10 +26,11 @@ from govdash.core.access import (
     token_too_short,
     wait_parts,
 )
+from govdash.core.text import fmt
 
 if TYPE_CHECKING:
     from govdash.importing.run import ImportReport
-from govdash.core.i18n import join, t
+from govdash.core.text.i18n import join, t
 
 log = logging.getLogger(__name__)
 
@@ -423,7 +423,7 @@ def _month_choice(ctx: context.Context) -> str | None:
 def _as_of_choice(ctx: context.Context) -> dt.date | None | bool:
     """The as-of date the CLI takes as --as-of: blank for the newest date in the data; False
     when what was typed cannot be taken (the message under the field says why)."""
-    from govdash.core.problems import GovdashError
+    from govdash.core.text.problems import GovdashError
     from govdash.importing.run import parse_as_of
 
     lang = ctx.lang
@@ -447,7 +447,7 @@ def _base_choice(ctx: context.Context) -> tuple[bool, str | None]:
     is refused unless the admin ticks a box that names what the new snapshot will leave out.
     When the newest snapshot is demo data, merged into it the result is still demo data (and
     says so); started empty, it is the files alone."""
-    from govdash.core.snapshot import scan
+    from govdash.core.data.snapshot import scan
 
     good, skipped = scan(Path(ctx.root))
     newest = good[0] if good else None
@@ -476,7 +476,7 @@ def _base_choice(ctx: context.Context) -> tuple[bool, str | None]:
 
 
 def retention_panel(ctx: context.Context) -> None:
-    from govdash.core.admin import prune, prune_plan
+    from govdash.core.measures.admin import prune, prune_plan
 
     lang = ctx.lang
     st.subheader(t("retention.heading", lang), anchor=False)

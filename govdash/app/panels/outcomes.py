@@ -8,12 +8,12 @@ import streamlit as st
 
 from govdash.app import chrome, context, fetch
 from govdash.app.panels.shared import PER_ROW
-from govdash.core import fmt
-from govdash.core.catalog import load_catalog
-from govdash.core.facts import wording
-from govdash.core.i18n import date_label, join, t
-from govdash.core.scope import Filters
-from govdash.core.vocab import label
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.vocab import label
+from govdash.core.measures.facts import wording
+from govdash.core.question.scope import Filters
+from govdash.core.text import fmt
+from govdash.core.text.i18n import date_label, join, t
 from govdash.viz import charts
 
 # Marks from fonts every machine has (Noto CJK covers them); colour emoji may render as boxes.
@@ -57,7 +57,7 @@ def metric_cards(
 ) -> None:
     """KPI cards for metrics; filters maps a metric id to the Filters it is read with, and titles
     names a card read with its own filter (so no two cards on a page share a title)."""
-    from govdash.core.figures import is_flow_based
+    from govdash.core.measures.figures import is_flow_based
 
     catalog = load_catalog()
     # One fetch (one query per source, every window) per distinct filter, not one per card.

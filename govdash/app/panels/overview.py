@@ -20,15 +20,16 @@ from govdash.app.panels.shared import (
     ranking_selection,
     trend_panel,
 )
-from govdash.core import fmt, story
-from govdash.core.catalog import load_catalog
-from govdash.core.divisions import ancestry, city_code, pilot_communities
-from govdash.core.figures import is_flow_based
-from govdash.core.i18n import join, t
-from govdash.core.paths import DATA_DIR
-from govdash.core.problems import GovdashError
-from govdash.core.scope import Selection, Window
-from govdash.core.vocab import label
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.divisions import ancestry, city_code, pilot_communities
+from govdash.core.data.paths import DATA_DIR
+from govdash.core.data.vocab import label
+from govdash.core.measures import story
+from govdash.core.measures.figures import is_flow_based
+from govdash.core.question.scope import Selection, Window
+from govdash.core.text import fmt
+from govdash.core.text.i18n import join, t
+from govdash.core.text.problems import GovdashError
 from govdash.viz import geo, maps
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Saving views into playlists (the sidebar of every page with figures) and managing playlists
 (order, remove, export, import) from presentation mode.
 
-The files themselves are core.playlist's: this module only asks and answers. Every write is
+The files themselves are core.outputs.playlist's: this module only asks and answers. Every write is
 checked by reading it back, and a playlist that fails to load is named with its problem instead
 of disappearing from the list.
 """
@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from govdash.app import chrome, context
-from govdash.core import playlist as pl
-from govdash.core.i18n import t
-from govdash.core.problems import GovdashError
-from govdash.core.view import to_params
+from govdash.core.outputs import playlist as pl
+from govdash.core.question.view import to_params
+from govdash.core.text.i18n import t
+from govdash.core.text.problems import GovdashError
 
 PLAYLIST_PARAM = "playlist"
 NEW = "__new__"

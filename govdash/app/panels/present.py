@@ -1,4 +1,4 @@
-"""演示模式 Presentation mode: the default deck (govdash.core.deck) as 16:9 slides in large type.
+"""演示模式 Presentation mode: the default deck (govdash.core.outputs.deck) as 16:9 slides in large type.
 
 A slide is a view: each one is drawn from a copy of the page's context whose view is the slide's
 scope since the pilot began, so the figures are the ones the analysis pages show for that view.
@@ -21,14 +21,17 @@ from govdash.app import chrome, context, fetch
 from govdash.app.panels import playlists
 from govdash.app.panels.overview import leader
 from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_window
-from govdash.core import briefing, deck, fmt, scope, story
-from govdash.core.briefing import since_pilot, tiles
-from govdash.core.catalog import load_catalog
-from govdash.core.divisions import city_code, pilot_communities
-from govdash.core.figures import is_flow_based
-from govdash.core.i18n import date_label, join, month_label, t
-from govdash.core.playlist import Playlist
-from govdash.core.targets import load_targets
+from govdash.core.data.catalog import load_catalog
+from govdash.core.data.divisions import city_code, pilot_communities
+from govdash.core.measures import story
+from govdash.core.measures.figures import is_flow_based
+from govdash.core.measures.targets import load_targets
+from govdash.core.outputs import briefing, deck
+from govdash.core.outputs.briefing import since_pilot, tiles
+from govdash.core.outputs.playlist import Playlist
+from govdash.core.question import scope
+from govdash.core.text import fmt
+from govdash.core.text.i18n import date_label, join, month_label, t
 from govdash.viz import charts
 from govdash.viz.briefing_report import bars_figure, line_figure
 
@@ -199,8 +202,8 @@ def deck_page(ctx: context.Context) -> None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _pack_slides(snapshot_id: str, root: str, playlist_json: bytes | None, lang: str) -> list:
-    from govdash.core.playlist import parse_playlist
-    from govdash.core.snapshot import open_snapshot
+    from govdash.core.data.snapshot import open_snapshot
+    from govdash.core.outputs.playlist import parse_playlist
 
     snap = open_snapshot(snapshot_id, Path(root))
     con = context.connection()
@@ -230,7 +233,7 @@ def deck_source(ctx: context.Context) -> briefing.Source:
 
 def deck_file(ctx: context.Context, current: Playlist | None) -> bytes:
     """The deck as an editable PPTX (native charts and tables, East Asian fonts)."""
-    from govdash.core import pptx_deck
+    from govdash.core.outputs import pptx_deck
 
     return pptx_deck.write_deck(pack_slides(ctx, current), deck_source(ctx).footer(ctx.lang),
                                 ctx.lang)  # fmt: skip
@@ -238,14 +241,14 @@ def deck_file(ctx: context.Context, current: Playlist | None) -> bytes:
 
 def workbook_file(ctx: context.Context, current: Playlist | None) -> bytes:
     """The figures behind every slide, a sheet per slide."""
-    from govdash.core.briefing_workbook import workbook
+    from govdash.core.outputs.briefing_workbook import workbook
 
     return workbook(pack_slides(ctx, current), deck_source(ctx), ctx.lang)
 
 
 def report_file(ctx: context.Context, current: Playlist | None) -> bytes:
     """The deck as one HTML file that opens with no network."""
-    from govdash.core.briefing_workbook import about
+    from govdash.core.outputs.briefing_workbook import about
     from govdash.viz.briefing_report import report_html
 
     slides = pack_slides(ctx, current)
@@ -450,7 +453,7 @@ def _fact_count(ctx: context.Context) -> int:
 
 def facts_slide(ctx: context.Context, slide: deck.Slide) -> None:
     """Reported figures beside the data, a few rows per slide, in the article's own words (the
-    same table the PPTX gets, from core.briefing)."""
+    same table the PPTX gets, from core.outputs.briefing)."""
     content = briefing.facts_slide(
         fetch.reconciled(ctx), slide.part, FACTS_PER_SLIDE, ctx.divisions, ctx.lang
     )

@@ -14,12 +14,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from govdash.app import chrome, context, fetch
-from govdash.core import figures, privacy, scope
-from govdash.core.catalog import Metric, load_catalog
-from govdash.core.figures import is_flow_based
-from govdash.core.i18n import month_label, t
-from govdash.core.scope import Selection, add_months
-from govdash.core.vocab import label
+from govdash.core.data.catalog import Metric, load_catalog
+from govdash.core.data.vocab import label
+from govdash.core.measures import figures
+from govdash.core.measures.figures import is_flow_based
+from govdash.core.question import scope
+from govdash.core.question.scope import Selection, add_months
+from govdash.core.rules import privacy
+from govdash.core.text.i18n import month_label, t
 from govdash.viz import charts
 
 PER_ROW = 4
