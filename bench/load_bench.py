@@ -1,17 +1,20 @@
-"""Load check: concurrent sessions open links and switch pages against a local server.
+"""Load check: concurrent sessions open links and switch pages against the production setup.
 
-    python bench/load_bench.py [--sessions 20] [--minutes 10] [--rows 1000000] [--data DIR]
+    python bench/load_bench.py [--sessions 20,50] [--minutes 10] [--rows 1000000] [--data DIR]
+                               [--workers N]
 
-Each virtual visitor speaks Streamlit's own websocket protocol (the protobuf messages the browser
-sends), so the measure is the server's: from the request to the script's end, with nothing of a
+The server is the README's run command, `python -m govdash serve` (one Streamlit worker per core
+behind HAProxy, where HAProxy is installed), on a loopback port. Each virtual visitor speaks
+Streamlit's own websocket protocol (the protobuf messages the browser sends) through the proxy,
+so the measure is the server's: from the request to the script's end, with nothing of a
 browser's rendering on these two cores. A visitor opens a link (a random page, district, period
 and category), switches pages three times within that session as the sidebar would, then opens
 a new link, with a think time of 1-3 s between steps. Everything runs on loopback.
 
 Reported: interactions, errors (a dropped connection, a run that never finishes, an exception or
-the page guard's error message in what the server sent), settle time median and p95, the server's
-RSS sampled every 5 s, and a cross-session check: every page's title must name the district its
-own session asked for.
+the page guard's error message in what the server sent), settle time median and p95, the RSS of
+the whole serving setup (supervisor, workers, proxy) sampled every 5 s, and a cross-session
+check: every page's title must name the district its own session asked for.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,7 +157,7 @@ def rss_mb(pid: int) -> float:
 
 async def sample_rss(pid: int, deadline: float, tally: Tally, started: float) -> None:
     while time.monotonic() < deadline:
-        tally.rss_mb.append((time.monotonic() - started, rss_mb(pid)))
+        tally.rss_mb.append((time.monotonic() - started, tree_rss_mb(pid)))
         await asyncio.sleep(5)
 
 
@@ -167,33 +170,61 @@ async def drive(url: str, pid: int, sessions: int, seconds: float, tally: Tally)
     )
 
 
-def start_server(data: Path) -> tuple[subprocess.Popen, int]:
+def start_server(data: Path, workers: int | None) -> tuple[subprocess.Popen, int]:
+    """The README's run command (`python -m govdash serve`: one worker per core behind HAProxy
+    unless `workers` says otherwise) on a free loopback port, once it answers through the proxy."""
     port = free_port()
-    env = {**os.environ, "GOVDASH_SNAPSHOTS_DIR": str(data), "GOVDASH_BOUNDARIES": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
+    env = {**os.environ, "GOVDASH_BOUNDARIES": ""}
+    command = [sys.executable, "-m", "govdash", "--data-dir", str(data), "serve",
+               "--address", "127.0.0.1", "--port", str(port), "--lang", "en"]  # fmt: skip
+    if workers:
+        command += ["--workers", str(workers)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health").read() == b"ok":
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
+        line = proc.stdout.readline()
+        if line:
+            print(f"  serve: {line.rstrip()}")
+        if line.startswith("ready:"):
+            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining
+            return proc, port
+        if proc.poll() is not None:
+            break
     proc.kill()
     raise SystemExit("the server did not start")
 
 
-def run(data: Path, sessions: int, minutes: float) -> dict:
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory of a process and all its descendants (the supervisor, the workers,
+    the proxy): what the whole serving setup holds."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        children.setdefault(int(fields["PPid"].strip()), []).append(int(fields["Pid"].strip()))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += rss_mb(current)
+        except OSError:
+            continue
+        todo += children.get(current, [])
+    return total
+
+
+def run(data: Path, sessions: int, minutes: float, workers: int | None = None) -> dict:
     """Serve the snapshots under `data`, drive the sessions, and return what was measured."""
     learn(data)
-    proc, port = start_server(data)
+    proc, port = start_server(data, workers)
     tally = Tally()
     try:
         url = f"ws://127.0.0.1:{port}/_stcore/stream"
-        start_rss = rss_mb(proc.pid)
+        start_rss = tree_rss_mb(proc.pid)
         asyncio.run(drive(url, proc.pid, sessions, minutes * 60, tally))
     finally:
         proc.terminate()
@@ -224,10 +255,13 @@ def run(data: Path, sessions: int, minutes: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", default="20", help="session counts, comma-separated: 20,50")
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=None, help="a snapshot folder to serve")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="serve's workers (default: its own, one per core)"
+    )
     args = parser.parse_args()
     data = args.data
     if data is None:
@@ -235,19 +269,21 @@ def main() -> None:
 
         data = Path(tempfile.mkdtemp(prefix="govdash-load-"))
         build_demo(data, activity_rows=args.rows)
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    r = run(data, args.sessions, args.minutes)
-    print(f"sessions {r['sessions']}, {r['minutes']:g} min, {r['interactions']} interactions")
-    print(f"settle: median {r['settle_median']:.2f} s, p95 {r['settle_p95']:.2f} s, "
-          f"max {r['settle_max']:.2f} s")  # fmt: skip
-    print(f"errors: {r['errors']}")
-    for error in r["error_samples"]:
-        print(f"  {error}")
-    print(f"cross-session: {r['leaks']} of {r['checked']} page titles showed another "
-          "session's district")  # fmt: skip
-    print(f"server RSS: start {r['rss_start']:.0f} MB, max {r['rss_max']:.0f} MB; first minute "
-          f"median {r['rss_first']:.0f} MB, last minute median {r['rss_last']:.0f} MB")  # fmt: skip
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for sessions in [int(n) for n in args.sessions.split(",")]:
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        r = run(data, sessions, args.minutes, args.workers)
+        print(f"sessions {r['sessions']}, {r['minutes']:g} min, {r['interactions']} interactions")
+        print(f"settle: median {r['settle_median']:.2f} s, p95 {r['settle_p95']:.2f} s, "
+              f"max {r['settle_max']:.2f} s")  # fmt: skip
+        print(f"errors: {r['errors']}")
+        for error in r["error_samples"]:
+            print(f"  {error}")
+        print(f"cross-session: {r['leaks']} of {r['checked']} page titles showed another "
+              "session's district")  # fmt: skip
+        print(f"serving setup RSS (supervisor, workers, proxy): start {r['rss_start']:.0f} MB, "
+              f"max {r['rss_max']:.0f} MB; first minute median {r['rss_first']:.0f} MB, last "
+              f"minute median {r['rss_last']:.0f} MB")  # fmt: skip
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("command: " + shlex.join([sys.executable, *sys.argv]))
 
 

@@ -1,4 +1,4 @@
-"""Command line: python -m govdash demo | init | warehouse | reconcile | template | import | export |
+"""Command line: python -m govdash serve | demo | init | warehouse | reconcile | template | import | export |
 briefing | completeness | snapshots list|verify|diff|prune.
 
 Messages follow --lang, else the system locale (Chinese in a zh_* locale, English otherwise).
@@ -56,6 +56,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         bar.close()
     print(say(lang, f"snapshot {snap.id} at {snap.path}", f"已生成快照 {snap.id}：{snap.path}"))
     _print_build(snap, lang, time.perf_counter() - started)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from govdash.demo.build import build_demo
+    from govdash.serving.run import serve
+
+    lang = cli_lang(args.lang)
+
+    def build(root: Path) -> object:
+        print(say(lang, "no snapshot yet: building the demo", "尚无数据快照：正在生成演示数据"))
+        bar, update = _progress_bar(say(lang, "demo", "演示数据"))
+        try:
+            return build_demo(root, progress=update)
+        finally:
+            bar.close()
+
+    serve(args.data_dir, address=args.address, port=args.port, workers=args.workers,
+          say=lambda line: print(line, flush=True), lang=lang, build=build)  # fmt: skip
     return 0
 
 
@@ -592,6 +611,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     demo.set_defaults(func=cmd_demo)
+    srv = sub.add_parser(
+        "serve",
+        help="serve the dashboard: one worker per core behind HAProxy (one worker without it)",
+    )
+    srv.add_argument("--address", default="0.0.0.0", help="where people connect (default: all)")
+    srv.add_argument("--port", type=int, default=8501)
+    srv.add_argument(
+        "--workers", type=int, default=None, help="Streamlit workers (default: one per core)"
+    )
+    srv.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
+    srv.set_defaults(func=cmd_serve)
     ware = sub.add_parser(
         "warehouse",
         help="a new snapshot with the activities of a ClickHouse warehouse table "

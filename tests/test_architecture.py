@@ -25,6 +25,9 @@ FORBIDDEN = {
                      "govdash.core.measures.figures", "govdash.core.measures.reconcile"),
     "govdash.viz": ("streamlit", "govdash.app", "govdash.cli", "govdash.importing",
                     "govdash.demo"),
+    # The supervisor runs workers as processes: it never imports what they run.
+    "govdash.serving": ("streamlit", "plotly", "govdash.viz", "govdash.app", "govdash.cli",
+                        "govdash.importing", "govdash.demo"),
 }  # fmt: skip
 
 

@@ -107,7 +107,7 @@ def quick_start_commands() -> list[str]:
 
 def test_the_quick_start_is_two_commands_in_a_project_environment():
     run, test = quick_start_commands()
-    assert run.endswith("streamlit run dashboard.py") and test.endswith("-m pytest")
+    assert run.endswith("-m govdash serve") and test.endswith("-m pytest")
     for command in (run, test):
         assert "\n" not in command, "one command each"
         # PEP 668: nothing is installed into the system interpreter, only into .venv.
