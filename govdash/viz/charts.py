@@ -1,4 +1,10 @@
-"""Plotly figure builders: DataFrame in, Figure out. Styling lives here so every chart matches."""
+"""Plotly figure builders: DataFrame in, Figure out. Styling lives here so every chart matches.
+
+Figures and traces are built with `_validate=False`: Plotly's validation checks every property
+against its schema on every build and cost a third of a warm page's CPU (the districts page:
+486 ms with it, 309 ms without, bench in the #25 notes). These builders are checked by their
+tests (tests/test_charts.py asserts the figures' data) and drawn by the browser tests instead.
+"""
 
 from __future__ import annotations
 
@@ -141,7 +147,9 @@ def trend_figure(
 ) -> go.Figure:
     """One metric month by month; the tooltip gives the month and the value with its unit."""
     fig = go.Figure(
-        go.Scatter(
+        _validate=False,
+        data=go.Scatter(
+            _validate=False,
             x=pd.to_datetime(frame["month"]),
             y=frame["value"],
             mode="lines+markers",
@@ -149,7 +157,7 @@ def trend_figure(
             marker={"size": 5},
             customdata=fmt.values_text(frame["value"], lang, digits=digits, unit=unit),
             hovertemplate=month_hover(lang) + SEP[lang] + "%{customdata}<extra></extra>",
-        )
+        ),
     )
     return _layout(
         fig,
@@ -241,7 +249,9 @@ def ranking_figure(
     if pd.notna(top) and top > 0:  # room for the labels outside the longest bar
         axis["range"] = [0, top * (1 + 0.028 * longest + 0.04)]
     fig = go.Figure(
-        go.Bar(
+        _validate=False,
+        data=go.Bar(
+            _validate=False,
             x=values,
             y=names,
             orientation="h",
@@ -252,7 +262,7 @@ def ranking_figure(
             customdata=ordered["division_code"],
             hovertext=fmt.values_text(values, lang, digits=digits, unit=unit),
             hovertemplate="%{y}" + SEP[lang] + "%{hovertext}<extra></extra>",
-        )
+        ),
     )
     return _layout(
         fig,
@@ -347,6 +357,7 @@ def small_multiples_figure(
         part = parts[code]
         traces.append(
             go.Scatter(
+                _validate=False,
                 x=pd.to_datetime(part["month"]),
                 y=part["value"],
                 mode="lines",
@@ -360,7 +371,7 @@ def small_multiples_figure(
                 yaxis=f"y{n}",
             )
         )
-    fig = go.Figure(data=traces, layout={**layout, "annotations": titles})
+    fig = go.Figure(_validate=False, data=traces, layout={**layout, "annotations": titles})
     return _layout(fig, title, 150 * rows + 110, subplots=True)
 
 
@@ -413,6 +424,7 @@ def stacked_bar_figure(
         where = (month_hover(lang) + " ") if months else ""
         traces.append(
             go.Bar(
+                _validate=False,
                 x=part[y] if horizontal else xs,
                 y=xs if horizontal else part[y],
                 orientation="h" if horizontal else "v",
@@ -426,7 +438,7 @@ def stacked_bar_figure(
                 + "%{hovertext}<extra></extra>",
             )
         )
-    fig = go.Figure(data=traces)
+    fig = go.Figure(_validate=False, data=traces)
     scale = [0, 100] if percent else [0, float(totals.max()) if len(totals) else 0.0]
     value = {"title": {"text": y_label}, "rangemode": "tozero",
              **value_axis(scale, lang, "%" if percent else "")}  # fmt: skip
@@ -495,7 +507,7 @@ def histogram_figure(
     hover: str = "%{x}h: %{y:.1f}% (%{customdata:,})",
 ) -> go.Figure:
     """Response-time bins as shares of each phase's requests, so phases of unequal length compare."""
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     for i, (phase, name) in enumerate(phase_names.items()):
         part = frame[frame["phase"] == phase]
         if part.empty:
@@ -503,6 +515,7 @@ def histogram_figure(
         share = 100 * part["requests"] / part["requests"].sum()
         fig.add_trace(
             go.Bar(
+                _validate=False,
                 x=part["bin_start"],
                 y=share,
                 name=esc(name),
@@ -532,10 +545,11 @@ def dumbbell_figure(
     """Before and after per division (columns name, division_code, before, after) on one line each."""
     data = frame.sort_values("after", ascending=False, kind="stable")
     names = [esc(n) for n in data["name"]]
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     for _, row in data.iterrows():
         fig.add_trace(
             go.Scatter(
+                _validate=False,
                 x=[row["before"], row["after"]],
                 y=[esc(row["name"])] * 2,
                 mode="lines",
@@ -547,6 +561,7 @@ def dumbbell_figure(
     for col, name, colour in (("before", before, PALETTE[6]), ("after", after, PALETTE[2])):
         fig.add_trace(
             go.Scatter(
+                _validate=False,
                 x=data[col],
                 y=names,
                 mode="markers",
@@ -580,7 +595,9 @@ def share_heatmap_figure(
     # Rounded down, so a cell reads 100 only when every report is in (99.6% is not complete).
     text = [["" if np.isnan(v) else str(int(np.floor(v))) for v in row] for row in z]
     fig = go.Figure(
-        go.Heatmap(
+        _validate=False,
+        data=go.Heatmap(
+            _validate=False,
             z=z,
             x=x_labels,
             y=[esc(y) for y in y_labels],
@@ -598,7 +615,7 @@ def share_heatmap_figure(
                 "ticktext": [f"≤{SHARE_FLOOR}", "75", "90", "100"],
             },  # fmt: skip
             hovertemplate="%{y} %{x}" + SEP[lang] + "%{z:.1f}%<extra></extra>",
-        )
+        ),
     )
     _layout(fig, title, 60 + 28 * len(frame))
     fig.update_yaxes(autorange="reversed")

@@ -190,7 +190,7 @@ def tile_map_figure(
         traces.append(_value_tiles(known, colouring, size, value_label))
     if not unknown.empty:
         traces.append(_no_data_tiles(unknown, size))
-    fig = go.Figure(data=traces)
+    fig = go.Figure(_validate=False, data=traces)
     pad = 0.6
     return _layout(
         fig,
@@ -248,6 +248,7 @@ def _value_tiles(tiles: pd.DataFrame, colouring: Colouring, size: float, label: 
     shown, hover = _labels(tiles, [_escape(t) for t in tiles["text"]])
     fills = sample_colorscale(scale, [(v - lo) / (hi - lo) for v in tiles["value"]])
     return go.Scatter(
+        _validate=False,
         x=tiles["col"],
         y=-tiles["row"],
         mode="markers+text",
@@ -275,6 +276,7 @@ def _value_tiles(tiles: pd.DataFrame, colouring: Colouring, size: float, label: 
 def _no_data_tiles(tiles: pd.DataFrame, size: float) -> go.Scatter:
     shown, hover = _labels(tiles, [NO_DATA_TEXT] * len(tiles))
     return go.Scatter(
+        _validate=False,
         x=tiles["col"],
         y=-tiles["row"],
         mode="markers+text",
@@ -333,7 +335,7 @@ def choropleth_figure(
     known = rows[rows["value"].notna()]
     unknown = rows[rows["value"].isna()]
     colouring = colouring or Colouring()
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     if not known.empty:
         fig.add_trace(_areas(known, geojson, known["value"], colouring, value_label))
     if not unknown.empty:
@@ -355,6 +357,7 @@ def _areas(
         lo, hi = colouring.bounds(pd.Series(list(z), dtype=float))
         scale, bounds = colouring.scale, {"zmin": lo, "zmax": hi}
     return go.Choropleth(
+        _validate=False,
         geojson=geojson,
         locations=list(rows["division_code"]),
         featureidkey="id",
