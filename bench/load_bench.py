@@ -180,12 +180,14 @@ def start_server(data: Path, workers: int | None) -> tuple[subprocess.Popen, int
     if workers:
         command += ["--workers", str(workers)]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 1200  # the demo may be built first, then warmed
+    # Ready is when the workers answer and the default views are warm (`warm:`), as before a
+    # meeting: the warming runs at the lowest priority but would still share the two cores.
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if line:
-            print(f"  serve: {line.rstrip()}")
-        if line.startswith("ready:"):
+            print(f"  serve: {line.rstrip()}", flush=True)
+        if line.startswith("warm:"):
             threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining
             return proc, port
         if proc.poll() is not None:

@@ -1,4 +1,4 @@
-"""Command line: python -m govdash serve | demo | init | warehouse | reconcile | template | import | export |
+"""Command line: python -m govdash serve | warm | demo | init | warehouse | reconcile | template | import | export |
 briefing | completeness | snapshots list|verify|diff|prune.
 
 Messages follow --lang, else the system locale (Chinese in a zh_* locale, English otherwise).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from govdash.cli_lang import cli_lang, say
 from govdash.core.data.paths import default_snapshots_dir
-from govdash.core.text.problems import GovdashError
+from govdash.core.text.problems import GovdashError, Problem
 from govdash.importing.spec import table_title
 
 LANG_HELP = "messages: zh or en (default: the system locale)"
@@ -74,7 +74,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             bar.close()
 
     serve(args.data_dir, address=args.address, port=args.port, workers=args.workers,
-          say=lambda line: print(line, flush=True), lang=lang, build=build)  # fmt: skip
+          say=lambda line: print(line, flush=True), lang=lang, build=build,
+          warm=args.warm)  # fmt: skip
     return 0
 
 
@@ -562,6 +563,35 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_warm(args: argparse.Namespace) -> int:
+    """Run every page for the city and each district once, so the shared results store holds
+    the default views before visitors come (serve starts this itself)."""
+    from govdash.app.warm import PAGES, default_views, warm
+    from govdash.core.data.paths import ENV_SNAPSHOTS
+
+    lang = cli_lang(args.lang)
+    os.environ[ENV_SNAPSHOTS] = str(Path(args.data_dir).resolve())  # the pages read it
+    pages = tuple(args.pages.split(",")) if args.pages else PAGES
+    districts = args.districts.split(",") if args.districts else None
+    try:
+        default_views([], pages)
+    except ValueError as exc:
+        raise GovdashError(Problem("warm", str(exc), f"无法预热：{exc}")) from None
+    if args.quiet:
+        done = warm(args.data_dir, pages=pages, districts=districts)
+    else:
+        bar, update = _progress_bar(say(lang, "warm", "预热"))
+        try:
+            done = warm(args.data_dir, progress=update, pages=pages, districts=districts)
+        finally:
+            bar.close()
+    print(say(lang, f"warm: {done.views} default view(s) ready in {done.seconds:.0f} s",
+              f"预热：{done.views} 个默认视图已就绪，用时 {done.seconds:.0f} 秒"), flush=True)  # fmt: skip
+    for line in done.failed:
+        print(say(lang, f"warm: not warmed: {line}", f"预热：未能预热 {line}"), file=sys.stderr)
+    return 0
+
+
 def _prune(args: argparse.Namespace) -> int:
     from govdash.core.measures.admin import prune, prune_plan
 
@@ -621,7 +651,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="Streamlit workers (default: one per core)"
     )
     srv.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
+    srv.add_argument(
+        "--no-warm",
+        dest="warm",
+        action="store_false",
+        help="do not run the default views ahead of visitors once the workers answer",
+    )
     srv.set_defaults(func=cmd_serve)
+    wrm = sub.add_parser(
+        "warm", help="run every page for the city and each district once (serve does this)"
+    )
+    wrm.add_argument("--quiet", action="store_true", help="no progress bar")
+    wrm.add_argument("--pages", default=None, help="comma-separated pages (default: all)")
+    wrm.add_argument(
+        "--districts", default=None, help="comma-separated district codes (default: all)"
+    )
+    wrm.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
+    wrm.set_defaults(func=cmd_warm)
     ware = sub.add_parser(
         "warehouse",
         help="a new snapshot with the activities of a ClickHouse warehouse table "

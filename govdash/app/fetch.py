@@ -3,6 +3,10 @@
 Each public function takes the page's context and plain values, reads through a cache keyed on
 the snapshot id, its folder and the arguments (bounded by max_entries and a ttl), and returns what
 may be shown: metric figures pass through govdash.core.rules.privacy here, so no panel can forget it.
+The heavy questions (metric values, monthly series, KPI cards, activity questions) also read
+through the results store every worker shares (govdash.core.engine.results): what one worker
+computed, the others read from a file instead of computing it again. Privacy is applied after
+both caches, so neither holds anything a rule would hide differently.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import pandas as pd
 import streamlit as st
 
 from govdash.app.context import Context, cached_divisions, connection
-from govdash.core.data.snapshot import Snapshot, open_snapshot
+from govdash.core.data.snapshot import Snapshot, open_snapshot, scan
 from govdash.core.engine.query import run_query
+from govdash.core.engine.results import ResultStore, store_for
 from govdash.core.measures import admin, events, figures, reconcile
 from govdash.core.measures.figures import Kpi
 from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
@@ -28,13 +33,22 @@ def _open(snapshot_id: str, root: str) -> tuple[Snapshot, pd.DataFrame]:
     return open_snapshot(snapshot_id, Path(root)), cached_divisions(snapshot_id, root)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _store(root: str) -> ResultStore:
+    """The results store of a data folder, one per process; its sweep drops the answers of
+    snapshots that are gone."""
+    return store_for(Path(root), known=lambda: {s.id for s in scan(Path(root))[0]})
+
+
 # --------------------------------------------------------------------------- metric figures
 @st.cache_data(max_entries=256, ttl=TTL, show_spinner=False)
 def _values(sid, root, selection, window, metric_ids, filters, by) -> pd.DataFrame:
     snap, divisions = _open(sid, root)
-    return figures.values(
-        connection(), snap, divisions, selection, window, list(metric_ids), filters=filters, by=by
-    )
+    return _store(root).frame(
+        sid, "values", (selection, window, metric_ids, filters, by),
+        lambda: figures.values(connection(), snap, divisions, selection, window,
+                               list(metric_ids), filters=filters, by=by),
+    )  # fmt: skip
 
 
 def values(
@@ -54,17 +68,11 @@ def values(
 @st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
 def _series(sid, root, selection, start, end, metric_ids, filters, by) -> pd.DataFrame:
     snap, divisions = _open(sid, root)
-    return figures.series(
-        connection(),
-        snap,
-        divisions,
-        selection,
-        start,
-        end,
-        list(metric_ids),
-        filters=filters,
-        by=by,
-    )
+    return _store(root).frame(
+        sid, "series", (selection, start, end, metric_ids, filters, by),
+        lambda: figures.series(connection(), snap, divisions, selection, start, end,
+                               list(metric_ids), filters=filters, by=by),
+    )  # fmt: skip
 
 
 def series(
@@ -87,9 +95,12 @@ def series(
 @st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
 def _kpis(sid, root, selection, window, metric_ids, filters) -> list[Kpi]:
     snap, divisions = _open(sid, root)
-    return figures.kpis(
-        connection(), snap, divisions, selection, window, list(metric_ids), filters=filters
-    )
+    return _store(root).value(
+        sid, "kpis", (selection, window, metric_ids, filters),
+        lambda: figures.kpis(connection(), snap, divisions, selection, window,
+                             list(metric_ids), filters=filters),
+        figures.kpi_records, figures.kpis_from_records,
+    )  # fmt: skip
 
 
 def kpis(
@@ -120,7 +131,13 @@ def reconciled(ctx: Context) -> pd.DataFrame:
 @st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
 def _events(sid, root, question, scope, options) -> pd.DataFrame | int:
     snap, _ = _open(sid, root)
-    return getattr(events, question)(connection(), snap, scope, **dict(options))
+
+    def ask() -> pd.DataFrame | int:
+        return getattr(events, question)(connection(), snap, scope, **dict(options))
+
+    if question == "event_count":  # a number, not a frame
+        return _store(root).value(sid, question, (scope, options), ask, int, int)
+    return _store(root).frame(sid, question, (scope, options), ask)
 
 
 def _activity(ctx: Context, question: str, scope: ActivityScope, **options):

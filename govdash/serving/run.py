@@ -24,7 +24,14 @@ INSTALL_HINT = (
 )
 
 
-def plan(data_dir: Path, address: str, port: int, workers: int | None, haproxy: str | None) -> Plan:
+def plan(
+    data_dir: Path,
+    address: str,
+    port: int,
+    workers: int | None,
+    haproxy: str | None,
+    warm: bool = True,
+) -> Plan:
     """What to run. Without HAProxy, or with one worker asked for, one worker serves directly."""
     root = checkout_root()
     if root is None:
@@ -40,7 +47,7 @@ def plan(data_dir: Path, address: str, port: int, workers: int | None, haproxy: 
     if count < 1:
         raise GovdashError(Problem("serve", "--workers must be at least 1", "--workers 至少为 1"))
     env = {**os.environ, ENV_SNAPSHOTS: str(Path(data_dir).resolve())}
-    return Plan(root / "dashboard.py", address, port, count, env, haproxy)
+    return Plan(root / "dashboard.py", address, port, count, env, haproxy, warm)
 
 
 def ensure_data(data_dir: Path, build: Callable[[Path], object]) -> bool:
@@ -63,13 +70,14 @@ def serve(
     say: Callable[[str], None],
     lang: str,
     build: Callable[[Path], object],
+    warm: bool = True,
 ) -> None:
     """Serve until stopped; `build` makes the demo snapshot (with the caller's progress bar)."""
     haproxy = find_haproxy()
-    wanted = plan(data_dir, address, port, workers, haproxy)
+    wanted = plan(data_dir, address, port, workers, haproxy, warm)
     if wanted.workers > 1 and haproxy is None:
         say(INSTALL_HINT[0] if lang == "en" else INSTALL_HINT[1])
-        wanted = plan(data_dir, address, port, 1, None)
+        wanted = plan(data_dir, address, port, 1, None, warm)
     ensure_data(data_dir, build)
     shown = "localhost" if address in ("0.0.0.0", "", "::") else address
     how = f"{wanted.workers} workers behind HAProxy" if wanted.proxied else "one worker"

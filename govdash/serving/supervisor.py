@@ -84,6 +84,7 @@ class Plan:
     workers: int
     env: dict[str, str]
     haproxy: str | None
+    warm: bool = True  # run the default views once the workers answer (govdash warm)
     cookie_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
@@ -111,6 +112,12 @@ def worker_command(plan: Plan, worker: Worker) -> list[str]:
     ]  # fmt: skip
 
 
+def warm_command(lang: str) -> list[str]:
+    """`govdash warm` on the workers' data folder, at the lowest CPU priority: a visitor's run
+    always goes first, the warming uses what is left."""
+    return ["nice", "-n", "19", sys.executable, "-m", "govdash", "warm", "--quiet", "--lang", lang]
+
+
 class Serving:
     """The running setup. `start()` returns once every worker (and the proxy) answers;
     `watch()` keeps it so until `stop()` (or a signal)."""
@@ -120,6 +127,7 @@ class Serving:
         self._print = say
         self.lang = lang
         self.proxy: subprocess.Popen | None = None
+        self.warming: subprocess.Popen | None = None
         self.run_dir = Path(tempfile.mkdtemp(prefix="govdash-serve-"))
         self._stopping = False
         if plan.proxied:
@@ -160,6 +168,21 @@ class Serving:
             f"ready: {len(self.workers)} worker(s) answering",
             f"就绪：{len(self.workers)} 个进程已响应",
         )
+        if self.plan.warm:
+            self._start_warming()
+
+    def _start_warming(self) -> None:
+        """Fill the shared results store with the default views, in the background; its one
+        line of output (how many views, how long) joins the supervisor's."""
+        try:
+            self.warming = subprocess.Popen(
+                warm_command(self.lang),
+                cwd=self.plan.script.parent,
+                env=self.plan.env,  # the workers' data folder
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError as exc:  # no `nice` on this system: serving goes on unwarmed
+            log.warning("could not start warming: %s", exc)
 
     def _spawn(self, worker: Worker) -> None:
         worker.proc = subprocess.Popen(
@@ -238,10 +261,11 @@ class Serving:
     def stop(self) -> None:
         """The proxy first (no new requests), then every worker; each gets ten seconds."""
         self._stopping = True
-        for proc in [self.proxy, *(w.proc for w in self.workers)]:
+        every = [self.warming, self.proxy, *(w.proc for w in self.workers)]
+        for proc in every:
             if proc is not None and proc.poll() is None:
                 proc.terminate()
-        for proc in [self.proxy, *(w.proc for w in self.workers)]:
+        for proc in every:
             if proc is None:
                 continue
             try:

@@ -213,6 +213,52 @@ class Kpi:
         return Comparison(self.delta, self.previous, "previous", self.window.previous())
 
 
+def _window_record(window: Window | None) -> list[str] | None:
+    if window is None:
+        return None
+    return [d.isoformat() for d in (window.start, window.end, window.flow_start,
+                                    window.flow_end, window.as_of)]  # fmt: skip
+
+
+def _window_of(record: list[str] | None) -> Window | None:
+    return None if record is None else Window(*(dt.date.fromisoformat(d) for d in record))
+
+
+def kpi_records(kpis: list[Kpi]) -> list[dict]:
+    """KPIs as JSON values (the metric by its id), for the store the workers share."""
+    return [
+        {
+            "metric": k.metric.id,
+            "value": k.value,
+            "previous": k.previous,
+            "at_pilot_start": k.at_pilot_start,
+            "window": _window_record(k.window),
+            "pilot_window": _window_record(k.pilot_window),
+            "hidden": k.hidden,
+            "pilot_month": k.pilot_month.isoformat() if k.pilot_month else None,
+        }
+        for k in kpis
+    ]
+
+
+def kpis_from_records(records: list[dict], catalog: Catalog | None = None) -> list[Kpi]:
+    """The inverse of kpi_records; a metric the catalog no longer has is a KeyError (a miss)."""
+    catalog = catalog or load_catalog()
+    return [
+        Kpi(
+            catalog[r["metric"]],
+            r["value"],
+            r["previous"],
+            r["at_pilot_start"],
+            _window_of(r["window"]),
+            _window_of(r["pilot_window"]),
+            r["hidden"],
+            dt.date.fromisoformat(r["pilot_month"]) if r["pilot_month"] else None,
+        )
+        for r in records
+    ]
+
+
 def _scalar(frame: pd.DataFrame, mid: str) -> float | None:
     value = frame[mid].iloc[0] if len(frame) else np.nan
     return None if pd.isna(value) else float(value)
