@@ -152,7 +152,7 @@ def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-    return float("nan")
+    return 0.0  # a process that has exited (a zombie) holds no memory
 
 
 async def sample_rss(pid: int, deadline: float, tally: Tally, started: float) -> None:

@@ -554,3 +554,17 @@ def test_reconciliation_is_an_html_table_in_the_articles_words(app_env):
     assert rows.loc["F09", "报道原文"] == "联合各部门开展60余场志愿服务进驿站活动"
     assert "驿站" in rows.loc["F09", "指标"]
     assert rows.loc["F01", "报道原文"] == "2个", "a value the article wrote in words falls back"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in NO_CHARTS])
+def test_every_figure_a_page_sends_is_valid_plotly(app_env, page):
+    """Figures are built and relaid out without Plotly's validation (it was a third of a page's
+    CPU, issue 25), so a misspelt property would reach the browser and be ignored there. Here
+    every figure a page sends is validated against Plotly's schema, as it was before."""
+    import plotly.graph_objects as go
+
+    at = _run({"district": "420106", "start": "2023-01", "end": "2025-06"}, page)
+    figures = _figures(at)
+    assert figures or page == "pages/present.py"
+    for spec in figures:
+        go.Figure(spec)  # raises ValueError naming an invalid property or value

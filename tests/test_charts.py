@@ -98,7 +98,7 @@ def test_target_figure_pales_bars_below_the_target_and_draws_the_line():
 
 def test_highlight_shades_the_selected_months_with_a_margin():
     fig = trend_figure(pd.DataFrame({"month": ["2025-01-01"], "value": [1]}), "t", "", "")
-    highlight(fig, "2025-01-01", "2025-06-01", "所选时段")
+    fig = highlight(fig, "2025-01-01", "2025-06-01", "所选时段")
     (shade,) = fig.layout.shapes
     assert pd.Timestamp(shade.x0) == pd.Timestamp("2024-12-18")
     assert pd.Timestamp(shade.x1) == pd.Timestamp("2025-06-15")

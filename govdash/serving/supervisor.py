@@ -247,6 +247,8 @@ class Serving:
                     f"worker {worker.name} restarted (pid {worker.pid})",
                     f"进程 {worker.name} 已重新启动（pid {worker.pid}）",
                 )
+            if self.warming is not None and self.warming.poll() is not None:
+                self.warming = None  # done (poll reaps it: no zombie beside the workers)
             if self.plan.proxied and self.proxy is not None and self.proxy.poll() is not None:
                 if self._stopping:
                     break

@@ -100,7 +100,7 @@ def line_figure(
     frame["value"] = pd.to_numeric(frame["value"])
     fig = charts.trend_figure(frame, series.title, "", series.unit, lang=lang, unit=series.unit,
                               digits=series.digits)  # fmt: skip
-    charts.pilot_marker(fig, series.pilot, t("chart.pilot_start", lang))
+    fig = charts.pilot_marker(fig, series.pilot, t("chart.pilot_start", lang))
     return charts.projector(fig, font, height).update_layout(width=width)
 
 

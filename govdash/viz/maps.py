@@ -341,7 +341,7 @@ def choropleth_figure(
     if not unknown.empty:
         fig.add_trace(_areas(unknown, geojson, [0] * len(unknown), colouring, None))
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    return _layout(fig, title, CHOROPLETH_HEIGHT)
+    return _layout(fig, title, CHOROPLETH_HEIGHT, rebuild=False)  # the GeoJSON stays uncopied
 
 
 def _areas(

@@ -73,7 +73,7 @@ def monthly_panel(ctx: context.Context) -> None:
         unit=t("unit.activities", lang),
         months=True,
     )
-    mark_pilot(ctx, fig)
+    fig = mark_pilot(ctx, fig)
     chrome.chart(ctx, fig, per_month, key="activities-monthly", queries=["activity_breakdown"])
 
 

@@ -156,7 +156,7 @@ def small_multiples_panel(ctx: context.Context) -> None:
         digits=1 if metric.kind == "ratio" else 0,
         chosen=chosen(ctx),
     )
-    mark_pilot(ctx, fig)
+    fig = mark_pilot(ctx, fig)
     start_month = pilot_month(ctx)
     note = t("chart.pilot_line", lang, month=month_label(start_month, lang)) if start_month else ""
     chrome.chart(

@@ -358,7 +358,7 @@ def _trend(sctx: context.Context, metric_id: str, key: str) -> None:
         long, title, "", metric.unit_label(lang), lang=lang, unit=metric.unit_label(lang),
         digits=digits(metric),
     )  # fmt: skip
-    mark_pilot(sctx, fig)
+    fig = mark_pilot(sctx, fig)
     show_chart(big(fig), key, TREND_SHARE)
 
 

@@ -58,8 +58,9 @@ def pilot_month(ctx: context.Context) -> dt.date | None:
     return figures.pilot_start(ctx.divisions, ctx.selection)
 
 
-def mark_pilot(ctx: context.Context, fig: go.Figure) -> None:
-    charts.pilot_marker(fig, pilot_month(ctx), t("chart.pilot_start", ctx.lang))
+def mark_pilot(ctx: context.Context, fig: go.Figure) -> go.Figure:
+    """The figure with the pilot's start marked (a new figure: see charts.relayout)."""
+    return charts.pilot_marker(fig, pilot_month(ctx), t("chart.pilot_start", ctx.lang))
 
 
 def names(ctx: context.Context) -> dict[str, str]:
@@ -135,15 +136,15 @@ def trend_panel(
         lang=lang, unit=metric.unit_label(lang), digits=digits(metric),
     )  # fmt: skip
     if height or ticks:  # a narrow chart: fewer month labels, so they stay level and apart
-        fig.update_layout(**({"height": height} if height else {}),
-                          **({"xaxis": {"nticks": ticks}} if ticks else {}))  # fmt: skip
+        fig = charts.relayout(fig, {**({"height": height} if height else {}),
+                                    **({"xaxis": {"nticks": ticks}} if ticks else {})})  # fmt: skip
     w = ctx.window
     first = w.flow_start if flow else w.start
     if first > start:  # shading the whole chart would say nothing
         # From the pilot month the marker already names the shaded months' start.
         label = "" if first == pilot_month(ctx) else t("trend.selected", lang)
-        charts.highlight(fig, first, end, label)
-    mark_pilot(ctx, fig)
+        fig = charts.highlight(fig, first, end, label)
+    fig = mark_pilot(ctx, fig)
     note = (
         t("trend.partial_note", lang, month=month_label(w.end, lang)) if flow and w.partial else ""
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-
-from babel.numbers import format_decimal
+from decimal import Decimal
 
 from govdash.core.text.numbers import TYPED_FORMS
 
+# Both languages group by thousands with "," and use "." for decimals (CLDR's zh_CN and en_US,
+# the locales tests/test_fmt.py compares `grouped` with).
 LOCALES = {"zh": "zh_CN", "en": "en_US"}
 
 
@@ -47,18 +48,27 @@ def number(
     if not _finite(value):
         return "—"
     value = float(value)
-    locale = LOCALES[lang]
     size, suffix = scale(value if ref is None else ref, lang) if compact else (1.0, "")
     if suffix and value and abs(value) / size < 0.5 * 10 ** -SCALED_DIGITS[lang]:
         size, suffix = scale(value, lang)  # "0.00万" would hide a real value: its own scale
     if suffix:
         # Up to two places (one in English), trailing zeros dropped: 52.52万, 3万, 1.2万.
         places = SCALED_DIGITS[lang]
-        body = format_decimal(round(value / size, places), format="#,##0." + "#" * places,
-                              locale=locale)  # fmt: skip
-        return body + suffix
-    fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(round(value, digits), format=fmt, locale=locale)
+        return grouped(round(value / size, places), places, drop_zeros=True) + suffix
+    return grouped(round(value, digits), digits)
+
+
+def grouped(value: float, places: int, *, drop_zeros: bool = False) -> str:
+    """A rounded float with thousands grouped: what babel's format_decimal writes for the
+    patterns "#,##0.00" (and "#,##0.##" with drop_zeros) in both languages, character for
+    character (tests/test_fmt.py checks it against babel), at a twentieth of its cost. Charts
+    format a label per point, and babel was a quarter of a page's figure building.
+
+    The float goes through its shortest repr, as babel's does, so 75802266829525.6 stays .60."""
+    text = format(Decimal(repr(value)), f",.{places}f")
+    if drop_zeros and places:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -87,12 +97,7 @@ def tick_labels(
     size, unit = scale(top, lang)
     scaled = [t / size for t in ticks]
     places = next((d for d in range(4) if all(abs(round(v, d) - v) < 1e-9 for v in scaled)), 3)
-    fmt = "#,##0" + ("." + "0" * places if places else "")
-    return [
-        (format_decimal(round(v, places), format=fmt, locale=LOCALES[lang]) + unit if v else "0")
-        + suffix
-        for v in scaled
-    ]
+    return [(grouped(round(v, places), places) + unit if v else "0") + suffix for v in scaled]
 
 
 # Chinese shows a qualifier the way people type it (the importer's own table, one definition);
