@@ -1,6 +1,6 @@
 """What people wait for in a browser: a first visit and a sidebar page switch, every page.
 
-    python bench/browser_bench.py [--data DIR] [--repeat 5] [--workers N]
+    python bench/browser_bench.py [--data DIR] [--repeat 5] [--workers N] [--mbit 20]
 
 Runs, in one go and on loopback: the README's run command (`python -m govdash serve`, default
 worker count, behind HAProxy where it is installed) and, as the floor, a one-line Streamlit app
@@ -8,11 +8,13 @@ worker count, behind HAProxy where it is installed) and, as the floor, a one-lin
 
 - **first visit**: a fresh browser context (an empty cache, as a phone that scans the QR code),
   from navigation to settled; the server is warm (every page was visited before measuring, from
-  several contexts, so every worker has run it);
+  several contexts, so every worker has run it); `--mbit` throttles its downloads to a device's
+  share of a meeting room's Wi-Fi (the floor app's visits too);
 - **page switch**: within one tab, a click on a sidebar link until the new page is settled.
 
-Settled means: Streamlit's script is not running, the page's title (h1) is there, and every Plotly
-chart has drawn its SVG. Beside the wall time: the serving setup's CPU time during the visit
+Settled means: Streamlit's script is not running, the page's title (h1) is there, no element is
+still a loading skeleton (a chart is one until Streamlit's Plotly bundle, 4.7 MB, has loaded), and
+every Plotly chart has drawn its SVG. Beside the wall time: the serving setup's CPU time during the visit
 (all its processes, from /proc), the bytes the browser received over HTTP and over the
 websocket, and the number of charts. Medians and p95 over --repeat visits; the ratio to the
 floor is each page's median over the floor's median, measured in the same run.
@@ -45,6 +47,8 @@ SETTLED = """() => {
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const title = document.querySelector('h1');
   if (!title) return false;
+  // A chart is a skeleton until Streamlit's Plotly bundle has loaded (first visit).
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
     if (!chart.querySelector('.main-svg')) return false;
   return title.innerText;
@@ -113,11 +117,26 @@ def settle(tab, previous_title: str | None = None) -> str:
         time.sleep(0.01)
 
 
+MBIT: float | None = None  # --mbit: the download rate of one device on the room's Wi-Fi
+
+
+def throttled(context, tab) -> None:
+    """Chromium's network emulation (DevTools protocol): MBIT down, a quarter of it up, 20 ms."""
+    if MBIT:
+        cdp = context.new_cdp_session(tab)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 20,
+            "downloadThroughput": MBIT * 125_000, "uploadThroughput": MBIT * 125_000 / 4,
+        })  # fmt: skip
+
+
 def first_visits(browser, url: str, page: str, repeat: int, pid: int) -> Visits:
     out = Visits()
     for _ in range(repeat):
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         tab = context.new_page()
+        throttled(context, tab)
         traffic = Traffic(tab)
         cpu, wall = tree_cpu(pid), time.perf_counter()
         tab.goto(f"{url}/{page}")
@@ -197,7 +216,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="snapshot folder to serve")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--mbit",
+        type=float,
+        default=None,
+        help="emulate a device's share of the room's Wi-Fi (Mbit/s) on first visits",
+    )
     args = parser.parse_args()
+    global MBIT
+    MBIT = args.mbit
     from playwright.sync_api import sync_playwright
 
     data = args.data or ROOT / "data" / "snapshots"
@@ -226,7 +253,10 @@ def main() -> None:
             proc.wait(timeout=30)
     head = ("| page | median s | p95 s | × floor | server CPU ms | HTTP KB | websocket KB | "
             "charts |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
-    print(f"\nFirst visit (fresh context, server warm), {args.repeat} visits each\n\n{head}")
+    network = f", network {args.mbit:g} Mbit/s down, 20 ms" if args.mbit else ", loopback"
+    print(
+        f"\nFirst visit (fresh context, server warm{network}), {args.repeat} visits each\n\n{head}"
+    )
     print(row("one-line app (floor)", floor, None))
     for page, v in visits.items():
         print(row(f"/{page}", v, base))

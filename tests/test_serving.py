@@ -135,6 +135,7 @@ def test_two_workers_keep_each_session_and_survive_a_killed_one(snapshot_root, s
             server.wait_for(rf"worker ({w}) on 127\.0\.0\.1:\d+ \(pid (\d+)\)") for w in ("w1", "w2")
         )}  # fmt: skip
         server.wait_for(r"proxy HAProxy on 127\.0\.0\.1")
+        _scripts_arrive_compressed(server.port)
         asyncio.run(_sessions(server, pids))
     finally:
         server.stop()
@@ -144,6 +145,29 @@ def test_two_workers_keep_each_session_and_survive_a_killed_one(snapshot_root, s
         assert (
             not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
         )
+
+
+def _scripts_arrive_compressed(port: int) -> None:
+    """The page and Streamlit's scripts come gzipped through the proxy (Streamlit sends them
+    plain), and unpack to what the worker serves."""
+    import gzip
+
+    def fetch(path: str, encoding: str | None) -> tuple[str | None, bytes]:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+        if encoding:
+            request.add_header("Accept-Encoding", encoding)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.headers.get("Content-Encoding"), response.read()
+
+    encoding, page = fetch("/", "gzip")
+    assert encoding == "gzip"
+    html = gzip.decompress(page).decode("utf-8")
+    script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', html).group(1)
+    encoding, packed = fetch(f"/{script}", "gzip")
+    assert encoding == "gzip"
+    plain_encoding, plain = fetch(f"/{script}", None)
+    assert plain_encoding is None and gzip.decompress(packed) == plain
+    assert len(packed) < len(plain) / 2
 
 
 async def _sessions(server: Server, pids: dict[str, int]) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 COOKIE = "GOVDASH_WORKER"
 WORKER_HEADER = "X-Govdash-Worker"  # which worker answered: for tests and for the operator
+COMPRESSED = ("text/html", "text/css", "text/plain", "application/javascript",
+              "text/javascript", "application/json", "image/svg+xml")  # fmt: skip
 # Debian keeps haproxy in /usr/sbin, which is not on an ordinary user's PATH.
 SEARCHED = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
 
@@ -64,6 +66,10 @@ defaults
 
 frontend govdash
     bind {address}:{port}
+    # Streamlit sends its scripts uncompressed: 7 MB on a first visit to a page with charts (its
+    # Plotly bundle alone is 4.7 MB). A meeting room shares one Wi-Fi, so the proxy compresses.
+    compression algo gzip
+    compression type {" ".join(COMPRESSED)}
     default_backend workers
 
 backend workers
