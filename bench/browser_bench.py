@@ -178,26 +178,23 @@ def page_switches(browser, url: str, repeat: int, pid: int) -> dict[str, Visits]
 
 
 def start_floor() -> tuple[subprocess.Popen, str]:
-    """The one-line app, with the same Streamlit and the same flags as a worker."""
+    """The one-line app, started with the very command `serve` gives a worker (same Streamlit,
+    same flags)."""
+    from govdash.serving.supervisor import Plan, Worker, healthy, worker_command
+
     folder = Path(tempfile.mkdtemp(prefix="govdash-floor-"))
     (folder / "app.py").write_text('import streamlit as st\n\nst.title("govdash")\n')
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(folder / "app.py"),
-         "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    from govdash.serving.supervisor import healthy
-
+    plan = Plan(folder / "app.py", "127.0.0.1", port, 1, dict(os.environ), None, warm=False)
+    command = worker_command(plan, Worker("floor", "127.0.0.1", port))
+    proc = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60
     while not healthy("127.0.0.1", port):
         if time.monotonic() > deadline:
             raise SystemExit("the one-line app did not start")
         time.sleep(0.2)
-    return proc, url
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def row(label: str, v: Visits, floor: float | None) -> str:

@@ -566,24 +566,20 @@ def _diff(args: argparse.Namespace) -> int:
 def cmd_warm(args: argparse.Namespace) -> int:
     """Run every page for the city and each district once, so the shared results store holds
     the default views before visitors come (serve starts this itself)."""
-    from govdash.app.warm import PAGES, default_views, warm
+    from govdash.app.warm import PAGES, warm
     from govdash.core.data.paths import ENV_SNAPSHOTS
 
     lang = cli_lang(args.lang)
     os.environ[ENV_SNAPSHOTS] = str(Path(args.data_dir).resolve())  # the pages read it
     pages = tuple(args.pages.split(",")) if args.pages else PAGES
     districts = args.districts.split(",") if args.districts else None
+    bar, update = (None, None) if args.quiet else _progress_bar(say(lang, "warm", "预热"))
     try:
-        default_views([], pages)
-    except ValueError as exc:
+        done = warm(args.data_dir, progress=update, pages=pages, districts=districts)
+    except ValueError as exc:  # an unknown page or district, named before anything ran
         raise GovdashError(Problem("warm", str(exc), f"无法预热：{exc}")) from None
-    if args.quiet:
-        done = warm(args.data_dir, pages=pages, districts=districts)
-    else:
-        bar, update = _progress_bar(say(lang, "warm", "预热"))
-        try:
-            done = warm(args.data_dir, progress=update, pages=pages, districts=districts)
-        finally:
+    finally:
+        if bar is not None:
             bar.close()
     print(say(lang, f"warm: {done.views} default view(s) ready in {done.seconds:.0f} s",
               f"预热：{done.views} 个默认视图已就绪，用时 {done.seconds:.0f} 秒"), flush=True)  # fmt: skip

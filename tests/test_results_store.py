@@ -220,3 +220,13 @@ def test_warming_an_unknown_page_is_a_located_error(snapshot_copy):
     done = run_cli(root, "warm", "--quiet", "--lang", "en", "--pages", "overview,nope")
     assert done.returncode != 0
     assert "no such page to warm: nope" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_warming_an_unknown_district_is_a_located_error(snapshot_copy):
+    from app_runner import run_cli
+
+    root, _ = snapshot_copy
+    done = run_cli(root, "warm", "--quiet", "--lang", "en", "--districts", f"{WUCHANG},999999")
+    assert done.returncode != 0
+    assert "no such district in the newest snapshot: 999999" in done.stderr
+    assert "Traceback" not in done.stderr and not (root / ".results").exists()

@@ -46,10 +46,11 @@ def default_views(
 
 
 def _districts(data_dir: Path) -> list[str]:
-    import pandas as pd
+    """The district codes of the newest good snapshot, through the same query the pages use."""
+    from govdash.core.engine.query import connect, run_query
 
     snapshot, _ = latest_good(data_dir)
-    divisions = pd.read_parquet(snapshot.table_path("divisions"), columns=["code", "level"])
+    divisions = run_query(connect(Path(data_dir)), "divisions", snapshot)
     return sorted(divisions.loc[divisions["level"] == "district", "code"])
 
 
@@ -62,7 +63,8 @@ def warm(
 ) -> Warmed:
     """Run the default views of the newest good snapshot once (`pages`, for the city and for
     `districts`, by default all of them). A view that fails is noted and skipped: warming is an
-    optimisation and never stops serving."""
+    optimisation and never stops serving. An unknown page or district code is a ValueError,
+    before anything runs."""
     from streamlit.testing.v1 import AppTest
 
     # AppTest's runs warn of a missing ScriptRunContext outside a server: noise here. (A filter,
@@ -74,8 +76,10 @@ def warm(
     if root is None:
         raise RuntimeError("warm runs the pages of a source checkout (dashboard.py)")
     known = _districts(data_dir)
-    chosen = known if districts is None else [code for code in districts if code in known]
-    views = default_views(chosen, pages)
+    unknown = [code for code in districts or () if code not in known]
+    if unknown:
+        raise ValueError(f"no such district in the newest snapshot: {', '.join(unknown)}")
+    views = default_views(known if districts is None else list(districts), pages)
     done = Warmed()
     started = time.perf_counter()
     for index, (page, query) in enumerate(views):
