@@ -4,7 +4,8 @@
 
 Runs, in one go and on loopback: the README's run command (`python -m govdash serve`, default
 worker count, behind HAProxy where it is installed) and, as the floor, a one-line Streamlit app
-(`st.title`) served by plain `streamlit run`. Debian's Chromium (headless, 1440×900) measures:
+(`st.title`) started with a worker's own command, and the same app with one two-bar Plotly
+chart (what Streamlit itself costs any page with a chart). Debian's Chromium (headless, 1440×900) measures:
 
 - **first visit**: a fresh browser context (an empty cache, as a phone that scans the QR code),
   from navigation to settled; the server is warm (every page was visited before measuring, from
@@ -177,13 +178,20 @@ def page_switches(browser, url: str, repeat: int, pid: int) -> dict[str, Visits]
     return out
 
 
-def start_floor() -> tuple[subprocess.Popen, str]:
+FLOOR = 'import streamlit as st\n\nst.title("govdash")\n'
+# The same app with one two-bar Plotly chart: what Streamlit itself costs a page with a chart.
+FLOOR_CHART = FLOOR + (
+    'st.plotly_chart({"data": [{"type": "bar", "x": ["a", "b"], "y": [1, 2]}], "layout": {}})\n'
+)
+
+
+def start_floor(source: str = FLOOR) -> tuple[subprocess.Popen, str]:
     """The one-line app, started with the very command `serve` gives a worker (same Streamlit,
     same flags)."""
     from govdash.serving.supervisor import Plan, Worker, healthy, worker_command
 
     folder = Path(tempfile.mkdtemp(prefix="govdash-floor-"))
-    (folder / "app.py").write_text('import streamlit as st\n\nst.title("govdash")\n')
+    (folder / "app.py").write_text(source)
     port = free_port()
     plan = Plan(folder / "app.py", "127.0.0.1", port, 1, dict(os.environ), None, warm=False)
     command = worker_command(plan, Worker("floor", "127.0.0.1", port))
@@ -229,6 +237,7 @@ def main() -> None:
     print(f"load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cores: {os.cpu_count()}")
     server, port = start_server(data, args.workers)
     floor_proc, floor_url = start_floor()
+    chart_proc, chart_url = start_floor(FLOOR_CHART)
     url = f"http://127.0.0.1:{port}"
     try:
         with sync_playwright() as p:
@@ -236,16 +245,18 @@ def main() -> None:
             print("warming: every page from three contexts, so every worker has run it")
             for _ in range(3):
                 first_visits(browser, floor_url, "", 1, floor_proc.pid)
+                first_visits(browser, chart_url, "", 1, chart_proc.pid)
                 for page in PAGES:
                     first_visits(browser, url, page, 1, server.pid)
             floor = first_visits(browser, floor_url, "", args.repeat, floor_proc.pid)
             base = statistics.median(floor.wall)
+            one_chart = first_visits(browser, chart_url, "", args.repeat, chart_proc.pid)
             visits = {page: first_visits(browser, url, page, args.repeat, server.pid)
                       for page in PAGES}  # fmt: skip
             switches = page_switches(browser, url, args.repeat, server.pid)
             browser.close()
     finally:
-        for proc in (server, floor_proc):
+        for proc in (server, floor_proc, chart_proc):
             proc.terminate()
             proc.wait(timeout=30)
     head = ("| page | median s | p95 s | × floor | server CPU ms | HTTP KB | websocket KB | "
@@ -255,6 +266,7 @@ def main() -> None:
         f"\nFirst visit (fresh context, server warm{network}), {args.repeat} visits each\n\n{head}"
     )
     print(row("one-line app (floor)", floor, None))
+    print(row("one-line app + one Plotly chart", one_chart, base))
     for page, v in visits.items():
         print(row(f"/{page}", v, base))
     print(f"\nSidebar page switch (one tab, warm), {args.repeat} switches each\n\n{head}")

@@ -12,6 +12,8 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
+from govdash.app.state import LAZY_SECTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 # An [auth] table for st.login in AppTest: never contacted (AppTest sets st.user itself).
@@ -24,13 +26,17 @@ AUTH = {
 }
 
 
-def run_page(query: dict | None = None, page: str | None = None) -> AppTest:
-    """The entry script, then `page` (pages/x.py) if given, with `query` as the URL's parameters."""
+def run_page(query: dict | None = None, page: str | None = None, *, opened: bool = True) -> AppTest:
+    """The entry script, then `page` (pages/x.py) if given, with `query` as the URL's parameters.
+    With `opened`, every lazy section is open, as after a visitor opened them all, so the tests
+    that walk a page see every chart it can show."""
     at = AppTest.from_file(DASHBOARD, default_timeout=180)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
     if page:
+        for key in LAZY_SECTIONS if opened else ():
+            at.session_state[key] = True
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at

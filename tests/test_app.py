@@ -395,7 +395,7 @@ def test_a_district_keeps_its_colour_on_every_chart(app_env):
     compare = _figures(districts)[0]
     for code in ("420103", "420106", "420117"):
         assert colour_of(ranking, code) == colour_of(compare, code)
-    multiples = next(f for f in _figures(districts) if f["layout"].get("annotations"))
+    multiples = next(f for f in _figures(districts) if "xaxis13" in f["layout"])
     jianghan = next(tr for tr in multiples["data"] if tr["name"] == "江汉区")
     assert jianghan["line"]["color"] == colour_of(ranking, "420103")
 
@@ -568,3 +568,16 @@ def test_every_figure_a_page_sends_is_valid_plotly(app_env, page):
     assert figures or page == "pages/present.py"
     for spec in figures:
         go.Figure(spec)  # raises ValueError naming an invalid property or value
+
+
+def test_the_monthly_grid_of_districts_runs_only_when_opened(app_env):
+    """区域对比's 15-panel grid is its costliest chart: a first visit does not compute, send or
+    draw it; opening its section does, in the same run."""
+    at = run_page({}, "pages/districts.py", opened=False)
+    grids = [f for f in _figures(at) if "xaxis13" in f["layout"]]
+    assert not grids and not at.exception
+    assert "月度趋势（分区域）" in at.expander[0].label
+    at.session_state["districts-trends"] = True
+    at.run()
+    grids = [f for f in _figures(at) if "xaxis13" in f["layout"]]
+    assert len(grids) == 1 and not at.exception

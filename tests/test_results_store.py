@@ -199,17 +199,19 @@ def test_warming_stores_exactly_what_a_visit_asks(snapshot_copy, monkeypatch):
     from app_runner import run_cli, run_page
 
     root, snap = snapshot_copy
-    done = run_cli(root, "warm", "--quiet", "--lang", "en", "--pages", "overview,districts",
-                   "--districts", WUCHANG)  # fmt: skip
+    done = run_cli(root, "warm", "--quiet", "--lang", "en", "--pages",
+                   "overview,districts,outcomes", "--districts", WUCHANG)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "warm: 4 default view(s) ready" in done.stdout
+    assert "warm: 6 default view(s) ready" in done.stdout
     stored = {p.name for p in (root / ".results" / snap.id).iterdir()}
-    assert len(stored) >= 8  # values, series and KPIs of two pages in two scopes
+    assert len(stored) >= 12  # values, series and KPIs of three pages in two scopes
+    assert [name for name in stored if name.startswith("reconciled-")]  # 成效's costliest answer
     monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(root))
     st.cache_data.clear()
     st.cache_resource.clear()
     run_page({"district": WUCHANG}, "pages/districts.py")
     run_page({}, "pages/overview.py")
+    run_page({"district": WUCHANG}, "pages/outcomes.py")
     assert {p.name for p in (root / ".results" / snap.id).iterdir()} == stored
 
 

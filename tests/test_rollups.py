@@ -22,6 +22,7 @@ from govdash.core.data.contract import ROLLUPS
 from govdash.core.data.snapshot import open_snapshot, verify_snapshot
 from govdash.core.data.vocab import codes
 from govdash.core.engine.query import QUERY_LOG, run_query
+from govdash.core.engine.recall import RECALL
 from govdash.core.engine.rollups import READS, build, query_for
 from govdash.core.measures import events, metrics
 from govdash.core.measures.events import data_range
@@ -90,6 +91,8 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
 
 
 def _used(name: str) -> str:
+    """The query that answered last, if it was `name` or its raw twin. Answers remembered from an
+    earlier example (govdash.core.engine.recall) are forgotten first, by the callers below."""
     return QUERY_LOG[-1].name if QUERY_LOG and QUERY_LOG[-1].name.startswith(name) else ""
 
 
@@ -149,6 +152,7 @@ def test_every_activity_figure_from_rollups_equals_the_raw_figure(world, con, da
     ask = {"divisions": divisions, "group_level": level, "scope_code": scope,
            "start": start, "end": end, "filters": filters}  # fmt: skip
 
+    RECALL.clear()
     fast = metrics.compute(con, snapshot, ACTIVITY_METRICS, **ask)
     assert _used("activities_by_division") == "activities_by_division"
     slow = metrics.compute(con, raw, ACTIVITY_METRICS, **ask)
@@ -208,6 +212,7 @@ def test_many_windows_in_one_query_equal_one_raw_query_per_window(world, con, da
     filters = data.draw(st.sampled_from([Filters(), Filters(categories=("station",)),
                                          Filters(team_types=("new_employment",))]))  # fmt: skip
     city = divisions.loc[divisions["level"] == "city", "code"].iloc[0]
+    RECALL.clear()
     together = metrics.compute_spans(
         con, snapshot, ACTIVITY_METRICS, divisions=divisions, group_level="city",
         scope_code=city, spans=asked, filters=filters,
@@ -349,6 +354,7 @@ def test_windows_of_a_district_and_one_of_its_streets_read_every_street(world, c
     june = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
     streets = divisions[(divisions["level"] == "street") & (divisions["parent_code"] == "420102")]
     asked = [metrics.Span(*june, "420102"), metrics.Span(*june, streets["code"].min())]
+    RECALL.clear()
     together = metrics.compute_spans(con, snapshot, ["activities"], divisions=divisions,
                                      group_level="city", scope_code=city, spans=asked)  # fmt: skip
     for span, frame in zip(asked, together, strict=True):

@@ -23,7 +23,8 @@ from govdash.core.data.divisions import name as division_name
 from govdash.core.data.paths import default_snapshots_dir
 from govdash.core.data.snapshot import Skipped, Snapshot, ensure_root, open_snapshot, scan
 from govdash.core.data.vocab import label
-from govdash.core.engine.query import connect, run_query
+from govdash.core.engine.query import connect
+from govdash.core.engine.recall import recalled_query
 from govdash.core.measures import events
 from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
 from govdash.core.question.view import Options, View
@@ -183,7 +184,7 @@ def cached_divisions(snapshot_id: str, root: str) -> pd.DataFrame:
     """The snapshot's divisions, one shared object for every session and run: read-only (nothing
     writes to it), and its look-up dicts (core.data.divisions.lookup) are built once, not per run."""
     snap = open_snapshot(snapshot_id, Path(root))
-    return run_query(connection(), "divisions", snap)
+    return recalled_query(connection(), "divisions", snap)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -118,8 +118,12 @@ def kpis(
 
 @st.cache_data(max_entries=8, ttl=TTL, show_spinner=False)
 def _reconciled(sid: str, root: str) -> pd.DataFrame:
+    """One answer per snapshot, and the costliest of 成效 and 演示模式 (every reported fact asks its
+    own question): computed once for every worker, and by the warming after a snapshot is served."""
     snap, _ = _open(sid, root)
-    return reconcile.reconcile(connection(), snap)
+    return _store(root).frame(
+        sid, "reconciled", (), lambda: reconcile.reconcile(connection(), snap)
+    )
 
 
 def reconciled(ctx: Context) -> pd.DataFrame:

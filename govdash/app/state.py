@@ -10,6 +10,11 @@ from __future__ import annotations
 # The language switch: a widget bound to the URL parameter of the same name.
 LANG = "lang"
 
+# Sections whose body runs only when a visitor opens them (lazy expanders), by widget key:
+# 区域对比's monthly grid. Warming opens them, so an opened section of a default view is warm too.
+TRENDS_SECTION = "districts-trends"
+LAZY_SECTIONS = (TRENDS_SECTION,)
+
 # The context the entry script prepares for the page it runs.
 CONTEXT = "_ctx"
 

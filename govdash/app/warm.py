@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govdash.app.state import LAZY_SECTIONS
 from govdash.core.data.paths import checkout_root
 from govdash.core.data.snapshot import latest_good
 from govdash.core.text.progress import Progress
@@ -89,6 +90,8 @@ def warm(
         at = AppTest.from_file(str(root / "dashboard.py"), default_timeout=timeout)
         for key, value in query.items():
             at.query_params[key] = value
+        for key in LAZY_SECTIONS:  # what a visitor can open is warm too
+            at.session_state[key] = True
         try:
             at.run()
             if page != "overview":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from govdash.app import chrome, context, fetch
+from govdash.app import chrome, context, fetch, state
 from govdash.app.panels.shared import (
     chosen,
     mark_pilot,
@@ -17,7 +17,7 @@ from govdash.app.panels.shared import (
     ranking_selection,
     trend_window,
 )
-from govdash.core.data.catalog import load_catalog
+from govdash.core.data.catalog import Metric, load_catalog
 from govdash.core.data.vocab import load_vocabulary
 from govdash.core.measures.figures import is_flow_based
 from govdash.core.measures.targets import load_targets
@@ -131,9 +131,22 @@ def compare_panel(ctx: context.Context) -> None:
 
 
 def small_multiples_panel(ctx: context.Context) -> None:
+    """The monthly trend of every area, one small panel each, in a section that opens on request.
+
+    It is the page's costliest chart (a 15-panel grid: about 40 % of the page's server time on a
+    cold view, and the longest drawing in the browser), so a first visit does not pay for it
+    until someone opens it (Streamlit's lazy expander: closed, its body does not run)."""
+    catalog = load_catalog()
+    metric = catalog[ctx.view.metric]
+    label = t("compare.trends", ctx.lang, metric=metric.name(ctx.lang))
+    with st.expander(label, key=state.TRENDS_SECTION, on_change="rerun") as section:
+        if section.open:
+            _small_multiples(ctx, metric)
+
+
+def _small_multiples(ctx: context.Context, metric: Metric) -> None:
     catalog = load_catalog()
     lang = ctx.lang
-    metric = catalog[ctx.view.metric]
     flow = is_flow_based(metric.id, catalog)
     start, end = trend_window(ctx, flow)
     sel, level = ranking_selection(ctx)

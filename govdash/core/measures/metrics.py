@@ -16,7 +16,7 @@ import pandas as pd
 from govdash.core.data.catalog import Catalog, load_catalog
 from govdash.core.data.divisions import level_of, lookup
 from govdash.core.data.snapshot import Snapshot
-from govdash.core.engine.query import run_query
+from govdash.core.engine.recall import recalled_query
 from govdash.core.engine.rollups import route
 from govdash.core.question.scope import GROUP_LEN, Filters, as_list, scope_params
 
@@ -83,20 +83,20 @@ def _source_frame(con, snapshot, source, common, spans, filters, catalog) -> pd.
     windows = span_params(spans)
     if source == "headcounts":
         lookback = catalog.settings.stock_lookback_months
-        return run_query(
+        return recalled_query(
             con, "headcounts_by_division", snapshot, lookback_months=lookback, **windows, **common
         )
     if source == "divisions":
-        return run_query(con, "communities_by_division", snapshot, **windows, **common)
+        return recalled_query(con, "communities_by_division", snapshot, **windows, **common)
     if source == "activities":
         params = {**windows, **filters.activity_params(), **common}
         months = catalog.settings.baseline_months
         name, bound = route(
             "activities_by_division", snapshot.manifest, params, baseline_months=months
         )
-        return run_query(con, name, snapshot, **bound)
+        return recalled_query(con, name, snapshot, **bound)
     if source == "resources":
-        long = run_query(
+        long = recalled_query(
             con,
             "resources_by_division",
             snapshot,
@@ -106,7 +106,7 @@ def _source_frame(con, snapshot, source, common, spans, filters, catalog) -> pd.
         )
         return _pivot(long, ["window_id", "division_code"], "kind", "n")
     if source == "outcomes":
-        long = run_query(con, "outcomes_by_division", snapshot, **windows, **common)
+        long = recalled_query(con, "outcomes_by_division", snapshot, **windows, **common)
         kinds = {m.column: m.kind for m in catalog.by_source("outcomes")}
         long["value"] = np.where(
             long["metric"].map(kinds) == "flow", long["flow_value"], long["stock_value"]
@@ -266,7 +266,7 @@ def monthly(
     if "headcounts" in sources:
         lookback = catalog.settings.stock_lookback_months
         parts.append(
-            run_query(
+            recalled_query(
                 con,
                 "headcounts_monthly",
                 snapshot,
@@ -279,12 +279,12 @@ def monthly(
     if "activities" in sources:
         params = {"start": start, "end": end, **filters.activity_params(), **common}
         name, bound = route("activities_monthly", snapshot.manifest, params)
-        parts.append(run_query(con, name, snapshot, **bound))
+        parts.append(recalled_query(con, name, snapshot, **bound))
     if "outcomes" in sources:
-        long = run_query(con, "outcomes_monthly", snapshot, start=start, end=end, **common)
+        long = recalled_query(con, "outcomes_monthly", snapshot, start=start, end=end, **common)
         parts.append(_pivot(long, ["month", "division_code"], "metric", "value"))
     if "resources" in sources:
-        long = run_query(
+        long = recalled_query(
             con,
             "resources_monthly",
             snapshot,
@@ -310,7 +310,7 @@ def monthly(
             if m.kind == "flow":
                 frame[b] = frame[b].fillna(0)
     if "divisions" in sources:
-        static = run_query(
+        static = recalled_query(
             con, "communities_by_division", snapshot, **span_params([Span(start, end)]), **common
         ).set_index("division_code")
         codes = frame.index.get_level_values("division_code")

@@ -9,6 +9,7 @@ from govdash.core.data.catalog import Catalog, load_catalog
 from govdash.core.data.divisions import level_of
 from govdash.core.data.snapshot import Snapshot
 from govdash.core.engine.query import run_query
+from govdash.core.engine.recall import recalled_query
 from govdash.core.measures.facts import bounds, fact_period
 from govdash.core.measures.metrics import Span, compute_spans
 from govdash.core.question.scope import FILTER_KEYS, Filters
@@ -67,7 +68,7 @@ def reconcile(
     Every fact under the same filters is answered by one query per source: each distinct
     (division, period) is a window of that query, whatever the division's level."""
     catalog = catalog or load_catalog()
-    divisions = run_query(con, "divisions", snapshot)
+    divisions = recalled_query(con, "divisions", snapshot)
     facts = [fact for _, fact in run_query(con, "reported_facts", snapshot).iterrows()]
     prepared = [_prepare(fact, divisions, catalog) for fact in facts]
     questions: dict[tuple, list[str]] = {}
