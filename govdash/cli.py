@@ -13,8 +13,10 @@ import logging
 import os
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
+from govdash.cli_access import actor
 from govdash.cli_lang import cli_lang, say
 from govdash.core.data.paths import default_snapshots_dir
 from govdash.core.text.problems import GovdashError, Problem
@@ -236,6 +238,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    who = actor(Path(args.data_dir), args.user, "import", "import")
     bar, update = _progress_bar(say(lang, "import", "导入"))
     try:
         report = import_files(
@@ -250,11 +253,35 @@ def cmd_import(args: argparse.Namespace) -> int:
             replace=args.replace,
             month=month,
             base=args.base,
+            scope=who.scope,
         )
     finally:
         bar.close()
     _print_import_report(report, lang)
+    _audit_import(Path(args.data_dir), who, report)
     return 0 if report.ok else 1
+
+
+def _audit_import(root: Path, who, report) -> None:
+    """The trail of an import: what was written (and what it replaced or changed in the
+    divisions), or a refusal of rows outside the importer's scope. A dry run changes nothing
+    and is not recorded."""
+    from govdash.core.data.audit import record
+
+    files = sorted({sheet.file for sheet in report.sheets})
+    outside = sum(sheet.outside_scope for sheet in report.sheets)
+    if outside:
+        record(root, "refusal", who.id, rows=outside, files=files, reason="outside_scope",
+               scope=list(who.scope.codes) if who.scope else [])  # fmt: skip
+    if report.dry_run or not report.ok or report.snapshot is None:
+        return
+    rows = sum(sheet.rows for sheet in report.sheets)
+    action = "replace" if report.replaced else "import"
+    record(root, action, who.id, snapshot=report.snapshot.id, rows=rows, files=files,
+           replaced=report.replaced_rows if report.replaced else 0)  # fmt: skip
+    if report.divisions is not None and report.divisions.changes:
+        record(root, "divisions", who.id, snapshot=report.snapshot.id,
+               changes=report.divisions.lines("en"))  # fmt: skip
 
 
 def _print_import_report(report, lang: str) -> None:
@@ -349,24 +376,24 @@ def _print_import_report(report, lang: str) -> None:
     )
 
 
+def _day(value: str | None, flag: str) -> dt.date | None:
+    """A YYYY-MM-DD option's day (None when not given), or a located error naming the option."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise GovdashError(Problem(
+            "option", f"{flag} {value} is not a date written YYYY-MM-DD",
+            f"{flag} {value} 不是 YYYY-MM-DD 格式的日期",
+        )) from None  # fmt: skip
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from govdash.importing.init_city import init_city
 
     lang = cli_lang(args.lang)
-    as_of = None
-    if args.as_of:
-        try:
-            as_of = dt.date.fromisoformat(args.as_of)
-        except ValueError:
-            print(
-                say(
-                    lang,
-                    f"error: --as-of {args.as_of} is not a date written YYYY-MM-DD",
-                    f"错误：--as-of {args.as_of} 不是 YYYY-MM-DD 格式的日期",
-                ),
-                file=sys.stderr,
-            )
-            return 2
+    as_of = _day(args.as_of, "--as-of")
     report = init_city(args.divisions, root=args.data_dir, city_name=args.city_name, as_of=as_of)
     for p in report.all_errors():
         print(f"{say(lang, 'error: ', '错误：')}{p.text(lang)}", file=sys.stderr)
@@ -588,7 +615,62 @@ def cmd_warm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _columns(rows: list[list[str]]) -> str:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """List the audit trail of the data folder: who did what, when, to which snapshot."""
+    from govdash.core.data.audit import read_trail
+    from govdash.core.outputs import audit_table
+    from govdash.core.text.i18n import t
+
+    lang = cli_lang(args.lang)
+    trail = read_trail(Path(args.data_dir), since=_day(args.since, "--since"), who=args.user)
+    if trail.entries:
+        print(_columns([audit_table.header(lang), *audit_table.rows(trail.entries, lang)]))
+    else:
+        print(t("audit.none", lang))
+    if trail.damaged:
+        print(t("audit.damaged", lang, n=trail.damaged), file=sys.stderr)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """A new sign-in token for a person: shown once, with the digest access.toml keeps."""
+    import secrets
+
+    from govdash.core.rules.roles import PERSON_ID, token_digest
+
+    lang = cli_lang(args.lang)
+    if not PERSON_ID.match(args.id):
+        raise GovdashError(Problem(
+            "token", f"--id {args.id!r}: use 1-128 letters, digits or ._@+-",
+            f"--id {args.id!r}：请使用 1–128 个字母、数字或 ._@+-",
+        ))  # fmt: skip
+    token = secrets.token_urlsafe(24)
+    print(say(lang, f"token for {args.id} (shown once; hand it over privately):",
+              f"{args.id} 的口令（只显示这一次；请私下交给本人）："))  # fmt: skip
+    print(f"  {token}")
+    print(say(lang, "add to this person's [[people]] entry in access.toml:",
+              "请写入 access.toml 中此人的 [[people]] 条目："))  # fmt: skip
+    print(f'  id = "{args.id}"')
+    print(f'  token_sha256 = "{token_digest(token)}"')
+    return 0
+
+
 def _prune(args: argparse.Namespace) -> int:
+    from govdash.core.data.audit import record
     from govdash.core.measures.admin import prune, prune_plan
 
     lang = cli_lang(args.lang)
@@ -606,7 +688,11 @@ def _prune(args: argparse.Namespace) -> int:
         print(say(lang, "nothing deleted; add --yes to delete the snapshots listed",
                   "未删除任何快照；加 --yes 才会删除上面列出的快照"))  # fmt: skip
         return 0
+    who = actor(Path(args.data_dir), args.user, "admin", "snapshots prune")
     removed = prune(args.data_dir, args.keep)
+    record(
+        Path(args.data_dir), "prune", who.id, deleted=[getattr(s, "id", str(s)) for s in removed]
+    )
     print(say(lang, f"deleted {len(removed)} snapshot(s)", f"已删除 {len(removed)} 个快照"))
     return 0
 
@@ -684,6 +770,12 @@ def build_parser() -> argparse.ArgumentParser:
     snaps.add_argument("--limit", type=int, default=40, help="diff: metric rows to print")
     snaps.add_argument("--keep", type=int, default=None, help="prune: newest snapshots to keep")
     snaps.add_argument("--yes", action="store_true", help="prune: really delete")
+    snaps.add_argument(
+        "--user",
+        default=None,
+        metavar="ID",
+        help="prune: who deletes (an admin in access.toml, when there is one)",
+    )
     snaps.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     snaps.set_defaults(func=cmd_snapshots)
     tpl = sub.add_parser("template", help="write the .xlsx import template")
@@ -725,7 +817,22 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--lang", choices=["zh", "en"], default=None, help="messages (default: locale)"
     )
+    imp.add_argument(
+        "--user", default=None, metavar="ID",
+        help="who imports (an id in access.toml; required when the data folder has one)",
+    )  # fmt: skip
     imp.set_defaults(func=cmd_import)
+    aud = sub.add_parser("audit", help="list the audit trail: who changed what, and when")
+    aud.add_argument("--since", default=None, metavar="YYYY-MM-DD", help="from this day on")
+    aud.add_argument("--user", default=None, metavar="ID", help="one person's entries only")
+    aud.add_argument("--lang", choices=["zh", "en"], default=None)
+    aud.set_defaults(func=cmd_audit)
+    tok = sub.add_parser(
+        "token", help="make a sign-in token for a person and the line access.toml stores"
+    )
+    tok.add_argument("--id", required=True, help="the person's id in access.toml")
+    tok.add_argument("--lang", choices=["zh", "en"], default=None)
+    tok.set_defaults(func=cmd_token)
     init = sub.add_parser(
         "init", help="start a city from its official division table (an empty snapshot)"
     )

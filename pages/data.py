@@ -12,3 +12,4 @@ panels.tables_panel(ctx)
 panels.completeness_panel(ctx)
 if ctx.details:  # re-checking checksums and comparing snapshots is an analyst's work
     panels.snapshots_panel(ctx)
+panels.audit_panel(ctx)  # admins only

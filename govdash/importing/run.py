@@ -30,6 +30,7 @@ from govdash.core.data.files import sha256
 from govdash.core.data.paths import default_snapshots_dir
 from govdash.core.data.snapshot import Skipped, Snapshot, ensure_root, open_snapshot, scan
 from govdash.core.engine.publish import write_snapshot
+from govdash.core.rules.roles import Scope
 from govdash.core.text.problems import ContractError, GovdashError, Problem
 from govdash.core.text.progress import Progress
 from govdash.importing import division_plan
@@ -421,6 +422,7 @@ def import_files(
     replace: bool = False,
     month: str | None = None,
     base: str | None = None,
+    scope: Scope | None = None,
 ) -> ImportReport:
     """Validate every file, then (unless dry_run or anything is wrong) write the new snapshot.
 
@@ -431,11 +433,12 @@ def import_files(
     Rows imported onto demo data stay labelled demo data.
     Existing rows that the files would change are listed in `report.replaced`; they are only
     replaced with `replace` (a dry run lists them and writes nothing). `month` (YYYY-MM) is the
-    report month of a sheet whose month is in no column, title or file name.
+    report month of a sheet whose month is in no column, title or file name. `scope` (the
+    importer's, from access.toml) refuses every row outside it, each named.
     """
     root = Path(root) if root else default_snapshots_dir()
     report = ImportReport(dry_run=dry_run)
-    options = _Options(as_of, note, dry_run, lock_timeout, empty, replace, month, base)
+    options = _Options(as_of, note, dry_run, lock_timeout, empty, replace, month, base, scope)
     try:
         return _import_locked(paths, root, options, progress, report)
     except GovdashError as exc:  # a lock held elsewhere, a read-only or missing data folder
@@ -453,6 +456,7 @@ class _Options:
     replace: bool
     month: str | None
     base: str | None = None
+    scope: Scope | None = None
 
 
 def _base(root: Path, options: _Options, report: ImportReport) -> Snapshot | None:
@@ -536,7 +540,7 @@ def _import_locked(
             report.errors.extend(exc.problems)
             return report
         report.demo_files = sorted({s.file for s in sheets if s.demo})
-        new = _validate_all(sheets, old, as_of, report)
+        new = _validate_all(sheets, old, as_of, report, options.scope)
         if report.all_errors():
             return report
         divisions = old["divisions"].to_pandas() if "divisions" in old else _empty_divisions()
@@ -670,6 +674,7 @@ def _validate_all(
     old: dict[str, pa.Table],
     as_of: dt.date | None,
     report: ImportReport,
+    scope: Scope | None = None,
 ) -> dict[str, list[pa.Table]]:
     """Divisions first (other sheets are checked against them), then everything else."""
     vocab = Vocabularies()
@@ -679,7 +684,9 @@ def _validate_all(
     ordered = sorted(sheets, key=lambda s: s.table != "divisions")
     previous_stocks = old["headcounts"].to_pandas() if "headcounts" in old else None
     for sheet in ordered:
-        known = Known(divisions, previous_stocks, last_day, as_of_given=as_of is not None)
+        known = Known(
+            divisions, previous_stocks, last_day, as_of_given=as_of is not None, scope=scope
+        )
         result = validate_sheet(sheet, known, vocab)
         report.sheets.append(result)
         if result.data is not None:

@@ -27,6 +27,7 @@ from govdash.core.data.contract import (
     row_key,
 )
 from govdash.core.data.vocab import load_vocabulary
+from govdash.core.rules.roles import Scope
 from govdash.core.text.numbers import QUALIFIERS, NumberError, parse_number
 from govdash.core.text.problems import Problem
 from govdash.importing.readers import FORMULA_CELL, RawSheet
@@ -83,6 +84,15 @@ class SheetResult:
     qualifiers: pa.Table | None = None  # 余/近/约 typed beside counts, as value_qualifiers rows
     notes: list[Problem] = field(default_factory=list)  # what the reader did with the layout
     source_rows: np.ndarray | None = None  # the spreadsheet row of each row of `data`
+    outside_scope: int = 0  # rows outside the importer's scope (each is also an error)
+
+
+# The column of each table that places a row in a division, for the importer's scope.
+SCOPE_COLUMNS = {
+    "divisions": "code", "headcounts": "community_code", "teams": "community_code",
+    "activities": "community_code", "resources": "division_code", "programmes": "owner_code",
+    "outcomes": "division_code", "reported_facts": "scope_code",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class Known:
     previous_stocks: pd.DataFrame | None = None
     last_day: dt.date | None = None  # no date may be later: the as-of date, else today
     as_of_given: bool = False  # whether last_day is the operator's as-of date or today
+    scope: Scope | None = None  # the importer's (access.toml); None: the whole city
 
 
 # ------------------------------------------------------------------------------------ locations
@@ -393,6 +404,7 @@ def validate_sheet(sheet: RawSheet, known: Known, vocab: Vocabularies | None = N
         )
     elif sheet.table == "activities":
         checker.check_ids(typed)
+    checker.check_scope(typed)
     checker.check_totals(totals, typed)
     checker.check_unique(typed)
     checker.check_range(typed)
@@ -1024,6 +1036,25 @@ class _SheetChecker:
                     f"{LEVEL_ZH[level]}不能隶属于“{parent}”（{LEVEL_ZH[parent_level]}）",
                     row,
                     "parent_code",
+                )
+
+    def check_scope(self, typed: pd.DataFrame) -> None:
+        """An importer writes only rows of their own scope (a district office, its district):
+        each row outside it is an error naming the row, the division and the scope."""
+        scope, column = self.known.scope, SCOPE_COLUMNS.get(self.table or "")
+        if scope is None or scope.whole_city or column is None or column not in typed.columns:
+            return
+        names = "、".join(f"{self.index.name(c)}（{c}）" for c in scope.codes)
+        names_en = ", ".join(f"{self.index.name(c)} ({c})" for c in scope.codes)
+        positions = {label: i for i, label in enumerate(self.sheet.frame.index)}
+        for label, code in typed[column].items():
+            if isinstance(code, str) and code and not scope.holds_row(code):
+                self.result.outside_scope += 1
+                self.error(
+                    f"{self.index.name(code)} ({code}) is outside your scope: {names_en}",
+                    f"{self.index.name(code)}（{code}）不在您的导入范围内：{names}",
+                    self.row_number(positions[label]),
+                    column,
                 )
 
     def check_jumps(self, typed: pd.DataFrame) -> None:

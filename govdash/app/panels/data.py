@@ -356,3 +356,37 @@ def snapshots_panel(ctx: context.Context) -> None:
         }
     )
     st.dataframe(shown, hide_index=True, width="stretch", height=320)
+
+
+AUDIT_SHOWN = 500  # the newest entries on the page; `python -m govdash audit` lists them all
+
+
+def audit_panel(ctx: context.Context) -> None:
+    """The audit trail, newest first, for admins only: who imported, replaced, pruned, signed in
+    or was refused, and when (a visitor sees nothing of it, not even that it exists)."""
+    if not signin.session_is_admin():
+        return
+    from govdash.core.data.audit import read_trail
+    from govdash.core.outputs import audit_table
+
+    lang = ctx.lang
+    st.subheader(t("data.audit.heading", lang), anchor=False)
+    trail = read_trail(Path(ctx.root))
+    newest = list(reversed(trail.entries))[:AUDIT_SHOWN]
+    if not newest:
+        st.caption(t("audit.none", lang))
+        return
+    head = audit_table.header(lang)
+    frame = pd.DataFrame(audit_table.rows(newest, lang), columns=head)
+    # The columns size to their values, except the snapshot id and the details, which the
+    # automatic widths cut; a longer detail scrolls within the table.
+    wide = {
+        audit_table.COLUMNS.index("snapshot"): "medium",
+        audit_table.COLUMNS.index("detail"): "large",
+    }
+    config = {head[i]: st.column_config.TextColumn(head[i], width=w) for i, w in wide.items()}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    st.caption(t("data.audit.caption", lang, shown=len(newest), n=len(trail.entries),
+                 command="`python -m govdash audit`"))  # fmt: skip
+    if trail.damaged:
+        st.warning(t("audit.damaged", lang, n=trail.damaged))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from govdash.app import chrome, context, sidebar, signin, state
+from govdash.app import chrome, context, sidebar, signin, state, trail
 from govdash.app.signin import admin_token
 from govdash.core.rules.access import (
     LOCKOUTS,
@@ -61,7 +61,9 @@ def unlocked(ctx: context.Context) -> bool:
             return False
         refusal = signin.oidc_refusal()
         if refusal is None:
+            trail.note_once(ctx.root, "sign_in", method="oidc")
             return True
+        trail.note_once(ctx.root, "refusal", reason=refusal.value)
         # Logged without the address: what a refused user typed is theirs, not the log's.
         log.warning("import page refused to a signed-in user (%s)", refusal.value)
         email = st.user.get("email")
@@ -80,7 +82,7 @@ def unlocked(ctx: context.Context) -> bool:
         return False
     if signin.token_unlocked(token):
         return True
-    return _token_form(lang)
+    return _token_form(ctx)
 
 
 def _wait(seconds: float, lang: str) -> str:
@@ -92,9 +94,10 @@ def _wait(seconds: float, lang: str) -> str:
     return t("import.wait_minutes_seconds", lang, m=minutes, s=rest)
 
 
-def _token_form(lang: str) -> bool:
+def _token_form(ctx: context.Context) -> bool:
     """The token box in a form: a token counts once, when submitted, against this client in the
     process-wide registry (a rerun or a reload submits nothing and starts no fresh count)."""
+    lang = ctx.lang
     outcome = st.session_state.pop(ATTEMPT, None)  # of the submit that started this run
     wait = LOCKOUTS.locked_for(signin.client())
     if wait > 0:
@@ -102,15 +105,16 @@ def _token_form(lang: str) -> bool:
         return False
     with st.columns([1, 2])[0].form("import-unlock", clear_on_submit=True, border=False):
         st.text_input(t("import.token", lang), type="password", key=state.IMPORT_TOKEN)
-        st.form_submit_button(t("import.unlock", lang), on_click=_submit_token)
+        st.form_submit_button(t("import.unlock", lang), on_click=_submit_token, args=(ctx.root,))
     if outcome in (Outcome.REFUSED, Outcome.REPEATED):
         st.error(t("import.bad_token", lang))
     return False
 
 
-def _submit_token() -> None:
+def _submit_token(root: str) -> None:
     """The submit button's callback: it runs before any script of the next run, so a submit is
-    never lost to a rerun the page starts, and it runs once per submit, never on a rerun."""
+    never lost to a rerun the page starts, and it runs once per submit, never on a rerun. Each
+    outcome enters the audit trail: the unlock, a counted refusal, and the lockout it starts."""
     token = signin.usable_token()
     typed = st.session_state.get(state.IMPORT_TOKEN)
     if token is None or not isinstance(typed, str) or not typed:
@@ -120,9 +124,14 @@ def _submit_token() -> None:
     if outcome is Outcome.ACCEPTED:
         signin.remember_unlock(token)
         log.info("import page unlocked with the admin token")
+        trail.note(root, "sign_in", method="token")
     elif outcome is Outcome.REFUSED:
         # Logged without what was typed: a near-miss token in a log is a token half given away.
         log.warning("admin token refused (%d failures from this client)", LOCKOUTS.failures(client))
+        trail.note(root, "refusal", reason="wrong_token", failures=LOCKOUTS.failures(client))
+        wait = LOCKOUTS.locked_for(client)
+        if wait > 0:
+            trail.note(root, "lockout", seconds=round(wait))
 
 
 def template_download(ctx: context.Context) -> None:
@@ -345,6 +354,14 @@ def _confirm_body(ctx: context.Context, pending: Pending) -> None:
             choice=pending.choice,
         )
         if report.ok and report.snapshot is not None:
+            trail.note(
+                ctx.root, "replace" if report.replaced else "import",
+                snapshot=report.snapshot.id, rows=sum(s.rows for s in report.sheets),
+                files=[Path(n).name for n in names],
+            )  # fmt: skip
+            if report.divisions is not None and report.divisions.changes:
+                trail.note(ctx.root, "divisions", snapshot=report.snapshot.id,
+                           changes=report.divisions.lines("en"))  # fmt: skip
             _drop_upload_folder()
             # Imported: the uploader starts empty again. Dropping a widget's state does not
             # clear what the browser shows, so the uploader is replaced by a new one.
@@ -489,4 +506,5 @@ def retention_panel(ctx: context.Context) -> None:
     st.write(t("retention.would", lang, ids=join((s.id for s in plan.delete), lang)))
     if st.button(t("retention.go", lang, n=len(plan.delete)), key="prune-go"):
         removed = prune(Path(ctx.root), int(keep))
+        trail.note(ctx.root, "prune", deleted=[getattr(s, "id", str(s)) for s in removed])
         st.success(t("retention.done", lang, n=len(removed)))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash.app import chrome, context
+from govdash.app import chrome, context, trail
 from govdash.core.outputs import playlist as pl
 from govdash.core.question.view import to_params
 from govdash.core.text.i18n import t
@@ -97,7 +97,8 @@ def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
         # so the click is never lost to a rerun that a page may start.
         st.button(
             t("playlist.save", lang), key=f"playlist-save-{page}", width="stretch",
-            on_click=_save_clicked, args=(str(folder(ctx)), page, current_params(ctx), lang),
+            on_click=_save_clicked,
+            args=(ctx.root, str(folder(ctx)), page, current_params(ctx), lang),
         )  # fmt: skip
         for message in st.session_state.pop(MESSAGE, []):
             st.success(message, icon=":material/check_circle:")
@@ -105,7 +106,7 @@ def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
             st.error(message)
 
 
-def _save_clicked(where: str, page: str, params: dict[str, str], lang: str) -> None:
+def _save_clicked(root: str, where: str, page: str, params: dict[str, str], lang: str) -> None:
     """Add the view as it was shown to the chosen playlist, or start a new one with it."""
     state = st.session_state
     name = " ".join(str(state.get(f"playlist-view-name-{page}", "")).split())
@@ -120,7 +121,9 @@ def _save_clicked(where: str, page: str, params: dict[str, str], lang: str) -> N
         chosen = replace(old, views=(*old.views, saved))
     # The name is the user's text: plain text in a message that Streamlit reads as markdown.
     message = t("playlist.saved", lang, name=chrome.md(chosen.name), n=len(chosen.views))
-    _write(Path(where), chosen, message, lang)
+    if _write(Path(where), chosen, message, lang):
+        action = "playlist_save" if old is None else "playlist_change"
+        trail.note(root, action, playlist=chosen.id, views=len(chosen.views))
 
 
 def _write(where: Path, chosen: pl.Playlist, message: str, lang: str) -> bool:
@@ -193,10 +196,10 @@ def manage_panel(ctx: context.Context, current: pl.Playlist | None) -> None:
     if upload is not None:
         # A callback, as for saving a view: a click is never lost to a rerun the page starts.
         st.button(t("playlist.import_go", lang), key="playlist-import-go",
-                  on_click=_import_clicked, args=(str(folder(ctx)), lang))  # fmt: skip
+                  on_click=_import_clicked, args=(ctx.root, str(folder(ctx)), lang))  # fmt: skip
 
 
-def _import_clicked(where: str, lang: str) -> None:
+def _import_clicked(root: str, where: str, lang: str) -> None:
     """Read the uploaded file as any playlist file is read (every problem named with the file,
     the view and the parameter), save it and play it."""
     upload = st.session_state.get(IMPORT)
@@ -208,6 +211,8 @@ def _import_clicked(where: str, lang: str) -> None:
         st.session_state[PROBLEM] = [chrome.md(exc.text(lang))]
         return
     if _write(Path(where), loaded, t("playlist.imported", lang, name=chrome.md(loaded.name)), lang):
+        trail.note(root, "playlist_save", playlist=loaded.id, views=len(loaded.views),
+                   file=upload.name)  # fmt: skip
         st.query_params[PLAYLIST_PARAM] = loaded.id
         st.query_params["slide"] = "1"
 
@@ -245,8 +250,10 @@ def _order(ctx: context.Context, current: pl.Playlist) -> None:
         )
         if result is None:
             pl.delete_playlist(folder(ctx), current.id)
+            trail.note(ctx.root, "playlist_delete", playlist=current.id)
             st.query_params.pop(PLAYLIST_PARAM, None)
             st.rerun()
         if _write(folder(ctx), result, t("playlist.reordered", lang), lang):
+            trail.note(ctx.root, "playlist_change", playlist=result.id, views=len(result.views))
             st.query_params["slide"] = "1"
             st.rerun()
