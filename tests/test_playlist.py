@@ -13,6 +13,7 @@ import pytest
 from app_runner import run_page
 from streamlit.testing.v1 import AppTest
 
+from govdash.app.panels.playlists import NEW
 from govdash.core.data.catalog import load_catalog
 from govdash.core.data.divisions import city_code, name
 from govdash.core.data.snapshot import candidate_folders
@@ -301,3 +302,22 @@ def test_a_playlists_pack_gets_file_names_every_system_accepts(snapshot, tmp_pat
     assert main([*base, "--out", str(out), "--playlist", str(path)]) == 0
     stem = f"交流会_2025_07_终稿_{snapshot.as_of.isoformat()}"
     assert sorted(p.name for p in out.iterdir()) == [f"{stem}.html", f"{stem}.xlsx"]
+
+
+def test_a_save_never_lands_in_someone_elses_playlist_by_default(snapshot, monkeypatch, tmp_path):
+    """Issue 26: a new visitor's first save appended to the last playlist on the server, which
+    was someone else's. A save now starts a new playlist unless this session saved into one."""
+    other = _at(snapshot, monkeypatch, tmp_path, "pages/overview.py")
+    other.text_input(key="playlist-new-name-overview").input("别人的列表")
+    other.button(key="playlist-save-overview").click().run()
+    (theirs,) = tmp_path.glob("pl-*.json")
+    mine = _at(snapshot, monkeypatch, tmp_path, "pages/overview.py", district="420106")
+    assert mine.selectbox(key="playlist-target-overview").value == NEW
+    mine.text_input(key="playlist-new-name-overview").input("我的列表")
+    mine.button(key="playlist-save-overview").click().run()
+    assert len(json.loads(theirs.read_text(encoding="utf-8"))["views"]) == 1, "theirs unchanged"
+    mine_file = next(p for p in tmp_path.glob("pl-*.json") if p != theirs)
+    # The next save from this session offers the playlist it just saved into.
+    assert mine.selectbox(key="playlist-target-overview").value == mine_file.stem
+    mine.button(key="playlist-save-overview").click().run()
+    assert len(json.loads(mine_file.read_text(encoding="utf-8"))["views"]) == 2

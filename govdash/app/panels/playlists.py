@@ -23,6 +23,9 @@ from govdash.core.text.problems import GovdashError
 PLAYLIST_PARAM = "playlist"
 NEW = "__new__"
 MESSAGE, PROBLEM = "_playlist_message", "_playlist_problem"
+# The playlist this session saved into last: the next save offers it again. Nothing else is
+# offered by default, so a new visitor's first save never lands in someone else's playlist.
+LAST = "_playlist_last"
 IMPORT = "playlist-import"
 
 
@@ -86,7 +89,7 @@ def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
             t("playlist.into", lang),
             choices,
             format_func=lambda c: t("playlist.new", lang) if c == NEW else names[c],
-            index=len(choices) - 1 if playlists else 0,
+            index=choices.index(last) if (last := st.session_state.get(LAST)) in choices else 0,
             key=f"playlist-target-{page}",
             placeholder=t("filter.choose", lang),  # else Streamlit's English one
         )
@@ -122,6 +125,8 @@ def _save_clicked(root: str, where: str, page: str, params: dict[str, str], lang
     # The name is the user's text: plain text in a message that Streamlit reads as markdown.
     message = t("playlist.saved", lang, name=chrome.md(chosen.name), n=len(chosen.views))
     if _write(Path(where), chosen, message, lang):
+        state[LAST] = chosen.id
+        state[f"playlist-target-{page}"] = chosen.id  # this page's choice follows too
         action = "playlist_save" if old is None else "playlist_change"
         trail.note(root, action, playlist=chosen.id, views=len(chosen.views))
 
