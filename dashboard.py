@@ -6,7 +6,7 @@ shows a short message with an error id instead of a traceback.
 
 import streamlit as st
 
-from govdash.app import chrome, context
+from govdash.app import chrome, context, gate
 from govdash.app.page_guard import run_guarded
 from govdash.app.panels import playlists
 from govdash.core.text.i18n import t
@@ -41,6 +41,7 @@ def main() -> None:
     ctx = context.setup(lang, frozenset(shown))
     chrome.styles(lang)
     url = page.url_path or "overview"  # the default page's path is empty
+    gate.require(ctx.person, gate.PAGE_RIGHTS.get(url, "view"), lang)
     titles = {u: t(key, lang) for _, key, _, u, _ in PAGES}
     playlists.save_panel(ctx, url, titles.get(url, ""))
     page.run()

@@ -8,6 +8,7 @@ Errors print a located message and exit non-zero; never a traceback for expected
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -19,10 +20,15 @@ from pathlib import Path
 from govdash.cli_access import actor
 from govdash.cli_lang import cli_lang, say
 from govdash.core.data.paths import default_snapshots_dir
+from govdash.core.rules.roles import Scope
 from govdash.core.text.problems import GovdashError, Problem
 from govdash.importing.spec import table_title
 
 LANG_HELP = "messages: zh or en (default: the system locale)"
+USER_HELP = (
+    "whose copy this is (an id in access.toml; required when the data folder has one): only "
+    "the divisions of their scope are written"
+)
 PROVENANCE_ZH = {"demo": "演示数据", "imported": "导入数据"}
 
 
@@ -422,9 +428,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     lang = cli_lang(args.lang)
     snap = _snapshot(args)
+    visible = _visible_codes(args, snap, _reader(args, "view", "export"))
     bar, update = _progress_bar(say(lang, "export", "导出"))
     try:
-        exported = export_snapshot(snap, args.out, progress=update, full=args.full)
+        exported = export_snapshot(snap, args.out, progress=update, full=args.full,
+                                   visible=visible)  # fmt: skip
     finally:
         bar.close()
     for f in exported.files:
@@ -447,6 +455,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reader(args: argparse.Namespace, right: str, command: str) -> Scope:
+    """Whose eyes a file is written for: with an access file, `--user` must name a person
+    holding `right`, and the file keeps to their scope; without one, the whole city."""
+    from govdash.cli_access import actor
+
+    who = actor(args.data_dir, args.user, right, command)
+    return who.scope or Scope()
+
+
+def _visible_codes(args: argparse.Namespace, snap, reader: Scope) -> frozenset[str] | None:
+    """The division codes a scope sees in a snapshot (None: all of them)."""
+    if reader.whole_city:
+        return None
+    from govdash.core.engine.query import connect, run_query
+
+    return frozenset(reader.visible_codes(run_query(connect(args.data_dir), "divisions", snap)))
+
+
 def cmd_briefing(args: argparse.Namespace) -> int:
     from govdash.core.data.divisions import city_code, name
     from govdash.core.engine.query import connect, run_query
@@ -457,6 +483,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     lang, msg = args.pack_lang, cli_lang(None)  # the pack's language; the messages' language
     con = connect(args.data_dir)
     divisions = run_query(con, "divisions", snap)
+    reader = _reader(args, "present", "briefing")
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -477,7 +504,8 @@ def cmd_briefing(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(say(msg, "error: ", "错误：") + problem.text(msg), file=sys.stderr)
             return 2
-        options = playlist.snapshot_options(con, snap, divisions)
+        options = dataclasses.replace(playlist.snapshot_options(con, snap, divisions),
+                          divisions=reader.visible(divisions))  # fmt: skip
         for problem in playlist.check_against(chosen, options, args.playlist.name):
             print(say(msg, "warning: ", "警告：") + problem.text(msg), file=sys.stderr)
     bar, update = _progress_bar(say(msg, "briefing", "简报"))
@@ -485,9 +513,10 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     try:
         update(0.0, "slides")
         if chosen is None:
-            slides = briefing.deck_content(con, snap, divisions, lang)
+            slides = briefing.deck_content(con, snap, divisions, lang, scope=reader)
         else:
-            slides = briefing.playlist_content(con, snap, divisions, chosen, options, lang)
+            slides = briefing.playlist_content(con, snap, divisions, chosen, options, lang,
+                                               reader)  # fmt: skip
         source = briefing.Source(
             snap.id, snap.as_of, name(divisions, city_code(divisions), lang), snap.is_demo
         )
@@ -853,6 +882,7 @@ def build_parser() -> argparse.ArgumentParser:
         'written as they are (by default they are "<5", as on screen)',
     )
     exp.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
+    exp.add_argument("--user", default=None, metavar="ID", help=USER_HELP)
     exp.set_defaults(func=cmd_export)
     brief = sub.add_parser(
         "briefing", help="write the briefing pack: PPTX, XLSX, HTML, chart PNGs and a PDF"
@@ -873,6 +903,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="pptx,xlsx,html,png,pdf",
         help="comma-separated; PNG and PDF need Chromium (default: all five)",
     )
+    brief.add_argument("--user", default=None, metavar="ID", help=USER_HELP)
     brief.set_defaults(func=cmd_briefing)
     comp = sub.add_parser("completeness", help="which communities reported for a month")
     comp.add_argument("--month", default=None, help="YYYY-MM (default: the as-of month)")

@@ -7,6 +7,7 @@ from govdash.core.text.i18n import t
 ctx = context.context()
 chrome.page_header(ctx, t("data.heading", ctx.lang), places=False)
 panels.snapshot_panel(ctx)
+panels.access_panel(ctx)
 panels.dictionary_panel(ctx)
 panels.tables_panel(ctx)
 panels.completeness_panel(ctx)

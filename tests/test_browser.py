@@ -19,25 +19,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from chromium import CHROMIUM, launched
 from playwright.sync_api import expect
 
 from govdash.core.data.contract import TABLES
 from govdash.core.engine.publish import write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-default-apps",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-extensions",
-]
 PAGES = ["", "districts", "community", "activities", "outcomes", "present", "data", "import"]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -51,10 +40,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(env: dict) -> tuple[subprocess.Popen, str]:
+def _start(env: dict, *extra: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """A Streamlit server on `port` (a free one by default) with `env` and `extra` options."""
     if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
         pytest.skip("Debian chromium is not installed (CI installs it)")
-    port = _free_port()
+    port = port or _free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -68,6 +58,7 @@ def _start(env: dict) -> tuple[subprocess.Popen, str]:
             "127.0.0.1",
             "--server.port",
             str(port),
+            *extra,
         ],
         cwd=ROOT,
         env={**os.environ, **env},
@@ -148,12 +139,8 @@ def hostile_server(snapshot, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with launched() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -119,10 +119,10 @@ def test_a_scope_keeps_only_the_rows_it_sees(divisions):
 
     communities = divisions[divisions["level"] == "community"]
     frame = pd.DataFrame({"division_code": list(communities["code"]), "n": 1})
-    kept = Scope((WUCHANG,)).keep(frame, divisions, "division_code")
+    kept = Scope((WUCHANG,)).keep(frame, divisions)
     assert len(kept) and kept["division_code"].str.startswith(WUCHANG).all()
     assert len(kept) == communities["code"].str.startswith(WUCHANG).sum()
-    assert len(Scope(()).keep(frame, divisions, "division_code")) == len(frame)
+    assert len(Scope(()).keep(frame, divisions)) == len(frame)
 
 
 def test_an_importer_writes_only_rows_of_their_scope():
@@ -139,3 +139,24 @@ def test_parse_collects_every_problem_at_once():
     with pytest.raises(AccessError) as caught:
         parse_access({"mode": "x", "people": [{"id": "a"}, {"id": "b", "rights": ["fly"]}]})
     assert len(caught.value.problems) >= 4
+
+
+def test_a_pass_names_its_person_until_it_expires_or_the_token_changes(tmp_path, divisions):
+    from govdash.core.rules.roles import pass_holder, person_pass
+
+    (tmp_path / ACCESS_FILE).write_text(FILE, encoding="utf-8")
+    access = load_access(tmp_path, _known(divisions))
+    office, key = access.by_token(TOKEN), b"k" * 32
+    made = person_pass(office, key, now=1_000_000.0, seconds=60)
+    assert TOKEN not in made and pass_holder(access, made, key, 1_000_030.0) == office
+    assert pass_holder(access, made, key, 1_000_061.0) is None, "expired"
+    assert pass_holder(access, made, b"x" * 32, 1_000_030.0) is None, "another server's key"
+    forged = made.replace("wuchang-office", "city-analyst", 1)
+    assert pass_holder(access, forged, key, 1_000_030.0) is None, "another person's name"
+    longer = made.rsplit(".", 2)
+    assert pass_holder(access, f"{longer[0]}.9{longer[1]}.{longer[2]}", key, 1_000_030.0) is None
+    changed = FILE.replace(token_digest(TOKEN), token_digest(TOKEN + "-new"))
+    (tmp_path / ACCESS_FILE).write_text(changed, encoding="utf-8")
+    assert pass_holder(load_access(tmp_path), made, key, 1_000_030.0) is None, "token replaced"
+    for junk in (None, 3, "", "a.b", "x" * 400, "wuchang-office.notanumber.abc"):
+        assert pass_holder(access, junk, key, 1_000_030.0) is None

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from govdash.app import sidebar
-from govdash.app.context import Context
+from govdash.app.context import Context, scope_name
 from govdash.app.markup import md
 from govdash.core.data.catalog import Metric
 from govdash.core.data.divisions import city_code
@@ -187,7 +187,23 @@ def drill(ctx: Context, event: Mapping | None) -> None:
 
 
 def empty(ctx: Context, key: str = "empty.no_data") -> None:
+    """Nothing to show. When the view lies outside the person's scope, that is the reason (its
+    streets, communities and single rows are not theirs to see), not a lack of data."""
+    if ctx.rows_selection() is None:
+        st.info(t("scope.outside", ctx.lang, scope=md(scope_name(ctx))), icon=":material/lock:")
+        return
     st.info(t(key, ctx.lang), icon=":material/search:")
+
+
+def rows_note(ctx: Context, narrowed: bool | None = None) -> None:
+    """Under a list of single rows (events, teams, programmes) the view is wider than the
+    person's scope (or, with `narrowed`, the rows are theirs alone): say that only their own
+    divisions are listed."""
+    if narrowed is None and ctx.rows_selection() is None:
+        return  # the view lies outside the scope: empty() says so instead
+    if ctx.rows_narrowed if narrowed is None else narrowed:
+        st.caption(t("scope.rows_only", ctx.lang, scope=md(scope_name(ctx))),
+                   help=t("scope.rows_only_help", ctx.lang))  # fmt: skip
 
 
 def comparison_label(comparison: Comparison, flow: bool, lang: str) -> str:

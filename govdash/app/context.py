@@ -16,9 +16,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from govdash.app import sidebar, signin, state
+from govdash.app import gate, sidebar, signin, state
 from govdash.app.markup import md
 from govdash.core.data.catalog import load_catalog
+from govdash.core.data.divisions import city_code
 from govdash.core.data.divisions import name as division_name
 from govdash.core.data.paths import default_snapshots_dir
 from govdash.core.data.snapshot import Skipped, Snapshot, ensure_root, open_snapshot, scan
@@ -28,6 +29,7 @@ from govdash.core.engine.recall import recalled_query
 from govdash.core.measures import events
 from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
 from govdash.core.question.view import Options, View
+from govdash.core.rules.roles import Access, Person, Scope
 from govdash.core.text.i18n import DEFAULT_LANG, LANGS, date_label, join, t
 from govdash.core.text.problems import GovdashError, Problem
 
@@ -46,10 +48,31 @@ class Context:
     options: Options
     notices: tuple[str, ...] = ()
     details: bool = False  # the analyst's switch: SQL, snapshot ids and paths are shown
+    person: Person | None = None  # who is signed in, by the access file (None: there is none)
+    access: Access | None = None
 
     @property
     def root(self) -> str:
         return str(self.snapshot.path.parent)
+
+    @property
+    def scope(self) -> Scope:
+        """What the person may see below the open levels (the whole city without a person)."""
+        return self.person.scope if self.person is not None else Scope()
+
+    def may(self, right: str) -> bool:
+        """Whether the session's person holds a right (everyone does without an access file)."""
+        return self.person is None or self.person.may(right)
+
+    def rows_selection(self, selection: Selection | None = None) -> Selection | None:
+        """The part of a selection whose single rows (events, teams, programmes) this person may
+        see: the selection itself, narrowed to their scope, or None when it lies outside."""
+        selection = selection or self.selection
+        codes = () if selection.level == "city" else selection.codes
+        narrowed = self.scope.narrow(codes)
+        if narrowed is None:
+            return None
+        return selection if narrowed == codes else Selection.of(narrowed, self.divisions)
 
     @property
     def selection(self) -> Selection:
@@ -71,6 +94,22 @@ class Context:
     def activities(self, start: dt.date, end: dt.date) -> ActivityScope:
         """The view's events between two dates (both inclusive)."""
         return ActivityScope(self.selection, start, end, self.filters)
+
+    def row_activities(self, start: dt.date, end: dt.date) -> ActivityScope | None:
+        """The view's events a list of single events or teams may show: narrowed to the
+        person's scope (see rows_selection), None when the view lies outside it."""
+        selection = self.rows_selection()
+        return None if selection is None else ActivityScope(selection, start, end, self.filters)
+
+    @property
+    def rows_narrowed(self) -> bool:
+        """Whether lists of single rows show less than the view (only the person's scope)."""
+        return self.rows_selection() != self.selection
+
+    @cached_property
+    def visible(self) -> frozenset[str]:
+        """The codes of every division this session may see."""
+        return frozenset(self.divisions["code"])
 
     @cached_property
     def _names(self) -> dict[str, str]:
@@ -187,6 +226,13 @@ def cached_divisions(snapshot_id: str, root: str) -> pd.DataFrame:
     return recalled_query(connection(), "divisions", snap)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def visible_divisions(snapshot_id: str, root: str, scope: Scope) -> pd.DataFrame:
+    """The snapshot's divisions a scope sees (all of them for the whole city), one shared object
+    per scope: what the pickers offer, what a URL may name, and the names pages look up."""
+    return scope.visible(cached_divisions(snapshot_id, root))
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_months(snapshot_id: str, root: str) -> tuple:
     snap = open_snapshot(snapshot_id, Path(root))
@@ -210,11 +256,17 @@ def details_switch(lang: str) -> bool:
 def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
     """Load the snapshot the view asks for, draw the filters the page uses (shown) and the
     details switch, and remember the context."""
+    access, person = gate.admit(str(default_snapshots_dir()), lang)
     snapshots = load_snapshots(lang)
     by_id = {s.id: s for s in snapshots}
     snap = by_id[sidebar.seed_snapshot(tuple(by_id))]
-    divisions = cached_divisions(snap.id, str(snap.path.parent))
-    options = replace(snapshot_options_for(snap, divisions), snapshots=tuple(by_id))
+    scope = person.scope if person is not None else Scope()
+    whole = cached_divisions(snap.id, str(snap.path.parent))
+    divisions = visible_divisions(snap.id, str(snap.path.parent), scope)
+    # The pickers and the URL check see only the person's divisions; the pilot's month is the
+    # city's, the same for everyone.
+    options = replace(snapshot_options_for(snap, whole), divisions=divisions,
+                      snapshots=tuple(by_id))  # fmt: skip
     catalog = load_catalog()
 
     plain = {sid: f"{date_label(s.as_of, lang)} · {label('provenances', s.provenance, lang)}"
@@ -228,6 +280,9 @@ def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
         text = plain[sid]
         return f"{text} · {sid[-6:]}" if text in repeated else text
 
+    if person is not None:  # who is signed in, and what they see, above the filters
+        seen = scope_words(scope, divisions, lang)
+        gate.sidebar_box(str(snap.path.parent), access, person, seen, lang)
     view, notices = sidebar.render(
         options,
         lang,
@@ -238,9 +293,20 @@ def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
     )
     st.sidebar.divider()
     details = details_switch(lang)
-    ctx = Context(lang, snap, divisions, view, options, tuple(notices), details)
+    ctx = Context(lang, snap, divisions, view, options, tuple(notices), details, person, access)
     st.session_state[CTX_KEY] = ctx
     return ctx
+
+
+def scope_words(scope: Scope, divisions: pd.DataFrame, lang: str) -> str:
+    """A scope in words (the city's name when it is the whole city)."""
+    codes = scope.codes or (city_code(divisions),)
+    return join((division_name(divisions, c, lang) for c in codes), lang)
+
+
+def scope_name(ctx: Context) -> str:
+    """The session's scope in words."""
+    return scope_words(ctx.scope, ctx.divisions, ctx.lang)
 
 
 def context() -> Context:

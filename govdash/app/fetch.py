@@ -2,7 +2,9 @@
 
 Each public function takes the page's context and plain values, reads through a cache keyed on
 the snapshot id, its folder and the arguments (bounded by max_entries and a ttl), and returns what
-may be shown: metric figures pass through govdash.core.rules.privacy here, so no panel can forget it.
+may be shown: metric figures pass through govdash.core.rules.privacy here, and every answer
+through the person's scope (govdash.core.rules.roles: rows of divisions they may not see are
+dropped), so no panel can forget either.
 The heavy questions (metric values, monthly series, KPI cards, activity questions) also read
 through the results store every worker shares (govdash.core.engine.results): what one worker
 computed, the others read from a file instead of computing it again. Privacy is applied after
@@ -25,8 +27,18 @@ from govdash.core.measures import admin, events, figures, reconcile
 from govdash.core.measures.figures import Kpi
 from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
 from govdash.core.rules import privacy
+from govdash.core.rules.roles import keep_visible
 
 TTL = 6 * 3600  # seconds; snapshots are immutable, so this only bounds memory over time
+
+
+def seen(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an answer this session may see: those of the divisions of its scope (every
+    row, without an access file or for the whole city). Applied after the caches, which hold
+    whole answers shared by every session."""
+    if ctx.scope.whole_city:
+        return frame
+    return keep_visible(frame, ctx.visible)
 
 
 def _open(snapshot_id: str, root: str) -> tuple[Snapshot, pd.DataFrame]:
@@ -62,7 +74,7 @@ def values(
 ) -> pd.DataFrame:
     """Metric values over a window for the selection or per division `by` (privacy applied)."""
     frame = _values(ctx.snapshot.id, ctx.root, selection, window, tuple(metric_ids), filters, by)
-    return privacy.shareable(frame)
+    return seen(ctx, privacy.shareable(frame))
 
 
 @st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
@@ -89,7 +101,7 @@ def series(
     frame = _series(
         ctx.snapshot.id, ctx.root, selection, start, end, tuple(metric_ids), filters, by
     )
-    return privacy.shareable(frame)
+    return seen(ctx, privacy.shareable(frame))
 
 
 @st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
@@ -128,7 +140,7 @@ def _reconciled(sid: str, root: str) -> pd.DataFrame:
 
 def reconciled(ctx: Context) -> pd.DataFrame:
     """Every reported fact beside the figure the snapshot gives (published facts: no privacy)."""
-    return _reconciled(ctx.snapshot.id, ctx.root)
+    return seen(ctx, _reconciled(ctx.snapshot.id, ctx.root))
 
 
 # --------------------------------------------------------------------------- activity events
@@ -145,7 +157,8 @@ def _events(sid, root, question, scope, options) -> pd.DataFrame | int:
 
 
 def _activity(ctx: Context, question: str, scope: ActivityScope, **options):
-    return _events(ctx.snapshot.id, ctx.root, question, scope, tuple(sorted(options.items())))
+    found = _events(ctx.snapshot.id, ctx.root, question, scope, tuple(sorted(options.items())))
+    return seen(ctx, found) if isinstance(found, pd.DataFrame) else found
 
 
 def event_count(ctx: Context, scope: ActivityScope) -> int:
@@ -180,7 +193,7 @@ def _teams_by_type(sid, root, selection, level, end) -> pd.DataFrame:
 
 
 def teams_by_type(ctx: Context, selection: Selection, level: str, end: dt.date) -> pd.DataFrame:
-    return _teams_by_type(ctx.snapshot.id, ctx.root, selection, level, end)
+    return seen(ctx, _teams_by_type(ctx.snapshot.id, ctx.root, selection, level, end))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
@@ -191,7 +204,7 @@ def _qualifiers(sid, root, selection, month) -> pd.DataFrame:
 
 def qualifiers(ctx: Context, selection: Selection, month: dt.date) -> pd.DataFrame:
     """Values typed with 余/近/约 in the selection for a month."""
-    return _qualifiers(ctx.snapshot.id, ctx.root, selection, month)
+    return seen(ctx, _qualifiers(ctx.snapshot.id, ctx.root, selection, month))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
@@ -201,7 +214,7 @@ def _programmes_for(sid, root, code) -> pd.DataFrame:
 
 
 def programmes_for(ctx: Context, code: str) -> pd.DataFrame:
-    return _programmes_for(ctx.snapshot.id, ctx.root, code)
+    return seen(ctx, _programmes_for(ctx.snapshot.id, ctx.root, code))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
@@ -211,7 +224,7 @@ def _resources_for(sid, root, code, end) -> pd.DataFrame:
 
 
 def resources_for(ctx: Context, code: str, end: dt.date) -> pd.DataFrame:
-    return _resources_for(ctx.snapshot.id, ctx.root, code, end)
+    return seen(ctx, _resources_for(ctx.snapshot.id, ctx.root, code, end))
 
 
 # --------------------------------------------------------------------------- data management
@@ -222,7 +235,7 @@ def _completeness(sid, root, start, end) -> pd.DataFrame:
 
 
 def completeness(ctx: Context, start: dt.date, end: dt.date) -> pd.DataFrame:
-    return _completeness(ctx.snapshot.id, ctx.root, start, end)
+    return seen(ctx, _completeness(ctx.snapshot.id, ctx.root, start, end))
 
 
 @st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
@@ -232,7 +245,7 @@ def _activity_freshness(sid, root, since) -> pd.DataFrame:
 
 
 def activity_freshness(ctx: Context, since: dt.date) -> pd.DataFrame:
-    return _activity_freshness(ctx.snapshot.id, ctx.root, since)
+    return seen(ctx, _activity_freshness(ctx.snapshot.id, ctx.root, since))
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
@@ -242,7 +255,8 @@ def _missing_reports(sid, root, selection, month) -> list[str]:
 
 
 def missing_reports(ctx: Context, selection: Selection, month: dt.date) -> list[str]:
-    return _missing_reports(ctx.snapshot.id, ctx.root, selection, month)
+    found = _missing_reports(ctx.snapshot.id, ctx.root, selection, month)
+    return found if ctx.scope.whole_city else [c for c in found if c in ctx.visible]
 
 
 @st.cache_data(max_entries=8, ttl=TTL, show_spinner=False)
@@ -253,8 +267,9 @@ def _diff(a: str, b: str, root: str) -> tuple[list[admin.TableDiff], pd.DataFram
 
 def diff(ctx: Context, a: str, b: str) -> tuple[list[admin.TableDiff], pd.DataFrame]:
     """Table and metric differences between two snapshots of the current folder."""
-    return _diff(a, b, ctx.root)
+    tables, metrics = _diff(a, b, ctx.root)
+    return tables, seen(ctx, metrics)
 
 
 def facts(ctx: Context) -> pd.DataFrame:
-    return run_query(connection(), "reported_facts", ctx.snapshot)
+    return seen(ctx, run_query(connection(), "reported_facts", ctx.snapshot))

@@ -39,6 +39,11 @@ FILTER_WIDGETS = {
 # The analyst's switch that shows SQL, snapshot ids and paths; also the URL parameter name.
 DETAILS = "details"
 
+# Who this session is by the access file: (person id, keyed digest of their stored token).
+PERSON = "_person"
+SIGNIN_TOKEN = "signin-token"
+SIGNIN_ATTEMPT = "_signin_attempt"
+
 # The import page.
 IMPORT_UNLOCKED = "_import_unlocked"
 IMPORT_ATTEMPTS = "_import_token_attempts"

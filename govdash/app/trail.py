@@ -16,6 +16,7 @@ import streamlit as st
 from govdash.app import signin, state
 from govdash.core.data.audit import record
 from govdash.core.rules.access import address_key
+from govdash.core.rules.roles import Access
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,14 @@ SIGNED_IN = "_trail_once"  # entries this session has written once already
 
 
 def who() -> str:
-    """The signed-in address (normal form), else the admin token if this session typed it,
-    else a visitor."""
+    """The person of the access file this session signed in as; without an access file, the
+    signed-in address (normal form), else the admin token if this session typed it; else a
+    visitor."""
+    access = signin.site_access()
+    if isinstance(access, Access):
+        found = signin.person(access)
+        if found is not None:
+            return found.id
     if signin.signed_in():
         email = st.user.get("email")
         key = address_key(email) if isinstance(email, str) else None
@@ -39,9 +46,10 @@ def who() -> str:
 def address() -> str:
     """The visitor's address as Streamlit sees it ("" on localhost or behind a local proxy)."""
     try:
-        return str(st.context.ip_address or "")
+        found = st.context.ip_address
     except Exception:  # noqa: BLE001 - outside a session (tests, warming): no address
         return ""
+    return found if isinstance(found, str) else ""  # AppTest's stand-in is no address
 
 
 def note(root: str | Path, action: str, *, who_: str | None = None, **detail: object) -> None:

@@ -29,6 +29,7 @@ from govdash.core.data.vocab import load_vocabulary
 from govdash.core.outputs.exports import DEMO_MARKS, neutralise, set_text
 from govdash.core.outputs.xlsx import ILLEGAL
 from govdash.core.rules import privacy
+from govdash.core.rules.roles import keep_visible
 from govdash.core.text.numbers import format_number
 from govdash.importing.spec import load_spec
 
@@ -148,11 +149,14 @@ def export_snapshot(
     progress: Callable[[float, str], None] | None = None,
     tables: Sequence[str] | None = None,
     full: bool = False,
+    visible: frozenset[str] | None = None,
 ) -> Exported:
     """Write the snapshot's tables (or only `tables`): an .xlsx whose first sheet says what the
     file is, with a sheet per table small enough for it, and a .csv per larger table (a full
     copy's CSVs start with a line that says so). Small counts of vulnerable people are written
-    "<5" unless `full`. Re-importing a full export changes nothing: its rows are the same rows."""
+    "<5" unless `full`. Re-importing a full export changes nothing: its rows are the same rows.
+    With `visible` (the division codes of a person's scope), only the rows of those divisions
+    are written (govdash.core.rules.roles)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     spec = load_spec()
     book = openpyxl.Workbook()
@@ -169,7 +173,10 @@ def export_snapshot(
     for i, name in enumerate(names):
         if progress:
             progress(i / len(names), name)
-        table, hidden = _shared(name, pq.read_table(snapshot.table_path(name)).to_pandas(), full)
+        raw = pq.read_table(snapshot.table_path(name)).to_pandas()
+        if visible is not None:
+            raw = keep_visible(raw, visible).reset_index(drop=True)
+        table, hidden = _shared(name, raw, full)
         frame = _humane(name, table)
         if qualifiers is not None:
             _requalify(name, frame, qualifiers)

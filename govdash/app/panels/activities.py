@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -19,7 +17,7 @@ from govdash.core.data.catalog import load_catalog
 from govdash.core.data.vocab import label, load_vocabulary
 from govdash.core.measures import events
 from govdash.core.outputs.readable import file_name
-from govdash.core.question.scope import Window, month_end
+from govdash.core.question.scope import ActivityScope, Window, month_end
 from govdash.core.text import fmt
 from govdash.core.text.i18n import month_label, t
 from govdash.importing.spec import load_spec
@@ -80,7 +78,9 @@ def monthly_panel(ctx: context.Context) -> None:
 def top_teams_panel(ctx: context.Context) -> None:
     lang = ctx.lang
     start, end = ctx.window.dates(True)
-    teams = fetch.top_teams(ctx, ctx.activities(start, end), limit=10)
+    rows = ctx.row_activities(start, end)
+    teams = pd.DataFrame() if rows is None else fetch.top_teams(ctx, rows, limit=10)
+    chrome.rows_note(ctx)
     if teams.empty:
         chrome.empty(ctx)
         return
@@ -191,7 +191,12 @@ def events_table(ctx: context.Context, total: int) -> None:
     """A paged table of events, newest first, with every column translated, and its download."""
     lang = ctx.lang
     st.subheader(t("activities.table", lang), anchor=False)
-    if total == 0:
+    start, end = ctx.window.dates(True)
+    scope = ctx.row_activities(start, end)
+    if ctx.rows_narrowed:  # only the person's own divisions are listed, and counted
+        chrome.rows_note(ctx)
+        total = 0 if scope is None else fetch.event_count(ctx, scope)
+    if total == 0 or scope is None:
         chrome.empty(ctx)
         return
     size = events.PAGE_SIZE
@@ -204,10 +209,9 @@ def events_table(ctx: context.Context, total: int) -> None:
         step=1,
         key=PAGE_KEY,
     )
-    start, end = ctx.window.dates(True)
-    rows = fetch.event_rows(ctx, ctx.activities(start, end), page=int(page) - 1, page_size=size)
+    rows = fetch.event_rows(ctx, scope, page=int(page) - 1, page_size=size)
     st.dataframe(readable(ctx, rows), hide_index=True, width="stretch", height=420)
-    download(ctx, total, start, end)
+    download(ctx, total, scope)
 
 
 def readable(ctx: context.Context, rows: pd.DataFrame) -> pd.DataFrame:
@@ -233,8 +237,9 @@ def readable(ctx: context.Context, rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def download(ctx: context.Context, total: int, start: dt.date, end: dt.date) -> None:
+def download(ctx: context.Context, total: int, scope: ActivityScope) -> None:
     lang = ctx.lang
+    start, end = scope.start, scope.end
     if total > events.DOWNLOAD_LIMIT:
         st.caption(
             t(
@@ -254,7 +259,7 @@ def download(ctx: context.Context, total: int, start: dt.date, end: dt.date) -> 
     words = {c.name: (c.zh if lang == "zh" else c.en) for c in sheet.columns}
 
     def build() -> bytes:
-        rows = fetch.event_rows(ctx, ctx.activities(start, end), page=0, page_size=total)
+        rows = fetch.event_rows(ctx, scope, page=0, page_size=total)
         return chrome.download_csv(ctx, rows, title, None, words)
 
     st.download_button(

@@ -19,8 +19,9 @@ from govdash.core.engine.build_engine import ENGINE_NAMES
 from govdash.core.outputs.exports import csv_bytes, xlsx_bytes, zip_bytes
 from govdash.core.question.scope import Selection
 from govdash.core.rules import privacy
+from govdash.core.rules.roles import RIGHTS, keep_visible
 from govdash.core.text import fmt
-from govdash.core.text.i18n import date_label, t
+from govdash.core.text.i18n import date_label, join, t
 from govdash.importing.spec import load_spec
 
 # Streamlit builds a whole download before the browser gets a byte, so a table is offered only
@@ -66,6 +67,38 @@ def snapshot_panel(ctx: context.Context) -> None:
     )
 
 
+def access_panel(ctx: context.Context) -> None:
+    """How this site lets people in (docs/access.md): open or signed-in, and, for the session,
+    who it is, what it may do and which divisions it sees below the open levels."""
+    lang = ctx.lang
+    st.subheader(t("data.access", lang), anchor=False)
+    if ctx.access is None:
+        st.caption(t("data.access.none", lang))
+        return
+    person = ctx.person
+    rights = sorted(person.rights, key=RIGHTS.index) if person is not None else []
+    facts = {
+        t("data.access.mode", lang): t(f"data.access.mode.{ctx.access.mode}", lang),
+        t("data.access.who", lang): t("data.access.visitor", lang)
+        if person is None or person.id == signin.VISITOR_ID
+        else (person.name or person.id),
+        t("data.access.scope", lang): context.scope_name(ctx),
+        t("data.access.rights", lang): join((t(f"signin.right.{r}", lang) for r in rights), lang),
+        t("data.access.open_levels", lang): join(
+            (label("levels", lv, lang) for lv in ctx.access.open_levels), lang
+        ),
+    }
+    if ctx.may("admin"):
+        facts[t("data.access.people", lang)] = str(len(ctx.access.people))
+    st.dataframe(
+        pd.DataFrame(
+            {t("col.item", lang): list(facts), t("col.value", lang): list(facts.values())}
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def created_label(stamp: object, lang: str) -> str:
     """A manifest's ISO timestamp as people write it: 2025年7月18日 22:52 (UTC)."""
     try:
@@ -75,11 +108,17 @@ def created_label(stamp: object, lang: str) -> str:
     return f"{date_label(when.date(), lang)} {when:%H:%M} (UTC)"
 
 
-def _table(snapshot, name: str, lang: str | None = None) -> pd.DataFrame:
-    """A snapshot table as it may be downloaded: small sensitive counts blanked (core.rules.privacy)
-    and, given a language, headers in it with the machine name beside them ("区划代码 (code)",
-    the import template's words, so a downloaded table reads like the template)."""
-    frame = privacy.shareable_table(name, pq.read_table(snapshot.table_path(name)).to_pandas())
+def _table(
+    snapshot, name: str, lang: str | None = None, visible: frozenset[str] | None = None
+) -> pd.DataFrame:
+    """A snapshot table as it may be downloaded: the rows of the reader's divisions (`visible`,
+    None for all), small sensitive counts blanked (core.rules.privacy) and, given a language,
+    headers in it with the machine name beside them ("区划代码 (code)", the import template's
+    words, so a downloaded table reads like the template)."""
+    frame = pq.read_table(snapshot.table_path(name)).to_pandas()
+    if visible is not None:
+        frame = keep_visible(frame, visible).reset_index(drop=True)
+    frame = privacy.shareable_table(name, frame)
     sheet = load_spec().get(name) if lang else None
     if sheet is not None:
         words = {c.name: (c.zh if lang == "zh" else c.en) for c in sheet.columns}
@@ -96,25 +135,40 @@ def describe(name: str, lang: str, lines: list[str] | tuple[str, ...]) -> list[s
     return [what, *lines]
 
 
-def _xlsx(snapshot, name: str, about: list[str] | tuple[str, ...] = (), lang: str = "zh") -> bytes:
+def _xlsx(
+    snapshot,
+    name: str,
+    about: list[str] | tuple[str, ...] = (),
+    lang: str = "zh",
+    visible: frozenset[str] | None = None,
+) -> bytes:
     return xlsx_bytes(
-        {t(f"table.{name}", lang): _table(snapshot, name, lang)},
+        {t(f"table.{name}", lang): _table(snapshot, name, lang, visible)},
         about=describe(name, lang, about),
         about_title=t("export.about_sheet", lang),
     )
 
 
 def _csv(
-    snapshot, name: str, preamble: list[str] | tuple[str, ...] = (), lang: str = "zh"
+    snapshot,
+    name: str,
+    preamble: list[str] | tuple[str, ...] = (),
+    lang: str = "zh",
+    visible: frozenset[str] | None = None,
 ) -> bytes:
-    return csv_bytes(_table(snapshot, name, lang), describe(name, lang, preamble))
+    return csv_bytes(_table(snapshot, name, lang, visible), describe(name, lang, preamble))
 
 
 def _zipped_csv(
-    snapshot, name: str, inner: str, preamble: list[str] | tuple[str, ...] = (), lang: str = "zh"
+    snapshot,
+    name: str,
+    inner: str,
+    preamble: list[str] | tuple[str, ...] = (),
+    lang: str = "zh",
+    visible: frozenset[str] | None = None,
 ) -> bytes:
     """The table's CSV inside a zip (Windows and macOS open it with a double click)."""
-    return zip_bytes(inner, _csv(snapshot, name, preamble, lang))
+    return zip_bytes(inner, _csv(snapshot, name, preamble, lang, visible))
 
 
 def tables_panel(ctx: context.Context) -> None:
@@ -123,6 +177,8 @@ def tables_panel(ctx: context.Context) -> None:
     snap = ctx.snapshot
     st.subheader(t("data.tables", lang), anchor=False)
     st.caption(t("data.tables_note", lang, limit=fmt.number(XLSX_LIMIT, lang, compact=False)))
+    visible = None if ctx.scope.whole_city else ctx.visible  # a district office: its own rows
+    chrome.rows_note(ctx, narrowed=visible is not None)
     for name in TABLES:
         if not snap.has_table(name):
             continue
@@ -140,11 +196,12 @@ def tables_panel(ctx: context.Context) -> None:
         stem = f"{t(f'table.{name}', lang)}_{snap.as_of.isoformat()}"
         if rows > ZIP_ROWS:
             data = partial(
-                _zipped_csv, snap, name, f"{stem}.csv", chrome.download_preamble(ctx), lang
-            )
+                _zipped_csv, snap, name, f"{stem}.csv", chrome.download_preamble(ctx), lang,
+                visible,
+            )  # fmt: skip
             label, file_name, mime = "CSV (ZIP)", f"{stem}.zip", "application/zip"
         else:
-            data = partial(_csv, snap, name, chrome.download_preamble(ctx), lang)
+            data = partial(_csv, snap, name, chrome.download_preamble(ctx), lang, visible)
             label, file_name, mime = "CSV", f"{stem}.csv", "text/csv"
         b.download_button(
             label,
@@ -159,7 +216,7 @@ def tables_panel(ctx: context.Context) -> None:
             c.download_button(
                 "XLSX",
                 on_click="ignore",  # a download needs no rerun, which would slow it
-                data=partial(_xlsx, snap, name, chrome.download_preamble(ctx), lang),
+                data=partial(_xlsx, snap, name, chrome.download_preamble(ctx), lang, visible),
                 file_name=f"{stem}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"dl-xlsx-{name}",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from govdash.app import chrome, context, sidebar, signin, state, trail
+from govdash.app import chrome, context, gate, sidebar, signin, state, trail
 from govdash.app.signin import admin_token
 from govdash.core.rules.access import (
     LOCKOUTS,
@@ -24,8 +24,8 @@ from govdash.core.rules.access import (
     Outcome,
     Refusal,
     token_too_short,
-    wait_parts,
 )
+from govdash.core.rules.roles import Scope
 from govdash.core.text import fmt
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ def unlocked(ctx: context.Context) -> bool:
     least MIN_TOKEN_LENGTH characters with attempts limited per client, else locked with
     instructions."""
     lang = ctx.lang
+    if ctx.access is not None:
+        return _person_may_import(ctx)
     if signin.oidc_configured():
         if not signin.signed_in():
             st.info(t("import.login_needed", lang), icon=":material/lock:")
@@ -85,13 +87,28 @@ def unlocked(ctx: context.Context) -> bool:
     return _token_form(ctx)
 
 
-def _wait(seconds: float, lang: str) -> str:
-    minutes, rest = wait_parts(seconds)
-    if not minutes:
-        return t("import.wait_seconds", lang, s=rest)
-    if not rest:
-        return t("import.wait_minutes", lang, m=minutes)
-    return t("import.wait_minutes_seconds", lang, m=minutes, s=rest)
+def _person_may_import(ctx: context.Context) -> bool:
+    """With an access file: a signed-in person with the import right imports within their
+    scope; a visitor signs in here; anyone else is told they lack the right (and the trail
+    records the refusal once)."""
+    person, lang = ctx.person, ctx.lang
+    if person is not None and person.id != signin.VISITOR_ID and person.may("import"):
+        return True
+    if person is None or person.id == signin.VISITOR_ID:
+        st.info(t("import.login_needed", lang), icon=":material/lock:")
+        gate.sign_in_form(ctx.root, lang, "import")
+        return False
+    trail.note_once(ctx.root, "refusal", reason="no_right", right="import")
+    st.warning(t("signin.no_right", lang, right=t("signin.right.import", lang)),
+               icon=":material/block:")  # fmt: skip
+    return False
+
+
+def _import_scope(ctx: context.Context) -> Scope | None:
+    """The rows an import may write: the person's scope (None: anywhere, as without a file)."""
+    if ctx.person is None or ctx.person.scope.whole_city:
+        return None
+    return ctx.person.scope
 
 
 def _token_form(ctx: context.Context) -> bool:
@@ -101,7 +118,9 @@ def _token_form(ctx: context.Context) -> bool:
     outcome = st.session_state.pop(ATTEMPT, None)  # of the submit that started this run
     wait = LOCKOUTS.locked_for(signin.client())
     if wait > 0:
-        st.error(t("import.locked_out", lang, wait=_wait(wait, lang)), icon=":material/timer:")
+        st.error(
+            t("import.locked_out", lang, wait=gate.wait_text(wait, lang)), icon=":material/timer:"
+        )
         return False
     with st.columns([1, 2])[0].form("import-unlock", clear_on_submit=True, border=False):
         st.text_input(t("import.token", lang), type="password", key=state.IMPORT_TOKEN)
@@ -231,6 +250,7 @@ def run_import(
             month=month,
             as_of=choice.as_of,
             base=choice.base,
+            scope=_import_scope(ctx),
         )
     finally:
         bar.empty()
@@ -403,6 +423,10 @@ def upload_panel(ctx: context.Context) -> None:
         st.success(t("import.valid", lang, n=len(report.sheets)))
     else:
         st.error(t("import.invalid", lang, n=len(report.all_errors())))
+        outside = sum(sheet.outside_scope for sheet in report.sheets)
+        if outside and ctx.person is not None:  # rows the importer may not write: once per file
+            trail.note_once(ctx.root, "refusal", reason="outside_scope", rows=outside,
+                            files=tuple(p.name for p in paths), scope=ctx.person.scope.codes)  # fmt: skip
     report_panel(ctx, report)
     if not report.ok:
         return

@@ -8,13 +8,14 @@ of disappearing from the list.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from govdash.app import chrome, context, trail
+from govdash.app import chrome, context, signin, trail
 from govdash.core.outputs import playlist as pl
 from govdash.core.question.view import to_params
 from govdash.core.text.i18n import t
@@ -27,6 +28,20 @@ MESSAGE, PROBLEM = "_playlist_message", "_playlist_problem"
 # offered by default, so a new visitor's first save never lands in someone else's playlist.
 LAST = "_playlist_last"
 IMPORT = "playlist-import"
+VISITOR_KEY = "_playlist_visitor"  # a visitor's owner id for this session (not signed in)
+
+
+def editor(ctx: context.Context) -> pl.Editor:
+    """Who this session is to the playlists: the signed-in person (by the access file), else the
+    signed-in address or the admin token, else a visitor of this session only; and whether they
+    are an admin (who may change anyone's playlist)."""
+    who = trail.who()
+    if ctx.person is None and who != trail.VISITOR:
+        return pl.Editor(who, signin.session_is_admin())
+    if ctx.person is not None and ctx.person.id != signin.VISITOR_ID:
+        return pl.Editor(ctx.person.id, ctx.person.may("admin"))
+    key = st.session_state.setdefault(VISITOR_KEY, pl.VISITOR_PREFIX + secrets.token_hex(6))
+    return pl.Editor(key, False)
 
 
 def folder(ctx: context.Context) -> Path:
@@ -72,10 +87,11 @@ def current_params(ctx: context.Context) -> dict[str, str]:
 
 def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
     """In the sidebar: save what this page shows now, under a name, into a playlist."""
-    if page not in pl.PLAYABLE:
+    if page not in pl.PLAYABLE or not ctx.may("present"):
         return
     lang = ctx.lang
-    playlists, _ = saved_playlists(ctx)
+    me = editor(ctx)
+    playlists = [p for p in saved_playlists(ctx)[0] if me.may_change(p)]  # never another's
     with st.sidebar.expander(t("playlist.save_heading", lang)):
         st.text_input(
             t("playlist.view_name", lang),
@@ -101,7 +117,7 @@ def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
         st.button(
             t("playlist.save", lang), key=f"playlist-save-{page}", width="stretch",
             on_click=_save_clicked,
-            args=(ctx.root, str(folder(ctx)), page, current_params(ctx), lang),
+            args=(ctx.root, str(folder(ctx)), page, current_params(ctx), lang, me),
         )  # fmt: skip
         for message in st.session_state.pop(MESSAGE, []):
             st.success(message, icon=":material/check_circle:")
@@ -109,8 +125,11 @@ def save_panel(ctx: context.Context, page: str, page_title: str) -> None:
             st.error(message)
 
 
-def _save_clicked(root: str, where: str, page: str, params: dict[str, str], lang: str) -> None:
-    """Add the view as it was shown to the chosen playlist, or start a new one with it."""
+def _save_clicked(
+    root: str, where: str, page: str, params: dict[str, str], lang: str, me: pl.Editor
+) -> None:
+    """Add the view as it was shown to the chosen playlist (one of the editor's own: a target
+    forged into the request is refused by the write), or start a new one with it."""
     state = st.session_state
     name = " ".join(str(state.get(f"playlist-view-name-{page}", "")).split())
     target = state.get(f"playlist-target-{page}", NEW)
@@ -119,25 +138,28 @@ def _save_clicked(root: str, where: str, page: str, params: dict[str, str], lang
     old = next((p for p in playlists if p.id == target), None)
     if old is None:
         new_name = " ".join(str(state.get(f"playlist-new-name-{page}", "")).split())
-        chosen = pl.Playlist(pl.new_id(new_name), new_name, (saved,))
+        chosen = pl.Playlist(pl.new_id(new_name), new_name, (saved,), me.id)
     else:
         chosen = replace(old, views=(*old.views, saved))
     # The name is the user's text: plain text in a message that Streamlit reads as markdown.
     message = t("playlist.saved", lang, name=chrome.md(chosen.name), n=len(chosen.views))
-    if _write(Path(where), chosen, message, lang):
+    if _write(Path(where), chosen, message, lang, me, root):
         state[LAST] = chosen.id
         state[f"playlist-target-{page}"] = chosen.id  # this page's choice follows too
         action = "playlist_save" if old is None else "playlist_change"
         trail.note(root, action, playlist=chosen.id, views=len(chosen.views))
 
 
-def _write(where: Path, chosen: pl.Playlist, message: str, lang: str) -> bool:
-    """Save a playlist and leave a message for the page: done, or why not (a bad name, a full
-    folder, a read-only disk)."""
+def _write(
+    where: Path, chosen: pl.Playlist, message: str, lang: str, me: pl.Editor, root: str
+) -> bool:
+    """Save a playlist and leave a message for the page: done, or why not (someone else's
+    playlist, a full quota, a bad name, a read-only disk). A refused change enters the trail."""
     try:
-        pl.save_playlist(where, chosen)
+        pl.save_playlist(where, chosen, me)
     except GovdashError as exc:
         st.session_state[PROBLEM] = [chrome.md(exc.text(lang))]
+        trail.note(root, "refusal", reason="playlist_refused", playlist=chosen.id)
         return False
     except OSError as exc:
         st.session_state[PROBLEM] = [
@@ -192,19 +214,38 @@ def manage_panel(ctx: context.Context, current: pl.Playlist | None) -> None:
     for message in st.session_state.pop(PROBLEM, []):
         st.error(message)
     if current is not None:
-        _order(ctx, current)
+        me = editor(ctx)
+        if me.may_change(current):
+            _order(ctx, current, me)
+        else:
+            st.caption(t("playlist.not_yours", lang))
+        st.button(t("playlist.copy", lang), key="playlist-copy", width="stretch",
+                  on_click=_copy_clicked, args=(ctx.root, str(folder(ctx)), current, lang, me))  # fmt: skip
         st.download_button(
-            t("playlist.export", lang), current.to_json(), file_name=f"{current.id}.json",
+            t("playlist.export", lang), current.to_json(owner=False),
+            file_name=f"{current.id}.json",
             mime="application/json", on_click="ignore", key="playlist-export", width="stretch",
         )  # fmt: skip
     upload = st.file_uploader(t("playlist.import", lang), type=["json"], key=IMPORT)
     if upload is not None:
         # A callback, as for saving a view: a click is never lost to a rerun the page starts.
         st.button(t("playlist.import_go", lang), key="playlist-import-go",
-                  on_click=_import_clicked, args=(ctx.root, str(folder(ctx)), lang))  # fmt: skip
+                  on_click=_import_clicked, args=(ctx.root, str(folder(ctx)), lang,
+                                                  editor(ctx)))  # fmt: skip
 
 
-def _import_clicked(root: str, where: str, lang: str) -> None:
+def _copy_clicked(root: str, where: str, current: pl.Playlist, lang: str, me: pl.Editor) -> None:
+    """A copy of the playing playlist that is the editor's own, and play it."""
+    name = t("playlist.copy_name", lang, name=current.name)[: pl.MAX_NAME]
+    copy = pl.Playlist(pl.new_id(name), name, current.views, me.id)
+    if _write(Path(where), copy, t("playlist.copied", lang, name=chrome.md(name)), lang, me, root):
+        trail.note(root, "playlist_save", playlist=copy.id, views=len(copy.views),
+                   copied=current.id)  # fmt: skip
+        st.query_params[PLAYLIST_PARAM] = copy.id
+        st.query_params["slide"] = "1"
+
+
+def _import_clicked(root: str, where: str, lang: str, me: pl.Editor) -> None:
     """Read the uploaded file as any playlist file is read (every problem named with the file,
     the view and the parameter), save it and play it."""
     upload = st.session_state.get(IMPORT)
@@ -215,14 +256,16 @@ def _import_clicked(root: str, where: str, lang: str) -> None:
     except GovdashError as exc:
         st.session_state[PROBLEM] = [chrome.md(exc.text(lang))]
         return
-    if _write(Path(where), loaded, t("playlist.imported", lang, name=chrome.md(loaded.name)), lang):
+    loaded = replace(loaded, owner=me.id)  # whoever imports a file owns what it becomes
+    message = t("playlist.imported", lang, name=chrome.md(loaded.name))
+    if _write(Path(where), loaded, message, lang, me, root):
         trail.note(root, "playlist_save", playlist=loaded.id, views=len(loaded.views),
                    file=upload.name)  # fmt: skip
         st.query_params[PLAYLIST_PARAM] = loaded.id
         st.query_params["slide"] = "1"
 
 
-def _order(ctx: context.Context, current: pl.Playlist) -> None:
+def _order(ctx: context.Context, current: pl.Playlist, me: pl.Editor) -> None:
     """The playlist's views in a small table: a new position or a tick to remove, then save."""
     lang = ctx.lang
     table = pd.DataFrame(
@@ -254,11 +297,16 @@ def _order(ctx: context.Context, current: pl.Playlist) -> None:
             [bool(v) for v in edited["remove"].fillna(False)],
         )
         if result is None:
-            pl.delete_playlist(folder(ctx), current.id)
+            try:
+                pl.delete_playlist(folder(ctx), current.id, me)
+            except GovdashError as exc:
+                trail.note(ctx.root, "refusal", reason="playlist_refused", playlist=current.id)
+                st.error(chrome.md(exc.text(lang)))
+                return
             trail.note(ctx.root, "playlist_delete", playlist=current.id)
             st.query_params.pop(PLAYLIST_PARAM, None)
             st.rerun()
-        if _write(folder(ctx), result, t("playlist.reordered", lang), lang):
+        if _write(folder(ctx), result, t("playlist.reordered", lang), lang, me, ctx.root):
             trail.note(ctx.root, "playlist_change", playlist=result.id, views=len(result.views))
             st.query_params["slide"] = "1"
             st.rerun()

@@ -30,6 +30,7 @@ from govdash.core.outputs import briefing, deck
 from govdash.core.outputs.briefing import since_pilot, tiles
 from govdash.core.outputs.playlist import Playlist
 from govdash.core.question import scope
+from govdash.core.rules.roles import Scope
 from govdash.core.text import fmt
 from govdash.core.text.i18n import date_label, join, month_label, t
 from govdash.viz import charts
@@ -184,8 +185,9 @@ def deck_page(ctx: context.Context) -> None:
         _navigation(ctx, number, len(contents), current)
         content_slide(ctx, contents[number - 1])
     else:
-        slides = deck.default_deck(
-            ctx.divisions, has_targets=bool(load_targets()), facts=_fact_count(ctx),
+        slides = deck.default_deck(  # every pilot district's slide, as in the pack
+            context.cached_divisions(ctx.snapshot.id, ctx.root),
+            has_targets=bool(load_targets()), facts=_fact_count(ctx),
             facts_per_slide=FACTS_PER_SLIDE,
         )  # fmt: skip
         number = deck.slide_number(st.query_params.get(SLIDE_PARAM), len(slides))
@@ -201,7 +203,9 @@ def deck_page(ctx: context.Context) -> None:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _pack_slides(snapshot_id: str, root: str, playlist_json: bytes | None, lang: str) -> list:
+def _pack_slides(
+    snapshot_id: str, root: str, playlist_json: bytes | None, lang: str, reader: Scope
+) -> list:
     from govdash.core.data.snapshot import open_snapshot
     from govdash.core.outputs.playlist import parse_playlist
 
@@ -209,10 +213,11 @@ def _pack_slides(snapshot_id: str, root: str, playlist_json: bytes | None, lang:
     con = context.connection()
     divisions = context.cached_divisions(snapshot_id, root)
     if playlist_json is None:
-        return briefing.deck_content(con, snap, divisions, lang, FACTS_PER_SLIDE)
+        return briefing.deck_content(con, snap, divisions, lang, FACTS_PER_SLIDE, reader)
     chosen = parse_playlist(playlist_json, "playlist", "cached")
-    options = context.snapshot_options_for(snap, divisions)
-    return briefing.playlist_content(con, snap, divisions, chosen, options, lang)
+    options = replace(context.snapshot_options_for(snap, divisions),
+                      divisions=context.visible_divisions(snapshot_id, root, reader))  # fmt: skip
+    return briefing.playlist_content(con, snap, divisions, chosen, options, lang, reader)
 
 
 def pack_slides(ctx: context.Context, current: Playlist | None) -> list[briefing.SlideContent]:
@@ -220,7 +225,7 @@ def pack_slides(ctx: context.Context, current: Playlist | None) -> list[briefing
     once per snapshot, playlist and language."""
     with st.spinner(t("spinner.loading", ctx.lang)):
         return _pack_slides(ctx.snapshot.id, ctx.root,
-                            current.to_json() if current else None, ctx.lang)  # fmt: skip
+                            current.to_json() if current else None, ctx.lang, ctx.scope)  # fmt: skip
 
 
 def deck_source(ctx: context.Context) -> briefing.Source:

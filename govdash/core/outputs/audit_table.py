@@ -15,9 +15,9 @@ from govdash.core.text.i18n import t
 
 COLUMNS = ("at", "action", "who", "snapshot", "rows", "address", "detail")
 DETAILS = ("files", "reason", "scope", "replaced", "changes", "deleted", "command", "right",
-           "method", "failures", "seconds", "playlist", "views", "file")  # fmt: skip
+           "method", "failures", "seconds", "playlist", "views", "file", "copied")  # fmt: skip
 REASONS = ("outside_scope", "unknown_person", "no_right", "wrong_token", "no_email",
-           "not_normalised", "not_listed", "unverified")  # fmt: skip
+           "not_normalised", "not_listed", "unverified", "playlist_refused")  # fmt: skip
 METHODS = ("token", "oidc")  # how someone signed in
 NONE = "—"
 

@@ -31,10 +31,12 @@ from govdash.core.outputs.readable import safe_file_stem
 from govdash.core.question.scope import Filters, Selection, Window, month_end
 from govdash.core.question.view import Options, View
 from govdash.core.rules import privacy
+from govdash.core.rules.roles import Scope
 from govdash.core.text import fmt
 from govdash.core.text.i18n import date_label, join, month_label, t
 
 TILES = 4
+WHOLE = Scope()  # a reader who sees the whole city
 BARS = 16  # divisions a ranking slide shows, the highest
 
 
@@ -145,7 +147,7 @@ def tiles(kpis: list[figures.Kpi], lang: str, window: Window | None = None) -> l
     return out
 
 
-def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
+def _scope(con, snap, divisions, code, months, lang, scope: Scope = WHOLE) -> SlideContent:
     catalog = load_catalog()
     settings = catalog.settings
     selection = Selection.of(() if code == city_code(divisions) else (code,), divisions)
@@ -157,7 +159,7 @@ def _scope(con, snap, divisions, code, months, lang) -> SlideContent:
     ]
     pairs = [(k, is_flow_based(k.metric.id, catalog)) for k in kpis]
     lead = story.headline(pairs, name(divisions, code, lang), lang,
-                          _leader(con, snap, divisions, selection, window, lang)) or ""  # fmt: skip
+                          _leader(con, snap, divisions, selection, window, lang, scope)) or ""  # fmt: skip
     metric = catalog[settings.trend_metric]
     line = _trend(con, snap, divisions, selection, window, metric.id, months, lang)
     scope_name = name(divisions, code, lang)
@@ -200,9 +202,10 @@ def _trend(
     )
 
 
-def _leader(con, snap, divisions, selection: Selection, window: Window, lang: str):
+def _leader(con, snap, divisions, selection: Selection, window: Window, lang: str,
+            scope: Scope = WHOLE):  # fmt: skip
     """The headline's leader clause, as the overview writes it: which child division's stock
-    grew the most since the month before the pilot."""
+    grew the most since the month before the pilot (among those the reader's scope sees)."""
     metric_id = load_catalog().settings.headline_leader
     if not metric_id or not selection.single or selection.level == "community":
         return None
@@ -210,6 +213,9 @@ def _leader(con, snap, divisions, selection: Selection, window: Window, lang: st
     now = figures.values(con, snap, divisions, selection, window, [metric_id], by=level)
     before = figures.values(con, snap, divisions, selection, window.previous(), [metric_id],
                             by=level)  # fmt: skip
+    now, before = scope.keep(now, divisions), scope.keep(before, divisions)
+    if now.empty:
+        return None
     return story.leader(now[metric_id], before[metric_id], lambda c: name(divisions, c, lang),
                         load_catalog()[metric_id], lang)  # fmt: skip
 
@@ -227,11 +233,13 @@ def deck_content(
     divisions: pd.DataFrame,
     lang: str = "zh",
     facts_per_slide: int = 8,
+    scope: Scope = WHOLE,
 ) -> list[SlideContent]:
-    """Every slide of the default deck, in order."""
+    """Every slide of the default deck, in order, as a reader of `scope` may see it: the city's
+    and the districts' figures whole, the streets and communities of their scope only."""
     catalog = load_catalog()
     months = data_range(con, snap).months()
-    facts = reconcile(con, snap)
+    facts = scope.keep(reconcile(con, snap), divisions)
     slides = deck.default_deck(
         divisions, has_targets=bool(load_targets()), facts=len(facts),
         facts_per_slide=facts_per_slide,
@@ -248,9 +256,9 @@ def deck_content(
                 )
             )
         elif slide.kind in ("overview", "district"):
-            out.append(_scope(con, snap, divisions, slide.scope, months, lang))
+            out.append(_scope(con, snap, divisions, slide.scope, months, lang, scope))
         elif slide.kind == "pilots":
-            out.append(_pilots(divisions, lang))
+            out.append(_pilots(scope.visible(divisions), lang))
         elif slide.kind == "facts":
             out.append(facts_slide(facts, slide.part, facts_per_slide, divisions, lang))
         elif slide.kind == "targets":
@@ -372,9 +380,11 @@ def view_content(
     title: str,
     months: list[dt.date],
     lang: str = "zh",
+    scope: Scope = WHOLE,
 ) -> SlideContent:
     """A saved view as a slide: its scope, period and filters in a line, the page's key figures
-    for them, and the page's trend (or, for 数据分布, the ranking of its metric)."""
+    for them, and the page's trend (or, for 数据分布, the ranking of its metric, among the
+    divisions the reader's scope sees)."""
     catalog = load_catalog()
     settings = catalog.settings
     selection = Selection.of(view.scope_codes, divisions)
@@ -413,8 +423,8 @@ def view_content(
         selection, level = Selection.of((selection.codes[0][:9],), divisions), "community"
     frame = figures.values(con, snap, divisions, selection, window, [metric.id], filters=filters,
                            by=level)  # fmt: skip
-    shared = privacy.shareable(frame)
-    if shared.attrs.get("suppressed"):
+    shared = scope.keep(privacy.shareable(frame), divisions)
+    if frame.attrs.get("suppressed") or shared.attrs.get("suppressed"):
         content.notes.append(t("pack.suppressed", lang, n=privacy.min_cell()))
     frame = shared[metric.id].dropna().sort_values().tail(BARS)
     if frame.empty:  # every bar hidden or empty: an empty chart says nothing (and has no axis)
@@ -439,12 +449,16 @@ def playlist_content(
     playlist: Playlist,
     options: Options,
     lang: str = "zh",
+    scope: Scope = WHOLE,
 ) -> list[SlideContent]:
-    """A playlist as slides: a title slide with its name, then each saved view."""
+    """A playlist as slides: a title slide with its name, then each saved view (as a reader of
+    `scope` may see it; `options` should offer only the divisions that scope sees, so a view of
+    another district's community falls back as a link to it would)."""
     months = list(options.months)
     out = [SlideContent("title", playlist.name,
                         t("present.as_of", lang, date=date_label(snap.as_of, lang)))]  # fmt: skip
     for saved in playlist.views:
         view = view_of(saved, options)
-        out.append(view_content(con, snap, divisions, view, saved.page, saved.name, months, lang))
+        out.append(view_content(con, snap, divisions, view, saved.page, saved.name, months, lang,
+                                scope))  # fmt: skip
     return out

@@ -53,7 +53,10 @@ LANGS = ("zh", "en")
 MAX_BYTES = 64 * 1024
 MAX_VIEWS = 60
 MAX_NAME = 60
-MAX_PLAYLISTS = 200
+MAX_PLAYLISTS = 1000  # every person's together: a bound on the folder, not anyone's quota
+MAX_OWN = 20  # playlists one person keeps (visitors who are not signed in share one such quota)
+VISITOR_PREFIX = "visitor-"  # the owner id of a visitor who is not signed in (one per session)
+OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}")
 MAX_VALUE = 400  # characters in one parameter's value
 # Limits checked on the file's text before it is decoded: json.loads recurses once per bracket
 # (60,000 of them raise RecursionError), refuses integers over 4,300 digits with a ValueError,
@@ -84,16 +87,19 @@ class Playlist:
     id: str
     name: str
     views: tuple[SavedView, ...]
+    owner: str = ""  # who created it (a person's id, an address, or a visitor's session)
 
     def file_stem(self, as_of: dt.date) -> str:
         """A file name for the playlist's pack: its name and the as-of date."""
         return f"{safe_file_stem(self.name, self.id)}_{as_of.isoformat()}"
 
-    def to_json(self) -> bytes:
+    def to_json(self, owner: bool = True) -> bytes:
+        """The file's bytes; without `owner` (a download to pass on), nobody is named in it."""
         body = {
             "format": FORMAT,
             "version": VERSION,
             "name": self.name,
+            **({"owner": self.owner} if owner and self.owner else {}),
             "views": [{"name": v.name, "page": v.page, "params": v.params} for v in self.views],
         }
         return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -303,6 +309,11 @@ def parse_playlist(data: bytes, where: str, playlist_id: str = "") -> Playlist:
         )
     name, found = _text(raw.get("name"), f"{where} › name", "the playlist's name", "列表名称")
     problems += found
+    owner = raw.get("owner", "")
+    if not isinstance(owner, str) or (owner and not OWNER.fullmatch(owner)):
+        problems.append(_problem(f"{where} › owner", "the owner must be a person's id",
+                                 "owner 必须是人员编号"))  # fmt: skip
+        owner = ""
     views_raw = raw.get("views")
     if not isinstance(views_raw, list) or not views_raw:
         problems.append(_problem(f"{where} › views", "a playlist needs a list of views",
@@ -319,7 +330,7 @@ def parse_playlist(data: bytes, where: str, playlist_id: str = "") -> Playlist:
             views.append(view)
     if problems:
         raise GovdashError(problems)
-    return Playlist(playlist_id or new_id(name), name, tuple(views))
+    return Playlist(playlist_id or new_id(name), name, tuple(views), owner)
 
 
 def _view(item: object, where: str) -> tuple[SavedView | None, list[Problem]]:
@@ -395,7 +406,7 @@ def reorder(
         if not gone
     )
     views = tuple(playlist.views[i] for _, i in ranked)
-    return Playlist(playlist.id, playlist.name, views) if views else None
+    return Playlist(playlist.id, playlist.name, views, playlist.owner) if views else None
 
 
 def new_id(name: str) -> str:
@@ -439,11 +450,61 @@ def read_file(path: Path, where: str | None = None) -> bytes:
         ) from None
 
 
-def save_playlist(folder: Path, playlist: Playlist) -> Path:
-    """Write a playlist atomically (a reader never sees half a file)."""
+@dataclass(frozen=True)
+class Editor:
+    """Who saves, changes or deletes playlists: a playlist belongs to whoever created it; others
+    may play and copy it, and an admin may change any. Each person keeps at most MAX_OWN
+    playlists; visitors who are not signed in share one such quota (a new session is a new
+    visitor, so per-session quotas would bound nothing)."""
+
+    id: str
+    admin: bool = False
+
+    @property
+    def quota(self) -> str:
+        return VISITOR_PREFIX if self.id.startswith(VISITOR_PREFIX) else self.id
+
+    def may_change(self, playlist: Playlist) -> bool:
+        return self.admin or (bool(playlist.owner) and playlist.owner == self.id)
+
+
+def _owner_quota(owner: str) -> str:
+    return VISITOR_PREFIX if owner.startswith(VISITOR_PREFIX) else owner
+
+
+def not_yours(playlist: Playlist) -> GovdashError:
+    return GovdashError(_problem(
+        playlist.name[:MAX_SHOWN],
+        "this playlist belongs to someone else: play it, or copy it to change the copy",
+        "此演示列表属于他人：可以播放，或复制一份后修改副本",
+    ))  # fmt: skip
+
+
+def _check_editor(folder: Path, playlist: Playlist, editor: Editor) -> None:
+    """Refuse a change to someone else's playlist, and a new one beyond the editor's quota."""
+    stored, _ = load_playlists(folder)
+    before = next((p for p in stored if p.id == playlist.id), None)
+    if before is not None and not editor.may_change(before):
+        raise not_yours(before)
+    if before is None:
+        mine = sum(_owner_quota(p.owner) == editor.quota for p in stored if p.owner)
+        if mine >= MAX_OWN:
+            who_en, who_zh = (("visitors who are not signed in", "未登录的访客")
+                              if editor.quota == VISITOR_PREFIX else ("you", "您"))  # fmt: skip
+            raise GovdashError(_problem(
+                str(folder.name), f"{who_en} already keep {MAX_OWN} playlists; delete one first",
+                f"{who_zh}已保存{MAX_OWN}个演示列表，请先删除一个",
+            ))  # fmt: skip
+
+
+def save_playlist(folder: Path, playlist: Playlist, editor: Editor | None = None) -> Path:
+    """Write a playlist atomically (a reader never sees half a file); with an `editor`, only
+    their own (or, for an admin, any) and within their quota."""
     if not PLAYLIST_ID.fullmatch(playlist.id):
         raise GovdashError(_problem(playlist.id[:48], "not a playlist id", "不是有效的列表编号"))
     folder.mkdir(parents=True, exist_ok=True)
+    if editor is not None:
+        _check_editor(folder, playlist, editor)
     existing = [p for p in folder.glob("*.json") if p.stem != playlist.id]
     if len(existing) >= MAX_PLAYLISTS:
         raise GovdashError(
@@ -467,9 +528,16 @@ def save_playlist(folder: Path, playlist: Playlist) -> Path:
     return target
 
 
-def delete_playlist(folder: Path, playlist_id: str) -> None:
-    if PLAYLIST_ID.fullmatch(playlist_id):
-        (folder / f"{playlist_id}.json").unlink(missing_ok=True)
+def delete_playlist(folder: Path, playlist_id: str, editor: Editor | None = None) -> None:
+    """Remove a playlist; with an `editor`, only their own (or, for an admin, any)."""
+    if not PLAYLIST_ID.fullmatch(playlist_id):
+        return
+    if editor is not None:
+        stored, _ = load_playlists(folder)
+        found = next((p for p in stored if p.id == playlist_id), None)
+        if found is not None and not editor.may_change(found):
+            raise not_yours(found)
+    (folder / f"{playlist_id}.json").unlink(missing_ok=True)
 
 
 def snapshot_options(

@@ -219,14 +219,15 @@ class Lockouts:
             entry = self._entry(client, self._clock(), create=False)
             return entry.failures if entry else 0
 
-    def submit(self, client: str, typed: str, token: str) -> Outcome:
-        """Check one submitted token and count it against the client if it is wrong."""
+    def submit(self, client: str, typed: str, token: str | Callable[[str], bool]) -> Outcome:
+        """Check one submitted token and count it against the client if it is wrong. `token` is
+        the one right token, or a test of a typed one (several people's hashed tokens)."""
         with self._lock:
             now = self._clock()
             entry = self._entry(client, now, create=False)
             if entry is not None and entry.locked_for(now) > 0:
                 return Outcome.LOCKED
-            if token_matches(typed, token):
+            if token(typed) if callable(token) else token_matches(typed, token):
                 key = self._slot(client, now)
                 if key not in self._shared:  # a shared bucket keeps counting the others
                     self._clients.pop(key, None)

@@ -48,6 +48,17 @@ VISITOR_KEYS = frozenset({"rights", "scope"})
 PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_PEOPLE = 10_000
+# Columns (and index names) that place a row in a division: every answer a page, a download or
+# a slide shows names its divisions in one of these.
+CODE_COLUMNS = (
+    "division_code",
+    "community_code",
+    "street_code",
+    "district_code",
+    "scope_code",
+    "owner_code",
+    "code",
+)
 
 
 class AccessError(GovdashError):
@@ -80,12 +91,33 @@ class Scope:
             if self.sees(code, level)
         }
 
-    def keep(self, frame: pd.DataFrame, divisions: pd.DataFrame, column: str) -> pd.DataFrame:
-        """The rows of `frame` whose `column` names a division this scope sees (a row naming no
-        known division is dropped too: what cannot be placed cannot be shown safely)."""
-        if self.whole_city or frame.empty or column not in frame.columns:
+    def keep(self, frame: pd.DataFrame, divisions: pd.DataFrame) -> pd.DataFrame:
+        """The rows of `frame` this scope sees (see `keep_visible`)."""
+        if self.whole_city:
             return frame
-        return frame[frame[column].astype("string").isin(self.visible_codes(divisions))]
+        return keep_visible(frame, self.visible_codes(divisions))
+
+    def visible(self, divisions: pd.DataFrame) -> pd.DataFrame:
+        """The divisions this scope sees: what its pickers offer and what a URL may name (a code
+        outside them gets the same notice as an unknown one)."""
+        if self.whole_city:
+            return divisions
+        return divisions[divisions["code"].isin(self.visible_codes(divisions))]
+
+    def narrow(self, codes: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The part of a selection (division codes of one level; none is the whole city) this
+        scope sees row by row: the selection itself when it lies inside the scope, the scope's
+        codes inside it when it is wider, None when they do not meet. Lists of single events,
+        teams and programmes ask this, since a row names its community."""
+        if self.whole_city:
+            return codes
+        if not codes:
+            return self.codes
+        inside = tuple(c for c in codes if any(c.startswith(s) for s in self.codes))
+        if inside:
+            return inside
+        within = tuple(s for s in self.codes if any(s.startswith(c) for c in codes))
+        return within or None
 
     def holds_row(self, code: str) -> bool:
         """Whether a person of this scope may write a row for division `code` (import): only
@@ -135,6 +167,50 @@ class Access:
             if person.token_sha256 and hmac.compare_digest(person.token_sha256, digest):
                 found = person
         return found
+
+
+def keep_visible(frame: pd.DataFrame, visible: set[str] | frozenset[str]) -> pd.DataFrame:
+    """The rows of `frame` whose divisions (every column of CODE_COLUMNS it has, and its index
+    when named so) are all in `visible`; a row naming no division stays (it places nothing), a
+    row naming an unknown one goes (what cannot be placed cannot be shown safely)."""
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    for column in CODE_COLUMNS:
+        if column in frame.columns:
+            codes = frame[column].astype("string")
+            keep &= (codes.isna() | codes.isin(visible)).to_numpy()
+    if frame.index.name in CODE_COLUMNS:
+        keep &= pd.Index(frame.index).astype("string").isin(visible)
+    return frame if bool(keep.all()) else frame[keep.to_numpy()]
+
+
+PASS_SECONDS = 8 * 3600  # how long a page sign-in by token lasts without typing it again
+
+
+def person_pass(person: Person, key: bytes, now: float, seconds: int = PASS_SECONDS) -> str:
+    """What a browser keeps after a sign-in by token, so a new tab or a reload needs no token
+    again: the person's id and an expiry, signed with the server's key over their stored
+    token digest (a token changed or removed in the file ends every pass of it). The token
+    itself is never in it."""
+    body = f"{person.id}.{int(now) + seconds}"
+    mac = hmac.new(key, f"{body}.{person.token_sha256}".encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac}"
+
+
+def pass_holder(access: Access, value: object, key: bytes, now: float) -> Person | None:
+    """The person a pass names, when its signature and expiry hold; None otherwise."""
+    if not isinstance(value, str) or len(value) > 300:
+        return None
+    parts = value.rsplit(".", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < now:
+        return None
+    person = access.by_id(parts[0])
+    if person is None or not person.token_sha256:
+        return None
+    body = f"{parts[0]}.{parts[1]}"
+    mac = hmac.new(key, f"{body}.{person.token_sha256}".encode(), hashlib.sha256).hexdigest()
+    return person if hmac.compare_digest(mac, parts[2]) else None
 
 
 def token_digest(token: str) -> str:
@@ -190,6 +266,11 @@ def _scope(
                 source, where, f"unknown division code(s) {', '.join(unknown)} in scope",
                 f"scope 中有未知区划代码 {'、'.join(unknown)}",
             ))  # fmt: skip
+    if len({len(c) for c in codes}) > 1:
+        problems.append(_problem(
+            source, where, "a scope's codes must be of one level (districts, streets or "
+            "communities)", "scope 中的区划代码应属同一层级（区、街道或社区）",
+        ))  # fmt: skip
     return Scope(tuple(dict.fromkeys(codes)), open_levels)
 
 
