@@ -54,7 +54,8 @@ def admit(root: str, lang: str) -> tuple[Access | None, Person | None]:
     keep_pass(access)
     found = signin.person(access)
     if found is not None:
-        trail.note_once(root, "sign_in", method=signin.method(access))
+        if signin.oidc_person(access) or signin.token_person(access):  # not a pass's new tab
+            trail.note_once(root, "sign_in", method=signin.method(access))
         return access, found
     if signin.oidc_configured() and signin.signed_in():
         refused(root, lang)
