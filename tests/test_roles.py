@@ -160,3 +160,10 @@ def test_a_pass_names_its_person_until_it_expires_or_the_token_changes(tmp_path,
     assert pass_holder(load_access(tmp_path), made, key, 1_000_030.0) is None, "token replaced"
     for junk in (None, 3, "", "a.b", "x" * 400, "wuchang-office.notanumber.abc"):
         assert pass_holder(access, junk, key, 1_000_030.0) is None
+
+
+def test_a_file_that_does_not_say_its_mode_is_signed_in_where_there_is_single_sign_on():
+    access = parse_access({"people": [{"id": "a", "email": "a@x.org", "rights": ["view"]}]})
+    assert access.mode_for(has_oidc=True) == "signed-in"
+    assert access.mode_for(has_oidc=False) == "open"
+    assert parse_access({"mode": "open"}).mode_for(has_oidc=True) == "open"

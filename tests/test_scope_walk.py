@@ -99,14 +99,16 @@ def signed_in(person: str, query: dict) -> AppTest:
     return at
 
 
-def page_text(at: AppTest) -> str:
+def page_text(at: AppTest, skip=lambda body: False) -> str:
     """Everything the page drew: every element's message (charts' specs decoded) and every
-    table's values."""
+    table's values; an element whose text `skip` accepts is left out."""
     parts: list[str] = []
 
     def walk(node) -> None:
         proto = getattr(node, "proto", None)
-        if proto is not None:
+        if proto is not None and skip(str(getattr(proto, "body", ""))):
+            pass
+        elif proto is not None:
             if hasattr(proto, "spec") and proto.spec:
                 parts.append(json.dumps(json.loads(proto.spec), ensure_ascii=False))
             else:
@@ -222,3 +224,41 @@ def test_the_command_line_writes_only_the_office_s_divisions(site, others, tmp_p
     assert city.returncode == 0, city.stderr
     whole = "\n".join(file_text(p.name, p.read_bytes()) for p in (tmp_path / "z").iterdir())
     assert leaks(whole, others), "a city user's export holds every district"
+
+
+def test_a_playlist_of_another_district_s_community_plays_within_the_office_s_scope(
+    site, others, monkeypatch, downloads
+):
+    """A playlist someone made of 江汉区's community and its streets' ranking, played by
+    武昌区's office: each view falls back as its link would, and neither the slides nor the
+    PPTX, workbook and report show a 江汉区 street or community."""
+    folder = site / "playlists"
+    folder.mkdir(exist_ok=True)
+    views = [
+        {"name": "社区成效", "page": "outcomes",
+         "params": {"district": JIANGHAN, "street": JIANGHAN + "001",
+                    "community": JIANGHAN + "001001"}},
+        {"name": "街道排名", "page": "districts",
+         "params": {"district": JIANGHAN, "metric": "registered_volunteers"}},
+    ]  # fmt: skip
+    body = {"format": "govdash-playlist", "version": 1, "name": "江汉区交流", "views": views,
+            "owner": "city-analyst"}  # fmt: skip
+    (folder / "pl-0000scope1.json").write_text(json.dumps(body, ensure_ascii=False))
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(site))
+    monkeypatch.delenv("GOVDASH_PLAYLISTS_DIR", raising=False)
+    for number in (1, 2, 3):
+        at = signed_in("wuchang-office", {"playlist": "pl-0000scope1", state_slide(): str(number)})
+        at.run()
+        at.switch_page("pages/present.py").run()
+        assert not at.exception, number
+        # The notices quote the playlist file's own views (their names and parameters), as a
+        # link's notice quotes the link: the file's text, not the snapshot's.
+        quoted = [w.value for w in at.warning if "0000scope1" in w.value]
+        assert quoted, "each view that falls back is named"
+        text = page_text(at, skip=lambda body: "0000scope1" in body)
+        assert not leaks(text, others), (number, leaks(text, others)[:5])
+    files = {name.rsplit(".", 1)[-1] for name, _ in downloads}
+    assert {"pptx", "xlsx", "html"} <= files, files
+    for name, content in downloads:  # the playlist's own file (its export) holds what it says
+        if not name.endswith(".json"):
+            assert not leaks(file_text(name, content), others), name

@@ -59,7 +59,7 @@ def admit(root: str, lang: str) -> tuple[Access | None, Person | None]:
         return access, found
     if signin.oidc_configured() and signin.signed_in():
         refused(root, lang)
-    if access.mode == "open":
+    if access.mode_for(signin.oidc_configured()) == "open":
         return access, signin.default_visitor(access)
     st.title(t("signin.title", lang))
     st.info(t("signin.needed", lang), icon=":material/lock:")

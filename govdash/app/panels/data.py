@@ -78,7 +78,9 @@ def access_panel(ctx: context.Context) -> None:
     person = ctx.person
     rights = sorted(person.rights, key=RIGHTS.index) if person is not None else []
     facts = {
-        t("data.access.mode", lang): t(f"data.access.mode.{ctx.access.mode}", lang),
+        t("data.access.mode", lang): t(
+            f"data.access.mode.{ctx.access.mode_for(signin.oidc_configured())}", lang
+        ),
         t("data.access.who", lang): t("data.access.visitor", lang)
         if person is None or person.id == signin.VISITOR_ID
         else (person.name or person.id),

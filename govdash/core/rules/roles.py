@@ -145,12 +145,17 @@ class Person:
 class Access:
     """The access file, read and checked."""
 
-    mode: str = "open"
+    mode: str = ""  # "open", "signed-in", or "" when the file does not say (see mode_for)
     open_levels: tuple[str, ...] = DEFAULT_OPEN_LEVELS
     visitor: Person | None = None
     people: tuple[Person, ...] = ()
     source: str = ""  # the file it came from, for messages ("" when there is none)
     _by_email: dict[str, Person] = field(default_factory=dict, compare=False, repr=False)
+
+    def mode_for(self, has_oidc: bool) -> str:
+        """The mode the file asks for; when it does not say, "signed-in" on a site with single
+        sign-on configured and "open" otherwise."""
+        return self.mode or ("signed-in" if has_oidc else "open")
 
     def by_id(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -282,8 +287,8 @@ def parse_access(
     problems: list[Problem] = []
     for key in sorted(set(data) - TOP_KEYS):
         problems.append(_problem(source, key, "unknown setting", "未知设置项"))
-    mode = data.get("mode", "open")
-    if mode not in MODES:
+    mode = data.get("mode", "")  # unsaid: the site decides (signed-in when it has OIDC)
+    if mode not in (*MODES, ""):
         problems.append(_problem(source, "mode", f"must be one of {', '.join(MODES)}",
                                  f"应为 {'、'.join(MODES)} 之一"))  # fmt: skip
     open_levels = _strings(data.get("open_levels", list(DEFAULT_OPEN_LEVELS)))
