@@ -28,6 +28,7 @@ MESSAGE, PROBLEM = "_playlist_message", "_playlist_problem"
 # offered by default, so a new visitor's first save never lands in someone else's playlist.
 LAST = "_playlist_last"
 IMPORT = "playlist-import"
+PICK = "playlist-pick"  # the menu's choice of what plays
 VISITOR_KEY = "_playlist_visitor"  # a visitor's owner id for this session (not signed in)
 
 
@@ -197,7 +198,7 @@ def manage_panel(ctx: context.Context, current: pl.Playlist | None) -> None:
         options,
         index=options.index(current.id) if current and current.id in names else 0,
         format_func=lambda c: names.get(c, t("playlist.default_deck", lang)),
-        key="playlist-pick",
+        key=PICK,
         placeholder=t("filter.choose", lang),
     )
     if picked != (current.id if current else ""):
@@ -241,8 +242,15 @@ def _copy_clicked(root: str, where: str, current: pl.Playlist, lang: str, me: pl
     if _write(Path(where), copy, t("playlist.copied", lang, name=chrome.md(name)), lang, me, root):
         trail.note(root, "playlist_save", playlist=copy.id, views=len(copy.views),
                    copied=current.id)  # fmt: skip
-        st.query_params[PLAYLIST_PARAM] = copy.id
-        st.query_params["slide"] = "1"
+        _play(copy.id)
+
+
+def _play(playlist_id: str) -> None:
+    """Play a playlist from its first slide, from a callback: the link and the menu's choice
+    both name it (else the menu, still on the old one, would switch back)."""
+    st.query_params[PLAYLIST_PARAM] = playlist_id
+    st.query_params["slide"] = "1"
+    st.session_state[PICK] = playlist_id
 
 
 def _import_clicked(root: str, where: str, lang: str, me: pl.Editor) -> None:
@@ -261,8 +269,7 @@ def _import_clicked(root: str, where: str, lang: str, me: pl.Editor) -> None:
     if _write(Path(where), loaded, message, lang, me, root):
         trail.note(root, "playlist_save", playlist=loaded.id, views=len(loaded.views),
                    file=upload.name)  # fmt: skip
-        st.query_params[PLAYLIST_PARAM] = loaded.id
-        st.query_params["slide"] = "1"
+        _play(loaded.id)
 
 
 def _order(ctx: context.Context, current: pl.Playlist, me: pl.Editor) -> None:
