@@ -2,7 +2,7 @@
 
     python bench/evaluation_coverage.py [--seeds 100] [--effect 1.5]
 
-Plants an effect in synthetic cities (govdash.core.measures.evaluation.synthetic_panel: 40
+Plants an effect in synthetic cities (govdash.core.evaluation.estimate.synthetic_panel: 40
 pilot and 160 comparison communities over 36 months, staggered starts, community levels, city
 shocks, noise of 1) and counts the cities whose interval covers it, and, with no effect, the
 cities whose interval covers 0. The issue's target: at least 90 of 100 each. Also reports the
@@ -23,7 +23,7 @@ from timing import p95  # noqa: E402
 
 
 def main() -> None:
-    from govdash.core.measures.evaluation import did, synthetic_panel
+    from govdash.core.evaluation.estimate import did, synthetic_panel
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100)

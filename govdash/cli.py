@@ -1,5 +1,5 @@
 """Command line: python -m govdash serve | warm | demo | init | warehouse | reconcile | template | import | export |
-briefing | completeness | snapshots list|verify|diff|prune.
+briefing | completeness | evaluate | snapshots list|verify|diff|prune.
 
 Messages follow --lang, else the system locale (Chinese in a zh_* locale, English otherwise).
 Errors print a located message and exit non-zero; never a traceback for expected problems.
@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from govdash.cli_access import actor
+from govdash.cli_evaluate import add_parser as add_evaluate
 from govdash.cli_lang import cli_lang, say
 from govdash.core.data.paths import default_snapshots_dir
 from govdash.core.rules.roles import Scope
@@ -707,6 +708,8 @@ def _prune(args: argparse.Namespace) -> int:
         print(say(lang, "error: prune needs --keep N (how many of the newest snapshots to keep)",
                   "错误：prune 需要 --keep N（保留最新的几个快照）"), file=sys.stderr)  # fmt: skip
         return 2
+    # The right is checked before the list is printed: a refused prune must not read "delete".
+    who = actor(Path(args.data_dir), args.user, "admin", "snapshots prune") if args.yes else None
     plan = prune_plan(args.data_dir, args.keep)
     for s in plan.keep:
         print(say(lang, f"keep     {s.id}", f"保留     {s.id}"))
@@ -717,7 +720,6 @@ def _prune(args: argparse.Namespace) -> int:
         print(say(lang, "nothing deleted; add --yes to delete the snapshots listed",
                   "未删除任何快照；加 --yes 才会删除上面列出的快照"))  # fmt: skip
         return 0
-    who = actor(Path(args.data_dir), args.user, "admin", "snapshots prune")
     removed = prune(args.data_dir, args.keep)
     record(
         Path(args.data_dir), "prune", who.id, deleted=[getattr(s, "id", str(s)) for s in removed]
@@ -910,6 +912,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--snapshot", default=None)
     comp.add_argument("--lang", choices=["zh", "en"], default=None, help=LANG_HELP)
     comp.set_defaults(func=cmd_completeness)
+    add_evaluate(sub)
     return parser
 
 

@@ -100,6 +100,7 @@ def test_a_prune_needs_an_admin_and_is_recorded(root):
     refused = run_cli(root, "snapshots", "prune", "--keep", "1", "--yes",
                       "--user", "city-importer", "--lang", "en")  # fmt: skip
     assert refused.returncode == 2 and "may not admin" in refused.stderr
+    assert "delete" not in refused.stdout, "a refused prune lists nothing as deleted"
     done = run_cli(root, "snapshots", "prune", "--keep", "1", "--yes", "--user", "city-admin")
     assert done.returncode == 0, done.stderr
     last = read_trail(root).entries[-1]

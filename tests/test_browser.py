@@ -499,12 +499,14 @@ def test_presentation_moves_with_a_clicker_and_fits_the_screen(server, browser, 
         )
         assert value_px >= (48 if size[0] >= 1920 else 34), value_px
         # Every kind of slide fits the screen: a scope (with a two-line headline), the pilot
-        # communities, the reported figures and the targets' rankings; in both languages.
-        for query in ("slide=2", "slide=16", "slide=17", "slide=20", "slide=20&lang=English",
+        # communities, the pilot evaluation (table beside its chart), the reported figures and
+        # the targets' rankings; in both languages.
+        for query in ("slide=2", "slide=16", "slide=17", "slide=18", "slide=21",
+                      "slide=21&lang=English", "slide=17&lang=English",
                       "slide=16&lang=English"):  # fmt: skip
             tab.goto(f"{server}/present?{query}")
             _settled(tab)
-            if "slide=2" in query or "slide=20" in query:
+            if any(f"slide={n}" in query for n in (2, 17, 21)):
                 tab.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
             main = '[data-testid="stMain"]'
             overflow = tab.locator(main).evaluate("m => m.scrollHeight - m.clientHeight")
@@ -546,7 +548,7 @@ def test_the_big_screen_theme_darkens_every_part_of_a_slide(server, browser):
         tab.keyboard.press("PageDown")
         tab.wait_for_url("**/present?*slide=3*", timeout=60_000)
         assert "theme=dark" in tab.url
-        tab.goto(f"{server}/present?slide=17&theme=dark")
+        tab.goto(f"{server}/present?slide=18&theme=dark")
         _settled(tab)
         cell = tab.locator(".gd-slide td").first.evaluate("e => getComputedStyle(e).color")
         assert luminance(cell) > 150, cell

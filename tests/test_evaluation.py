@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from govdash.core.measures.evaluation import MIN_GROUP, did, synthetic_panel
+from govdash.core.evaluation.estimate import MIN_GROUP, did, synthetic_panel
 
 SEEDS = range(30)
 EFFECT = 1.5  # about the size of a unit's noise: a real pilot effect is no bigger

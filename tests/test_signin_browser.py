@@ -133,6 +133,7 @@ def test_a_city_user_and_a_district_user_sign_in_through_the_provider(site, brow
     root, url = site
     context, tab = _sign_in(browser, url, provider, "city")
     assert "已登录：市民政局数据科 · 查看范围：武汉市" in _sidebar(tab)
+    tab.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     _shot(tab, "signed-in-city-overview")
     tab.goto(f"{url}/activities?district=420103")
     _settled(tab)
@@ -141,6 +142,7 @@ def test_a_city_user_and_a_district_user_sign_in_through_the_provider(site, brow
 
     context, tab = _sign_in(browser, url, provider, "wuchang")
     assert "已登录：武昌区民政局 · 查看范围：武昌区" in _sidebar(tab)
+    tab.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     _shot(tab, "signed-in-district-overview")
     tab.goto(f"{url}/activities?district=420103")
     _settled(tab)

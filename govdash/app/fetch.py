@@ -23,6 +23,7 @@ from govdash.app.context import Context, cached_divisions, connection
 from govdash.core.data.snapshot import Snapshot, open_snapshot, scan
 from govdash.core.engine.query import run_query
 from govdash.core.engine.results import ResultStore, store_for
+from govdash.core.evaluation import review as pilot_review
 from govdash.core.measures import admin, events, figures, reconcile
 from govdash.core.measures.figures import Kpi
 from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
@@ -273,3 +274,48 @@ def diff(ctx: Context, a: str, b: str) -> tuple[list[admin.TableDiff], pd.DataFr
 
 def facts(ctx: Context) -> pd.DataFrame:
     return seen(ctx, run_query(connection(), "reported_facts", ctx.snapshot))
+
+
+# --------------------------------------------------------------------------- pilot evaluation
+@st.cache_data(max_entries=32, ttl=TTL, show_spinner=False)
+def _evaluation(sid: str, root: str, scope_code: str) -> pd.DataFrame:
+    """The evaluation's estimates for a scope: a fit per measure, once for every worker."""
+    snap, divisions = _open(sid, root)
+
+    def ask() -> pd.DataFrame:
+        found = pilot_review.review(connection(), snap, divisions=divisions, scope_code=scope_code)
+        return pilot_review.to_frame(found)
+
+    return _store(root).frame(sid, "evaluation", (scope_code,), ask)
+
+
+def evaluation(ctx: Context, scope_code: str) -> list[pilot_review.Review]:
+    """Estimates over communities: aggregates only, never a community's own figure."""
+    return pilot_review.from_frame(_evaluation(ctx.snapshot.id, ctx.root, scope_code))
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _event_lines(sid: str, root: str, scope_code: str, metric: str) -> pd.DataFrame:
+    snap, divisions = _open(sid, root)
+    return _store(root).frame(
+        sid, "event_lines", (scope_code, metric),
+        lambda: pilot_review.lines(connection(), snap, metric, divisions=divisions,
+                                   scope_code=scope_code),
+    )  # fmt: skip
+
+
+def event_lines(ctx: Context, scope_code: str, metric: str) -> pd.DataFrame:
+    """The event-study chart's two lines: means over groups of communities, never one's own."""
+    return _event_lines(ctx.snapshot.id, ctx.root, scope_code, metric)
+
+
+@st.cache_data(max_entries=32, ttl=TTL, show_spinner=False)
+def _over_pilots(sid: str, root: str, scope_code: str, metric: str) -> tuple[int, float | None]:
+    snap, divisions = _open(sid, root)
+    return pilot_review.over_pilots(connection(), snap, metric, divisions=divisions,
+                                    scope_code=scope_code)  # fmt: skip
+
+
+def over_pilots(ctx: Context, scope_code: str, metric: str) -> tuple[int, float | None]:
+    """A metric over the scope's pilot communities taken together, and how many they are."""
+    return _over_pilots(ctx.snapshot.id, ctx.root, scope_code, metric)

@@ -6,6 +6,7 @@
     question  what a question asks: divisions, months, filters, the URL's view
     measures  the answers: metrics, figures, events, facts, reconciliation, story, targets
     rules     what may leave (privacy) and who may change what (access)
+    evaluation  the pilot evaluation: the estimate, its panel from a snapshot, its words
     outputs   files that leave: CSV/XLSX, readable headers, the briefing deck, playlists
 
 It knows no screen: nothing here imports streamlit, plotly, govdash.viz or govdash.app, so the

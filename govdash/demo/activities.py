@@ -72,8 +72,19 @@ class MonthlyActivities:
         as_of: dt.date,
         pilot_start: dt.date,
         reporting: dict | None = None,
+        own_starts: np.ndarray | None = None,
+        effect: dict | None = None,
+        texture: np.ndarray | None = None,
     ):
         self.gen, self.seed = gen, seed
+        # Each pilot community's own start (NaT for the others) and the planted effect.
+        self.own_start = (
+            own_starts
+            if own_starts is not None
+            else np.where(comm_pilot, np.datetime64(pilot_start), np.datetime64("NaT"))
+        )
+        self.effect = {"co_delivery_points": 0.0, "response_gain": 0.0, "activity_growth": 0.0,
+                       **(effect or {})}  # fmt: skip
         self.comm_codes = communities["code"].to_numpy().astype(str)
         self.comm_district, self.comm_pilot = comm_district, comm_pilot
         self.months = months
@@ -108,11 +119,13 @@ class MonthlyActivities:
         np.add.at(grid, (team_comm, np.minimum(start_idx, n_m)), 1.0)
         self.exist = np.cumsum(grid, axis=1)[:, :n_m].astype("int64")
         self.offsets = np.searchsorted(team_comm, np.arange(n_c), side="left")
-        after = self.month_starts[None, :] >= self.pilot_start
-        pilot_factor = np.where(comm_pilot[:, None] & after, 1.35, 1.0)
+        piloting = self.month_starts[None, :] >= self.own_start[:, None]  # NaT: never
+        pilot_factor = np.where(piloting, 1 + self.effect["activity_growth"], 1.0)
         season = 1 + 0.15 * np.sin(2 * np.pi * (np.arange(n_m) - 2) / 12)
         self.days = reported_days(months, as_of, comm_district, reporting)
         expected = (self.exist + 1) * pilot_factor * season[None, :] * (self.days / 30.0)
+        if texture is not None:
+            expected = expected * texture
         self.expected = expected * (rows / expected.sum())
         self.category_p = {d: self._category_weights(d) for d in pd.unique(comm_district)}
 
@@ -145,14 +158,16 @@ class MonthlyActivities:
             rng.random(n) < 0.75, self.default_target[category], rng.integers(0, groups, n)
         )
         since = date >= self.pilot_start
-        pilot = self.comm_pilot[c]
-        p_sw = np.where(since & pilot, 0.45, np.where(since, 0.2, 0.1))
+        piloting = date >= self.own_start[c]  # this community's own pilot has begun
+        p_sw = np.where(since, g.get("co_delivery_since", 0.2), g.get("co_delivery_before", 0.1))
+        p_sw = np.clip(p_sw + piloting * self.effect["co_delivery_points"] / 100.0, 0.0, 1.0)
         social_workers = (rng.random(n) < p_sw) * (1 + rng.poisson(0.4, n))
         volunteers = 1 + rng.poisson(np.where(is_ne, 2.0, 5.0), n)
         duration = rng.choice(np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0]), n)
         served = 1 + rng.poisson(rng.gamma(2.0, 6.0, n))
         is_request = rng.random(n) < g["request_share"]
-        gain = np.where(since & pilot, 1 + g["pilot_response_gain"], np.where(since, 1.08, 1.0))
+        gain = np.where(since, 1 + g.get("city_response_gain", 0.0), 1.0)
+        gain = gain * np.where(piloting, 1 + self.effect["response_gain"], 1.0)
         response = np.round(rng.lognormal(math.log(g["median_response_hours"]), 0.6, n) / gain, 2)
         return {
             "date": date,

@@ -24,6 +24,7 @@ from govdash.core.text.progress import Progress
 from govdash.demo.activities import POOL_ROWS, Hold, MonthlyActivities, merge, split_by_month
 from govdash.demo.config import months as config_months
 from govdash.demo.places import build_divisions, largest_remainder
+from govdash.demo.texture import NO_EFFECT, Texture
 
 # Activity columns behind the flow metrics of the "activities" source.
 FLOW_COLUMNS = {
@@ -108,6 +109,14 @@ class DemoBuilder:
         self.comm_pop = comm["population"].to_numpy(dtype="float64")
         self.comm_pilot = comm["is_pilot"].to_numpy()
         self.comm_district = self.district_of(comm["code"]).to_numpy()
+        starts = pd.to_datetime(comm["pilot_start"]).to_numpy(dtype="datetime64[D]")
+        self.comm_start = np.where(self.comm_pilot, starts, np.datetime64("NaT"))
+        # Each pilot community's first piloting month (len(months) for the others).
+        own = np.searchsorted(self.month_starts, self.comm_start, side="left")
+        self.comm_start_month = np.where(self.comm_pilot, own, len(self.months))
+        self.effect = {**NO_EFFECT, **self.config.get("pilot_effect", {})}
+        self.texture = Texture.draw(self.config, self.comm_district, self.comm_pilot,
+                                    len(self.months), np.random.default_rng([self.seed, 13]))  # fmt: skip
 
     # ------------------------------------------------------------------ teams
     def _allocate(
@@ -125,7 +134,7 @@ class DemoBuilder:
 
     def build_teams(self) -> None:
         g, rng, n = self.gen, self.rng, len(self.comm)
-        weight = np.sqrt(self.comm_pop / self.comm_pop.mean()) * np.where(self.comm_pilot, 1.5, 1.0)
+        weight = np.sqrt(self.comm_pop / self.comm_pop.mean())
         # New-employment-group teams: a handful per district, or exactly what a fact says.
         ne = np.zeros(n, dtype="int64")
         for d in pd.unique(self.comm_district):
@@ -233,14 +242,19 @@ class DemoBuilder:
         np.add.at(grid, (comm_idx, np.minimum(month_idx, len(self.months))), weights)
         return np.cumsum(grid, axis=1)[:, : len(self.months)]
 
-    def _history(self, finals: np.ndarray, start_share: float, jitter: float) -> np.ndarray:
-        """Monotone-ish growth to exactly the final value in the last month."""
+    def _history(
+        self, finals: np.ndarray, start_share: float | np.ndarray, jitter: float
+    ) -> np.ndarray:
+        """Growth (or, with a share above 1, decline) to exactly the final value in the last
+        month; `start_share` is the first month's level as a share of the last, one for all
+        communities or one each."""
         m = len(self.months)
         t = np.linspace(0, 1, m)
-        shape = start_share + (1 - start_share) * t**1.3
+        share = np.broadcast_to(np.asarray(start_share, dtype="float64"), finals.shape)
+        shape = share[:, None] + (1 - share[:, None]) * t[None, :] ** 1.3
         noise = 1 + jitter * self.rng.standard_normal((len(finals), m))
         noise[:, -1] = 1
-        return np.rint(np.maximum(finals[:, None] * shape[None, :] * noise, 0)).astype("int64")
+        return np.rint(np.maximum(finals[:, None] * shape * noise, 0)).astype("int64")
 
     def build_headcounts(self) -> None:
         g, rng = self.gen, self.rng
@@ -255,21 +269,24 @@ class DemoBuilder:
                 cidx, month_idx, teams["members"].to_numpy(float)
             ),
         }
-        pilot_boost = np.where(self.comm_pilot, 1.4, 1.0)
+        growth = self.texture.start_share
         vol = self.comm_pop * g["volunteers_per_resident"] * rng.lognormal(0, 0.25, len(self.comm))
         vol = self._allocate("registered_volunteers", np.rint(vol).astype("int64"), vol)
-        stock["registered_volunteers"] = self._history(vol.astype(float), 0.55, 0.01)
-        bb = (
-            vol * g["backbones_per_volunteer"] * rng.lognormal(0, 0.2, len(self.comm)) * pilot_boost
-        )
+        stock["registered_volunteers"] = self._history(vol.astype(float), growth, 0.01)
+        bb = vol * g["backbones_per_volunteer"] * rng.lognormal(0, 0.2, len(self.comm))
         bb = self._allocate("volunteer_backbones", np.rint(bb).astype("int64"), bb + 1e-9)
-        stock["volunteer_backbones"] = self._history(bb.astype(float), 0.5, 0.015)
-        sw_w = g["social_workers_per_community"] * pilot_boost * 2
+        stock["volunteer_backbones"] = self._history(bb.astype(float), growth - 0.05, 0.015)
+        # Pilot communities employ more social workers from their own start on (the planted
+        # effect); before it they have their neighbours' numbers.
+        extra = 1 + self.effect["social_worker_growth"]
+        sw_w = g["social_workers_per_community"] * 2 * np.where(self.comm_pilot, extra, 1.0)
         sw = rng.poisson(sw_w)
         sw = self._allocate("social_workers", sw, sw_w * rng.uniform(0.5, 1.5, len(self.comm)))
-        stock["social_workers"] = np.maximum.accumulate(
-            self._history(sw.astype(float), 0.6, 0.0), axis=1
-        )
+        sw_history = self._history(sw.astype(float), 0.6, 0.0)
+        before = np.arange(len(self.months))[None, :] < self.comm_start_month[:, None]
+        sw_history = np.where(before & self.comm_pilot[:, None],
+                              np.rint(sw_history / extra), sw_history).astype("int64")  # fmt: skip
+        stock["social_workers"] = np.maximum.accumulate(sw_history, axis=1)
         cw_w = np.full(len(self.comm), float(g["community_workers_per_community"]))
         cw = rng.poisson(cw_w)
         cw = self._allocate("community_workers", cw, cw_w * rng.uniform(0.7, 1.3, len(self.comm)))
@@ -315,6 +332,15 @@ class DemoBuilder:
         sent[late, -2] = True
         for values in stock.values():
             values[late, -2] = values[late, -1]
+        # Communities that went silent for a while; those silent at the end last reported (their
+        # final figures) in the earliest month a stock still looks back to.
+        silent = self.texture.silent
+        sent &= ~silent
+        quiet_end = silent[:, -1]
+        if n_m >= 3 and quiet_end.any():
+            for values in stock.values():
+                values[quiet_end, -3] = values[quiet_end, -1]
+            sent[quiet_end, -3] = True
         sent[self.comm_pilot, :] = True
         return sent
 
@@ -333,6 +359,9 @@ class DemoBuilder:
             as_of=self.as_of,
             pilot_start=self.pilot_start,
             reporting=self.config.get("reporting"),
+            own_starts=self.comm_start,
+            effect=self.effect,
+            texture=self.texture.activity,
         )
         self.holds = self._holds()
         frames = []
@@ -464,12 +493,15 @@ class DemoBuilder:
     def calibrate_response_gain(self) -> None:
         """Rescale post-pilot response times so baseline mean / post mean = 1 + gain."""
         months = self.catalog.settings.baseline_months
-        a = self.activities
         for f in self.facts_for("response_efficiency_gain").itertuples():
             start, end = fact_period(pd.Series(f._asdict()), self.divisions)
-            dates = a["date"].to_numpy(dtype="datetime64[D]")
             pilot = np.datetime64(start)
             base_start = np.datetime64((pd.Timestamp(start) - pd.DateOffset(months=months)).date())
+            last_whole = np.datetime64(pd.Timestamp(end).replace(day=1).date()) - 1
+            for lo, hi in ((base_start, pilot - 1), (pilot, min(np.datetime64(end), last_whole))):
+                self._fill_window(f.scope_code, lo, hi, minimum=10)
+            a = self.activities
+            dates = a["date"].to_numpy(dtype="datetime64[D]")
             place = self.in_scope(a["community_code"], f.scope_code)
             windows = [
                 place & (dates >= base_start) & (dates < pilot),
@@ -492,6 +524,22 @@ class DemoBuilder:
             last = np.flatnonzero(post)[-1]
             hours[last] = round(hours[last] + want_post_sum - hours[post].sum(), 2)
             a["response_hours"] = hours
+
+    def _fill_window(self, scope: str, lo: np.datetime64, hi: np.datetime64, minimum: int) -> None:
+        """A small build (or a district whose activity grew late) may leave a fact's window
+        with almost no activities of its community: copies of the community's other activities,
+        dated inside the window, make up `minimum`."""
+        a = self.activities
+        place = self.in_scope(a["community_code"], scope)
+        dates = a["date"].to_numpy(dtype="datetime64[D]")
+        short = minimum - int((place & (dates >= lo) & (dates <= hi)).sum())
+        donors = np.flatnonzero(place)
+        if short <= 0 or len(donors) == 0 or hi < lo:
+            return
+        new = a.iloc[self.rng.choice(donors, size=short)].copy()
+        span = int((hi - lo).astype(int)) + 1
+        new["date"] = lo + self.rng.integers(0, span, short).astype("timedelta64[D]")
+        self.activities = pd.concat([a, new], ignore_index=True)
 
     def _ensure_requests(self, window: np.ndarray, minimum: int) -> None:
         """Small builds may leave a window with too few request activities to compare means."""
@@ -654,11 +702,12 @@ class DemoBuilder:
             "migrant_children_served": (10, 120),
             "flexible_employment": (5, 60),
         }
+        own_start = dict(zip(self.comm["code"], self.comm["pilot_start"], strict=True))
         for code in self.comm.loc[self.comm_pilot, "code"]:
             if code in owned:
                 continue
             launch = (
-                pd.Timestamp(self.pilot_start) + pd.DateOffset(months=int(self.rng.integers(0, 6)))
+                pd.Timestamp(own_start[code]) + pd.DateOffset(months=int(self.rng.integers(0, 6)))
             ).date()
             for metric, (lo, hi) in generic.items():
                 months, values = self._series(launch, int(self.rng.integers(lo, hi)), "stock")

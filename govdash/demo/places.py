@@ -80,6 +80,17 @@ def _streets(config: dict, district: dict, named: dict) -> list[tuple[str, str, 
     return out
 
 
+def later_start(config: dict, rng: np.random.Generator) -> object:
+    """A generic pilot community's own start: the first of a month drawn from the config's
+    [pilots.start_months] range after the city's pilot start (the city's start without one)."""
+    start = config["city"]["pilot_start"]
+    spread = config.get("pilots", {}).get("start_months")
+    if not spread:
+        return start
+    months = int(rng.integers(spread["first"], spread["last"] + 1))
+    return (pd.Timestamp(start) + pd.DateOffset(months=months)).date()
+
+
 def build_divisions(
     config: dict, rng: np.random.Generator, pilot_targets: dict[str, int]
 ) -> pd.DataFrame:
@@ -153,7 +164,7 @@ def build_divisions(
             )
         candidates = [i for i, r in enumerate(comm_rows) if not r["is_pilot"]]
         for i in rng.choice(candidates, size=target - len(flagged), replace=False):
-            comm_rows[int(i)].update(is_pilot=True, pilot_start=city["pilot_start"])
+            comm_rows[int(i)].update(is_pilot=True, pilot_start=later_start(config, rng))
         for street in district_rows:
             street["is_pilot"] = any(
                 r["is_pilot"] for r in comm_rows if r["parent_code"] == street["code"]

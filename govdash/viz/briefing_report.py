@@ -21,6 +21,7 @@ from govdash.core.outputs.briefing import Series, SlideContent, Source
 from govdash.core.text.fmt import is_flat
 from govdash.core.text.i18n import t
 from govdash.viz import charts
+from govdash.viz.event_study import event_study_figure
 
 # A slide is drawn at 1280×720 CSS pixels (16:9) and printed on a page of that size.
 SLIDE_W, SLIDE_H = 1280, 720
@@ -94,13 +95,44 @@ def line_figure(
     height: int = LINE_HEIGHT,
     width: int | None = CONTENT_W,
 ) -> go.Figure:
-    """A trend with the pilot's start marked; `width` None lets the page size it."""
+    """A trend with the pilot's start marked; `width` None lets the page size it. An "event"
+    series is the pilot evaluation's two lines around each community's own start."""
+    if series.kind == "event":
+        return event_figure(series, lang, font=font, height=height, width=width,
+                            axis_title=width is not None)  # fmt: skip
     values = next(iter(series.values.values()))
     frame = pd.DataFrame({"month": pd.to_datetime(series.keys), "value": values}, dtype=object)
     frame["value"] = pd.to_numeric(frame["value"])
     fig = charts.trend_figure(frame, series.title, "", series.unit, lang=lang, unit=series.unit,
                               digits=series.digits)  # fmt: skip
     fig = charts.pilot_marker(fig, series.pilot, t("chart.pilot_start", lang))
+    return charts.projector(fig, font, height).update_layout(width=width)
+
+
+def event_figure(
+    series: Series,
+    lang: str,
+    *,
+    font: int = CHART_FONT,
+    height: int = LINE_HEIGHT,
+    width: int | None = CONTENT_W,
+    axis_title: bool = True,
+) -> go.Figure:
+    """The event-study chart of a slide: the pilot line and the comparison line by months from
+    the start, drawn by the same builder as the dashboard's."""
+    names = list(series.values)
+    lines = pd.DataFrame({"k": series.keys, "pilot": series.values[names[0]],
+                          "comparison": series.values[names[1]]}, dtype=object)  # fmt: skip
+    for col in ("pilot", "comparison"):
+        lines[col] = pd.to_numeric(lines[col])
+    unit = "%" if series.unit == "%" else ""
+    fig = event_study_figure(lines, series.title, names=(names[0], names[1]), lang=lang,
+                             unit=unit, x_label=t("evaluation.axis", lang),
+                             start_label=t("chart.pilot_start", lang),
+                             month_word=t("evaluation.month_word", lang),
+                             tick=t("evaluation.tick", lang))  # fmt: skip
+    if not axis_title:  # a slide on a screen: the ticks say "+3月", the room goes to the lines
+        fig.update_xaxes(title_text=None)
     return charts.projector(fig, font, height).update_layout(width=width)
 
 

@@ -253,6 +253,7 @@ def projector(fig: go.Figure, font: int, height: int) -> go.Figure:
     fig.update_layout(
         font={"size": font},
         title={"font": {"size": font + 8}},
+        legend={"font": {"size": font - 2}},
         height=height,
         margin={"t": 70, "b": 50, "l": 80, "r": 30},
     )

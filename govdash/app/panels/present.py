@@ -9,11 +9,13 @@ and ?rotate=N advances every N seconds (P pauses), so a big screen is set up fro
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -46,9 +48,10 @@ CHART_HEIGHT = 300
 # A chart's height as a share of the screen's (CSS vh): a trend under the headline and the tiles,
 # a ranking of 13 or more divisions on a slide of its own.
 TREND_SHARE, BARS_SHARE = 32, 57
+EVENT_SHARE = 40  # the pilot evaluation's chart, beside its table
 HALF_WIDTH = 560  # px of a chart beside another on the smallest screen a slide is made for
 BAR_TITLE = CHART_FONT + 4
-CHART_SHARES = (TREND_SHARE, BARS_SHARE)
+CHART_SHARES = (TREND_SHARE, BARS_SHARE, EVENT_SHARE)
 
 STYLE = """
 <style>
@@ -76,7 +79,8 @@ STYLE = """
 .gd-slide th, .gd-slide td { text-align: left; padding: 0.3em 0.5em; border-bottom: 1px solid #ddd;
   vertical-align: top; }
 .gd-slide th { font-size: clamp(16px, 1.1vw, 24px); color: #555; font-weight: 600; }
-.gd-pilots { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1vw; }
+.gd-compact td { font-size: clamp(17px, 1.25vw, 26px); }
+.gd-pilots { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1vw; }
 .gd-pilot { border: 1px solid #d6d9de; border-radius: 10px; padding: 0.4em 0.7em; }
 .gd-pilot b { font-size: 1.1em; }
 .gd-pilot small { display: block; color: #555; font-size: 0.8em; }
@@ -462,16 +466,44 @@ def facts_slide(ctx: context.Context, slide: deck.Slide) -> None:
     content = briefing.facts_slide(
         fetch.reconciled(ctx), slide.part, FACTS_PER_SLIDE, ctx.divisions, ctx.lang
     )
-    table = content.table
+    st.html(f'<div class="gd-slide"><h1>{_esc(content.title)}</h1>'
+            f"{_table_html(content.table)}</div>")  # fmt: skip
+
+
+def _table_beside_chart(content: briefing.SlideContent, lang: str) -> None:
+    """The evaluation's table on the left and its chart on the right: one above the other left
+    the chart a strip on a 1280×720 screen."""
+    left, right = st.columns([1.1, 1], gap="medium")
+    if content.table is not None:
+        left.html(f'<div class="gd-slide gd-compact">{_table_html(content.table)}</div>')
+    series = dataclasses.replace(content.line,
+                                 title=charts.wrap(content.line.title, HALF_WIDTH, BAR_TITLE))  # fmt: skip
+    fig = line_figure(series, lang, font=CHART_FONT, height=CHART_HEIGHT, width=None)
+    # The legend under the axis and a tick every six months: beside a table the chart is
+    # half a screen wide, where a legend under the title met a two-line title, and English
+    # ticks turned on their side.
+    ticks = [k for k in content.line.keys if k % 6 == 0]
+    fig.update_layout(
+        margin={"t": 64 + 28 * series.title.count("<br>"), "b": 64},
+        title_font_size=BAR_TITLE,
+        legend={"x": 0, "xanchor": "left", "yref": "container", "y": 0, "yanchor": "bottom"},
+    )
+    fig.update_xaxes(tickvals=ticks, ticktext=[_tick(k, lang) for k in ticks], tickangle=0)
+    with right:
+        show_chart(fig, "slide-view-event", EVENT_SHARE)
+
+
+def _tick(k: int, lang: str) -> str:
+    return t("evaluation.tick", lang, k=f"{k:+d}") if k else "0"
+
+
+def _table_html(table: pd.DataFrame) -> str:
     header = "".join(f"<th>{_esc(c)}</th>" for c in table.columns)
     rows = "".join(
         "<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>"
         for row in table.itertuples(index=False, name=None)
     )
-    st.html(
-        f'<div class="gd-slide"><h1>{_esc(content.title)}</h1><table><thead><tr>{header}'
-        f"</tr></thead><tbody>{rows}</tbody></table></div>"
-    )
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def targets_slide(ctx: context.Context, slide: deck.Slide) -> None:
@@ -518,15 +550,33 @@ def content_slide(ctx: context.Context, content: briefing.SlideContent) -> None:
     lead = f'<div class="gd-lead">{_esc(content.lead)}</div>' if content.lead else ""
     st.html(f'<div class="gd-slide"><h1>{_esc(content.title)}</h1>{lead}'
             f"{_tile_cells(content.tiles)}</div>")  # fmt: skip
-    if content.line is not None:
-        fig = line_figure(content.line, lang, font=CHART_FONT, height=CHART_HEIGHT, width=None)
-        show_chart(fig, "slide-view-line", TREND_SHARE)
+    if content.line is not None and content.line.kind == "event":
+        _table_beside_chart(content, lang)
+    else:
+        if content.table is not None:
+            st.html(f'<div class="gd-slide">{_table_html(content.table)}</div>')
+        if content.line is not None:
+            fig = line_figure(content.line, lang, font=CHART_FONT, height=CHART_HEIGHT,
+                              width=None)  # fmt: skip
+            show_chart(fig, "slide-view-line", TREND_SHARE)
     for k, series in enumerate(content.bars):
         fig = bars_figure(series, lang, 1600, font=CHART_FONT, height=CHART_HEIGHT + 120,
                           sized=False)  # fmt: skip
         show_chart(fig, f"slide-view-bars-{k}", BARS_SHARE)
     if content.notes:
         st.html(f'<div class="gd-slide gd-foot">{_esc(" · ".join(content.notes))}</div>')
+
+
+def evaluation_slide(ctx: context.Context, slide: deck.Slide) -> None:
+    """The pilot evaluation: the main measure in one sentence, every measure's estimate, and
+    the event-study chart (the same content the PPTX gets, core.outputs.evaluation_slide)."""
+    from govdash.core.evaluation.table import main_review
+    from govdash.core.outputs.evaluation_slide import evaluation_content
+
+    reviews = fetch.evaluation(ctx, slide.scope)
+    main = main_review(reviews)
+    lines = fetch.event_lines(ctx, slide.scope, main.metric) if main is not None else None
+    content_slide(ctx, evaluation_content(reviews, lines, ctx.name(slide.scope), ctx.lang))
 
 
 RENDERERS = {
@@ -536,4 +586,5 @@ RENDERERS = {
     "pilots": pilots_slide,
     "facts": facts_slide,
     "targets": targets_slide,
+    "evaluation": evaluation_slide,
 }

@@ -64,6 +64,8 @@ class Settings:
     beneficiary_metrics: tuple[str, ...] = ()
     employment_metrics: tuple[str, ...] = ()
     integration_metrics: tuple[str, ...] = ()
+    # The measures the pilot evaluation estimates an effect on (govdash.core.evaluation.review).
+    evaluation_metrics: tuple[str, ...] = ()
     activity_metrics: tuple[str, ...] = ()  # the key figures of a saved view of 服务活动
     per_10k_population: str = "population"
     headline_metrics: tuple[str, ...] = ()  # what the overview's one-line story reports
@@ -99,6 +101,7 @@ class Settings:
         ]
         lists = (self.overview_kpis, self.profile_kpis, self.beneficiary_metrics,
                  self.employment_metrics, self.integration_metrics, self.activity_metrics,
+                 self.evaluation_metrics,
                  self.headline_metrics)  # fmt: skip
         return [m for m in single if m] + [m for ids in lists for m in ids]
 

@@ -70,6 +70,9 @@ class Series:
     digits: int = 0
     pilot: dt.date | None = None
     suppressed: bool = False  # some values are small counts of vulnerable people, left out
+    # "trend" (keys are months) or "event" (keys are months from each pilot community's own
+    # start, the values the pilot and the comparison line: the pilot evaluation's chart)
+    kind: str = "trend"
 
 
 @dataclass
@@ -263,6 +266,10 @@ def deck_content(
             out.append(facts_slide(facts, slide.part, facts_per_slide, divisions, lang))
         elif slide.kind == "targets":
             out.append(_targets(con, snap, divisions, months, lang, catalog))
+        elif slide.kind == "evaluation":
+            from govdash.core.outputs.evaluation_slide import evaluation_slide
+
+            out.append(evaluation_slide(con, snap, divisions, slide.scope, lang))
     return out
 
 

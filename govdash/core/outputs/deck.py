@@ -3,7 +3,7 @@
 A slide is a kind and the view it shows (a division code; the period comes from the view the
 deck is played in). The default deck follows the running order of such a meeting: a title slide,
 the city at a glance with its one-line headline, one slide per pilot district, the pilot
-communities, the reported figures checked against the data, and the targets. Which districts are
+communities, the pilot evaluation, the reported figures checked against the data, and the targets. Which districts are
 pilot districts is data (the divisions table), never a list in code.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 from govdash.core.data.divisions import city_code, pilot_communities
 
 # The kinds a deck can hold, in the default running order.
-KINDS = ("title", "overview", "district", "pilots", "facts", "targets")
+KINDS = ("title", "overview", "district", "pilots", "evaluation", "facts", "targets")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ def default_deck(
     slides = [Slide("title", city), Slide("overview", city)]
     slides += [Slide("district", code) for code in pilot_districts(divisions)]
     slides.append(Slide("pilots", city))
+    slides.append(Slide("evaluation", city))
     pages = -(-facts // facts_per_slide) if facts > 0 else 0
     slides += [Slide("facts", city, part) for part in range(pages)]
     if has_targets:

@@ -15,7 +15,7 @@ import io
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import BaseOxmlElement, OxmlElement
 from pptx.util import Emu, Inches, Pt
@@ -77,7 +77,7 @@ def _chart_data(series: Series, number_format: str) -> CategoryChartData:
     return data
 
 
-def _line(slide, series: Series, top, lang: str) -> None:
+def _line(slide, series: Series, top, lang: str, notes: bool = False) -> None:
     """A trend on a date axis (months as real dates, so the data stay dates in the chart's
     workbook) that names every few months level: 36 rotated month names left the plot a strip."""
     months = [k for k in series.keys if isinstance(k, dt.date)]
@@ -88,11 +88,15 @@ def _line(slide, series: Series, top, lang: str) -> None:
             data.add_series(neutralise(name), values, number_format="#,##0")
     else:
         data = _chart_data(series, "#,##0")
+    bottom = Inches(1.3) if notes else Inches(0.7)  # the notes' line stays clear
     frame = slide.shapes.add_chart(
-        XL_CHART_TYPE.LINE_MARKERS, MARGIN, top, WIDE - 2 * MARGIN, HIGH - top - Inches(0.7), data
+        XL_CHART_TYPE.LINE_MARKERS, MARGIN, top, WIDE - 2 * MARGIN, HIGH - top - bottom, data
     )
     chart = frame.chart
-    chart.has_legend = False
+    chart.has_legend = len(series.values) > 1  # the evaluation's pilot and comparison lines
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.TOP
+        chart.legend.include_in_layout = False
     chart.has_title = True
     chart.chart_title.text_frame.text = series.title
     chart.value_axis.minimum_scale = 0
@@ -199,10 +203,11 @@ def write_deck(slides: list[SlideContent], footer: str, lang: str = "zh") -> byt
             if content.tiles:
                 _tiles(slide, content.tiles, top)
                 top += Inches(1.6)
-            if content.line is not None:
-                _line(slide, content.line, top, lang)
             if content.table is not None:
                 _table(slide, content.table, top)
+                top += Inches(0.36) * (len(content.table) + 1) + Inches(0.2)
+            if content.line is not None:
+                _line(slide, content.line, top, lang, notes=bool(content.notes))
             if content.bars:
                 width = (WIDE - 2 * MARGIN) / len(content.bars)
                 for k, bars in enumerate(content.bars):

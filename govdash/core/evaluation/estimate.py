@@ -57,8 +57,10 @@ def _months(frame: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"an evaluation panel needs the columns {COLUMNS}, missing {missing}")
     out = frame.loc[frame["value"].notna(), list(COLUMNS)].copy()
-    out["month"] = pd.to_datetime(out["month"])
-    out["start"] = pd.to_datetime(out["start"])
+    # Nanoseconds: linearmodels reads a panel whose time index has another unit (pandas gives
+    # seconds for dates) as one period, and every regressor is then "absorbed".
+    out["month"] = pd.to_datetime(out["month"]).astype("datetime64[ns]")
+    out["start"] = pd.to_datetime(out["start"]).astype("datetime64[ns]")
     months = out["month"].dt.year * 12 + out["month"].dt.month
     starts = out["start"].dt.year * 12 + out["start"].dt.month
     out["since"] = (months - starts).astype("float64")  # NaN where there is no start
