@@ -35,14 +35,14 @@ def divisions() -> pd.DataFrame:
 def test_the_default_deck_is_a_meetings_running_order(divisions):
     deck = default_deck(divisions, facts=17, facts_per_slide=8)
     assert [s.kind for s in deck] == [
-        "title", "overview", "district", "district", "pilots", "facts", "facts", "facts",
-        "targets",
+        "title", "overview", "district", "district", "pilots", "evaluation", "facts", "facts",
+        "facts", "targets",
     ]  # fmt: skip
     assert [s.scope for s in deck if s.kind == "district"] == ["420103", "420104"]
     assert [s.part for s in deck if s.kind == "facts"] == [0, 1, 2]
     assert pilot_districts(divisions) == ["420103", "420104"], "420102 has no pilot community"
     short = default_deck(divisions, has_targets=False)
-    assert "facts" not in [s.kind for s in short] and short[-1].kind == "pilots"
+    assert "facts" not in [s.kind for s in short] and short[-1].kind == "evaluation"
 
 
 @pytest.mark.parametrize(

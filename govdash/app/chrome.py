@@ -296,6 +296,7 @@ def chart(
     on_select: str = "ignore",
     config: dict | None = None,
     metric: Metric | None = None,
+    words: dict[str, str] | None = None,
 ) -> Mapping | None:
     """A chart with the chrome every chart has: its note, the data download and, with the details
     switch on, the snapshot caption and the SQL behind it."""
@@ -312,7 +313,7 @@ def chart(
     if caption:
         st.caption(caption)
     title = str(fig.layout.title.text or "")
-    chart_tools(ctx, data, key=key, queries=queries, title=title, metric=metric)
+    chart_tools(ctx, data, key=key, queries=queries, title=title, metric=metric, words=words)
     return event
 
 
@@ -358,6 +359,7 @@ def chart_tools(
     queries: list[str],
     title: str = "",
     metric: Metric | None = None,
+    words: dict[str, str] | None = None,
 ) -> None:
     """The SQL expander (details switch on) and the CSV download under a chart or table. The
     CSV is made when the button is clicked (a callable), not on every run of the page: most
@@ -370,7 +372,7 @@ def chart_tools(
     right.download_button(
         t("download.csv", ctx.lang),
         on_click="ignore",  # a download needs no rerun, which would slow it
-        data=partial(download_csv, ctx, data.copy(), title or key, metric),
+        data=partial(download_csv, ctx, data.copy(), title or key, metric, words),
         file_name=readable.file_name(title or key, ctx.snapshot.as_of.isoformat(), "csv"),
         mime="text/csv",
         key=f"{key}-download",

@@ -45,7 +45,8 @@ def evaluation_panel(ctx: context.Context) -> None:
         st.markdown(f"- {chrome.md(evaluation_table.sentence(review, lang))}")
     table = evaluation_table.table(reviews, lang)
     st.table(table, hide_index=True)
-    chrome.chart_tools(ctx, table, key="evaluation-table", queries=_queries(),
+    chrome.chart_tools(ctx, evaluation_table.numbers(reviews, lang), key="evaluation-table",
+                       queries=_queries(), words=evaluation_table.number_words(lang),
                        title=f"{t('evaluation.title', lang)} · {ctx.name(scope)}")  # fmt: skip
     charts = [r for r in reviews if r.estimate is not None]
     for review, tab in zip(charts, st.tabs([_label(r.metric, lang) for r in charts]), strict=True):
@@ -80,12 +81,11 @@ def _event_chart(ctx: context.Context, scope: str, review) -> None:
         x_label=t("evaluation.axis", lang), start_label=t("chart.pilot_start", lang),
         month_word=t("evaluation.month_word", lang), tick=t("evaluation.tick", lang),
     )  # fmt: skip
-    data = lines.rename(columns={"k": t("evaluation.axis", lang),
-                                 "pilot": t("evaluation.line.pilot", lang),
-                                 "comparison": t("evaluation.line.comparison", lang),
-                                 "pilots": t("evaluation.col.pilots", lang)})  # fmt: skip
-    chrome.chart(ctx, fig, data, key=f"evaluation-{review.metric}", queries=_queries(),
-                 note=t("evaluation.chart_note", lang), metric=metric)  # fmt: skip
+    words = {"k": t("evaluation.axis", lang), "pilot": t("evaluation.line.pilot", lang),
+             "comparison": t("evaluation.line.comparison", lang),
+             "pilots": t("evaluation.col.pilots", lang)}  # fmt: skip
+    chrome.chart(ctx, fig, lines, key=f"evaluation-{review.metric}", queries=_queries(),
+                 note=t("evaluation.chart_note", lang), metric=metric, words=words)  # fmt: skip
 
 
 def claim_panel(ctx: context.Context, scope: str) -> None:

@@ -96,6 +96,37 @@ def table(reviews: list[Review], lang: str = "zh", catalog: Catalog | None = Non
     return frame.rename(columns={c: t(f"evaluation.col.{c}", lang) for c in COLUMNS})
 
 
+NUMBERS = ("metric", "unit", "pilots", "comparisons", "pilot_before", "pilot_since",
+           "comparison_before", "comparison_since", "effect", "low", "high", "pre_trend_p",
+           "notes")  # fmt: skip
+
+
+def numbers(
+    reviews: list[Review], lang: str = "zh", catalog: Catalog | None = None
+) -> pd.DataFrame:
+    """The table as numbers, for a download an analyst computes with: one row per measure,
+    unrounded group means and bounds beside the words of its notes."""
+    catalog = catalog or load_catalog()
+    rows = []
+    for r in reviews:
+        e = r.estimate
+        rows.append({
+            "metric": r.metric, "unit": catalog[r.metric].unit_label(lang),
+            "pilots": e.pilots if e else 0, "comparisons": e.comparisons if e else 0,
+            "pilot_before": r.pilot_before, "pilot_since": r.pilot_since,
+            "comparison_before": r.comparison_before, "comparison_since": r.comparison_since,
+            "effect": e.effect if e else None, "low": e.low if e else None,
+            "high": e.high if e else None,
+            "pre_trend_p": e.pre_trend_p if e else None, "notes": notes(r, lang),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=list(NUMBERS))
+
+
+def number_words(lang: str = "zh") -> dict[str, str]:
+    """The download's headers in the reader's language (the machine name stays beside them)."""
+    return {c: t(f"evaluation.number.{c}", lang) for c in NUMBERS if c != "metric"}
+
+
 def sentence(review: Review, lang: str = "zh", catalog: Catalog | None = None) -> str:
     """What the estimate means and what it cannot say, in one or two plain sentences."""
     catalog = catalog or load_catalog()
