@@ -661,8 +661,8 @@ def _columns(rows: list[list[str]]) -> str:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """List the audit trail of the data folder: who did what, when, to which snapshot."""
+    from govdash.core.data import audit_table
     from govdash.core.data.audit import read_trail
-    from govdash.core.outputs import audit_table
     from govdash.core.text.i18n import t
 
     lang = cli_lang(args.lang)

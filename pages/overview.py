@@ -10,6 +10,7 @@ from govdash.app.panels.overview import (
     pilot_highlights,
 )
 from govdash.app.panels.shared import kpi_panel, ranking_panel, trend_panel
+from govdash.app.panels.standing import standing_panel
 from govdash.core.data.catalog import load_catalog
 from govdash.core.text.i18n import t
 
@@ -28,4 +29,5 @@ with left:
     map_panel(ctx, ctx.view.metric or settings.ranking_metric, key="overview-map")
 with right:
     integration_panel(ctx, key="overview-integration")
+standing_panel(ctx)
 pilot_highlights(ctx)

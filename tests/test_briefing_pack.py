@@ -27,6 +27,8 @@ from govdash.core.data.contract import TABLES
 from govdash.core.data.divisions import city_code, name
 from govdash.core.engine.publish import write_snapshot
 from govdash.core.engine.query import connect, run_query
+from govdash.core.evaluation.movers import movers
+from govdash.core.evaluation.watch import watch_list
 from govdash.core.measures import figures
 from govdash.core.measures.events import data_range
 from govdash.core.outputs import briefing, briefing_workbook, pptx_deck
@@ -88,8 +90,22 @@ def test_the_workbook_says_what_it_is_and_holds_every_slides_figures(deck, snaps
                           month_end(window.flow_end), [metric])  # fmt: skip
     assert [r[3] for r in trend] == pytest.approx(long.sort_values("month")["value"].tolist())
     assert trend[0][2] == f"{first.year}年{first.month}月"
-    value_cells = [row[3] for row in city.iter_rows(min_row=2)]
+    value_cells = [row[3] for row in city.iter_rows(min_row=2) if row[3].value is not None]
     assert {c.number_format for c in value_cells} == {"#,##0"}
+    # The leaders and laggards as numbers, as the slide ranks them; the 需关注 list by community.
+    found = movers(con, snapshot, divisions, city_code(divisions), months)
+    leaders, laggards = found.ranked("change")
+    standing = [r for r in rows if r[0].startswith("领先与落后")]
+    assert [r[3] for r in standing] == [*leaders["change"], *laggards["change"]]
+    assert [r[2] for r in standing][:1] == [name(divisions, leaders.index[0], "zh")]
+    assert all(r[5].startswith("变化率") and "每万人" in r[5] for r in standing)
+    listed = watch_list(con, snapshot, divisions, city_code(divisions), months)
+    watched = [r for r in rows if r[0] == "需关注"]
+    assert watched, "the demo city has communities to call"
+    assert len(watched) == int(listed["stopped"].sum() + listed["fell"].sum())
+    fell = [r for r in watched if r[1] == "服务活动"]
+    assert [r[3] for r in fell] == [c[-1] for c in listed.loc[listed["fell"], "counts"]]
+    assert all("连续3个月下降" in r[5] for r in fell)
     # The targets' rankings: a ratio, one decimal place, best first.
     targets = book.worksheets[-1]
     _, *bars = _rows(targets)
@@ -234,3 +250,30 @@ def test_the_cli_without_pictures_needs_no_browser_and_refuses_unknown_formats(
     assert main([*args, "--formats", "png"]) == 2
     assert "Chromium" in capsys.readouterr().err
     assert shutil.which("chromium") is None
+
+
+def test_the_workbook_holds_the_evaluation_as_numbers(deck, snapshot):
+    """The evaluation slide's table is words ("+19.9个百分点"); its sheet holds the unrounded
+    group sizes, means, effect and bounds an analyst computes with, for every measure."""
+    from govdash.core.evaluation import review as pilot_review
+
+    con, divisions, slides, source = deck
+    number = next(n for n, s in enumerate(slides, 1) if s.kind == "evaluation")
+    book = openpyxl.load_workbook(io.BytesIO(briefing_workbook.workbook(slides, source, "zh")))
+    sheet = book[next(n for n in book.sheetnames if n.startswith(f"{number:02d} "))]
+    header, *rows = _rows(sheet)
+    assert header[:4] == ("指标", "单位", "试点社区数", "对照社区数")
+    assert "估计效应" in header and "95%置信区间下限" in header
+    reviews = pilot_review.review(con, snapshot, divisions=divisions,
+                                  scope_code=city_code(divisions))  # fmt: skip
+    catalog = load_catalog()
+    assert [r[0] for r in rows] == [catalog[r.metric].name("zh") for r in reviews]
+    effect, low = header.index("估计效应"), header.index("95%置信区间下限")
+    for row, review in zip(rows, reviews, strict=True):
+        if review.estimate is None:
+            assert row[effect] is None
+            continue
+        assert row[2] == review.estimate.pilots and row[3] == review.estimate.comparisons
+        assert row[effect] == pytest.approx(review.estimate.effect)
+        assert row[low] == pytest.approx(review.estimate.low)
+        assert isinstance(row[effect], float)

@@ -13,17 +13,22 @@ both caches, so neither holds anything a rule would hide differently.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from govdash.app.context import Context, cached_divisions, connection
+from govdash.app.context import cached_months as context_months
 from govdash.core.data.snapshot import Snapshot, open_snapshot, scan
 from govdash.core.engine.query import run_query
 from govdash.core.engine.results import ResultStore, store_for
+from govdash.core.evaluation import movers as movers_
 from govdash.core.evaluation import review as pilot_review
+from govdash.core.evaluation import watch as watch_
 from govdash.core.measures import admin, events, figures, reconcile
 from govdash.core.measures.figures import Kpi
 from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
@@ -319,3 +324,58 @@ def _over_pilots(sid: str, root: str, scope_code: str, metric: str) -> tuple[int
 def over_pilots(ctx: Context, scope_code: str, metric: str) -> tuple[int, float | None]:
     """A metric over the scope's pilot communities taken together, and how many they are."""
     return _over_pilots(ctx.snapshot.id, ctx.root, scope_code, metric)
+
+
+# --------------------------------------------------------------------------- leaders and laggards
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _movers(sid: str, root: str, scope_code: str) -> movers_.Movers | None:
+    snap, divisions = _open(sid, root)
+    months = list(context_months(sid, root))
+
+    def ask() -> pd.DataFrame:
+        found = movers_.movers(connection(), snap, divisions, scope_code, months)
+        if found is None:
+            return pd.DataFrame(columns=["code", *movers_.COLUMNS])
+        frame = found.frame.reset_index()
+        frame.attrs.clear()
+        frame["level"], frame["before_month"] = found.level, found.before_month
+        frame["last_month"] = found.last_month
+        return frame
+
+    frame = _store(root).frame(sid, "movers", (scope_code,), ask)
+    if frame.empty:
+        return None
+    first = frame.iloc[0]
+    return movers_.Movers(scope_code, str(first["level"]), pd.Timestamp(first["before_month"]).date(),
+                          pd.Timestamp(first["last_month"]).date(),
+                          frame.set_index("code")[list(movers_.COLUMNS)])  # fmt: skip
+
+
+def movers(ctx: Context, scope_code: str) -> movers_.Movers | None:
+    """The children of a scope the reader may see, by their change since the pilot began: a
+    district office at the city sees every district (the city's comparison is public to them)."""
+    found = _movers(ctx.snapshot.id, ctx.root, scope_code)
+    if found is None or ctx.scope.whole_city:
+        return found
+    return dataclasses.replace(found, frame=seen(ctx, found.frame))
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _watch(sid: str, root: str, scope_code: str) -> pd.DataFrame:
+    snap, divisions = _open(sid, root)
+    months = list(context_months(sid, root))
+
+    def ask() -> pd.DataFrame:
+        frame = watch_.watch_list(connection(), snap, divisions, scope_code, months)
+        frame["counts"] = [json.dumps(c) if isinstance(c, list) else "" for c in frame["counts"]]
+        return frame
+
+    frame = _store(root).frame(sid, "watch", (scope_code,), ask)
+    frame = frame.copy()
+    frame["counts"] = [json.loads(c) if c else None for c in frame["counts"]]
+    return frame
+
+
+def watch(ctx: Context, scope_code: str) -> pd.DataFrame:
+    """The scope's communities that need attention, only those of the reader's scope."""
+    return seen(ctx, _watch(ctx.snapshot.id, ctx.root, scope_code))

@@ -425,8 +425,8 @@ def audit_panel(ctx: context.Context) -> None:
     or was refused, and when (a visitor sees nothing of it, not even that it exists)."""
     if not signin.session_is_admin():
         return
+    from govdash.core.data import audit_table
     from govdash.core.data.audit import read_trail
-    from govdash.core.outputs import audit_table
 
     lang = ctx.lang
     st.subheader(t("data.audit.heading", lang), anchor=False)

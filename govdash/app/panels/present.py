@@ -25,6 +25,7 @@ from govdash.app.panels.overview import leader
 from govdash.app.panels.shared import digits, mark_pilot, ranking_frame, trend_window
 from govdash.core.data.catalog import load_catalog
 from govdash.core.data.divisions import city_code, pilot_communities
+from govdash.core.evaluation import standing
 from govdash.core.measures import story
 from govdash.core.measures.figures import is_flow_based
 from govdash.core.measures.targets import load_targets
@@ -80,6 +81,15 @@ STYLE = """
   vertical-align: top; }
 .gd-slide th { font-size: clamp(16px, 1.1vw, 24px); color: #555; font-weight: 600; }
 .gd-compact td { font-size: clamp(17px, 1.25vw, 26px); }
+/* Leaders beside the trend: sized by the screen's height too, so 1280x720 does not scroll. */
+.gd-standing th, .gd-standing td, .gd-standing .gd-watch {
+  font-size: clamp(14px, min(1.2vw, 2.15vh), 26px); }
+.gd-standing th, .gd-standing td { padding: 0.18em 0.45em; }
+.gd-standing .gd-watch { margin-top: 0.4em; line-height: 1.35; }
+.gd-standing .gd-short { display: none; }
+@media (max-height: 800px) { .gd-standing .gd-short { display: inline; }
+  .gd-standing .gd-long { display: none; } .gd-standing, .gd-standing .gd-watch { line-height: 1.2; }
+  .gd-standing th, .gd-standing td { padding: 0.1em 0.4em; } .gd-standing .gd-kicker { margin: 0; } }
 .gd-pilots { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1vw; }
 .gd-pilot { border: 1px solid #d6d9de; border-radius: 10px; padding: 0.4em 0.7em; }
 .gd-pilot b { font-size: 1.1em; }
@@ -419,7 +429,21 @@ def scope_slide(ctx: context.Context, slide: deck.Slide) -> None:
     lead = f'<div class="gd-lead">{_esc(text)}</div>' if text else ""
     tiles = _tiles(sctx, list(settings.headline_metrics)[:4])
     st.html(f'<div class="gd-slide"><h1>{_esc(title)}</h1>{lead}{tiles}</div>')
-    _trend(sctx, settings.trend_metric, key=f"slide-trend-{slide.scope}")
+    found = fetch.movers(ctx, slide.scope)
+    if found is None or found.frame.empty:
+        _trend(sctx, settings.trend_metric, key=f"slide-trend-{slide.scope}")
+        return
+    # The trend beside who gained most and least since the pilot, and the communities to call.
+    left, right = st.columns([1.35, 1], gap="medium")
+    with left:
+        _trend(sctx, settings.trend_metric, key=f"slide-trend-{slide.scope}")
+    table = standing.movers_table(found, ctx.divisions, lang)
+    listed = fetch.watch(ctx, slide.scope)
+    long, short = (standing.watch_line(listed, ctx.divisions, lang, n) for n in (3, 0))
+    watch = f'<span class="gd-long">{_esc(long)}</span><span class="gd-short">{_esc(short)}</span>'
+    right.html(f'<div class="gd-slide gd-standing"><div class="gd-kicker">'
+               f"{_esc(t('movers.title', lang))}</div>{_table_html(table)}"
+               f'<div class="gd-watch">{watch}</div></div>')  # fmt: skip
 
 
 def pilots_slide(ctx: context.Context, slide: deck.Slide) -> None:

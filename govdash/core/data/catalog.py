@@ -70,6 +70,13 @@ class Settings:
     per_10k_population: str = "population"
     headline_metrics: tuple[str, ...] = ()  # what the overview's one-line story reports
     headline_leader: str = ""  # the stock whose growth names the leading division
+    # Leaders and laggards: the stock whose change since the pilot began ranks the divisions, and
+    # the same per 10,000 residents (govdash.core.evaluation.movers).
+    movers_metric: str = ""
+    movers_per_10k: str = ""
+    # 需关注: the flow whose fall for watch_falls months running puts a community on the list.
+    watch_metric: str = ""
+    watch_falls: int = 3
 
     @classmethod
     def parse(cls, raw: dict) -> Settings:
@@ -98,6 +105,9 @@ class Settings:
             self.compare_metric,
             self.per_10k_population,
             self.headline_leader,
+            self.movers_metric,
+            self.movers_per_10k,
+            self.watch_metric,
         ]
         lists = (self.overview_kpis, self.profile_kpis, self.beneficiary_metrics,
                  self.employment_metrics, self.integration_metrics, self.activity_metrics,

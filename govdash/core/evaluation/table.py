@@ -182,3 +182,12 @@ def compact(
         cols["interval"]: full[cols["interval"]],
         cols["pre_trend"]: full[cols["pre_trend"]],
     })  # fmt: skip
+
+
+def sheet(reviews: list[Review], lang: str = "zh", catalog: Catalog | None = None) -> pd.DataFrame:
+    """The numbers table for a workbook's sheet: the measure by its name, headers in words."""
+    catalog = catalog or load_catalog()
+    frame = numbers(reviews, lang, catalog)
+    frame["metric"] = [catalog[m].name(lang) for m in frame["metric"]]
+    words = {"metric": t("pack.col.metric", lang), **number_words(lang)}
+    return frame.rename(columns=words)

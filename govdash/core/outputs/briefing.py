@@ -10,7 +10,7 @@ figures and are shown as reported.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pandas as pd
@@ -19,6 +19,9 @@ from govdash.core.data.catalog import Metric, load_catalog
 from govdash.core.data.divisions import city_code, effective_pilot_start, name, pilot_communities
 from govdash.core.data.snapshot import Snapshot
 from govdash.core.data.vocab import label
+from govdash.core.evaluation import standing
+from govdash.core.evaluation.movers import movers
+from govdash.core.evaluation.watch import watch_list
 from govdash.core.measures import figures, story
 from govdash.core.measures.events import data_range
 from govdash.core.measures.facts import wording
@@ -85,6 +88,12 @@ class SlideContent:
     bars: list[Series] = field(default_factory=list)
     table: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    # Figures a slide shows as a table of words, as numbers for the workbook: (part, metric,
+    # period or place, value, unit, note) rows, as briefing_workbook.COLUMNS.
+    rows: list[tuple] = field(default_factory=list)
+    # A table of numbers that stands for the slide's figures in the workbook (the evaluation's
+    # unrounded means and bounds, where the slide's table holds them in words).
+    sheet: pd.DataFrame | None = None
     # What the figures cover, for a workbook's description of each sheet.
     scope: str = ""
     period: str = ""
@@ -166,9 +175,19 @@ def _scope(con, snap, divisions, code, months, lang, scope: Scope = WHOLE) -> Sl
     metric = catalog[settings.trend_metric]
     line = _trend(con, snap, divisions, selection, window, metric.id, months, lang)
     scope_name = name(divisions, code, lang)
+    found, table, notes, rows = movers(con, snap, divisions, code, months), None, [], []
+    if found is not None:  # who gained most and least, whom to call
+        found = replace(found, frame=scope.keep(found.frame, divisions))
+    if found is not None and not found.frame.empty:
+        table = standing.movers_table(found, divisions, lang)
+        watch = scope.keep(watch_list(con, snap, divisions, code, months), divisions)
+        notes = [standing.watch_line(watch, divisions, lang)]
+        rows = standing.movers_rows(found, divisions, lang) + standing.watch_rows(
+            watch, divisions, lang
+        )
     return SlideContent(
-        "scope", scope_name, lead, tiles(kpis[:TILES], lang, window), line,
-        scope=scope_name, period=period_text(window.start, window.end, lang),
+        "scope", scope_name, lead, tiles(kpis[:TILES], lang, window), line, table=table,
+        notes=notes, rows=rows, scope=scope_name, period=period_text(window.start, window.end, lang),
         metrics=[*ids[:TILES], metric.id],
     )  # fmt: skip
 

@@ -28,7 +28,9 @@ def _header(lang: str) -> list[str]:
 def slide_frame(content: SlideContent, lang: str) -> pd.DataFrame | None:
     """One slide's figures as a table (None for a slide without figures, such as the title):
     its key figures, the months of its trend, the bars of its rankings, or its own table."""
-    if content.table is not None:
+    if content.sheet is not None:
+        return content.sheet.reset_index(drop=True)
+    if content.table is not None and content.kind != "scope":
         return content.table.reset_index(drop=True)
     rows: list[tuple] = []
     hidden = f"<{privacy.min_cell()}"
@@ -48,6 +50,7 @@ def slide_frame(content: SlideContent, lang: str) -> pd.DataFrame | None:
             for place, value in zip(series.categories[::-1], values[::-1], strict=True):
                 rows.append((series.title, name, place, value, series.unit,
                              series.target_label or None))  # fmt: skip
+    rows += content.rows  # a scope's leaders and laggards and its 需关注 list, as numbers
     if not rows:
         return None
     return pd.DataFrame(rows, columns=_header(lang))

@@ -51,6 +51,7 @@ def evaluation_content(
     return SlideContent(
         "evaluation", title, evaluation_table.sentence(main, lang, catalog), line=line,
         table=table, notes=[evaluation_table.rule(main, lang)], scope=scope_name,
+        sheet=evaluation_table.sheet(reviews, lang, catalog),
         period=t("period.range", lang, start=month_label(main.first_month, lang),
                  end=month_label(main.last_month, lang)),
         metrics=[r.metric for r in reviews],

@@ -77,7 +77,9 @@ def _chart_data(series: Series, number_format: str) -> CategoryChartData:
     return data
 
 
-def _line(slide, series: Series, top, lang: str, notes: bool = False) -> None:
+def _line(
+    slide, series: Series, top, lang: str, notes: bool = False, width: int | None = None
+) -> None:
     """A trend on a date axis (months as real dates, so the data stay dates in the chart's
     workbook) that names every few months level: 36 rotated month names left the plot a strip."""
     months = [k for k in series.keys if isinstance(k, dt.date)]
@@ -90,7 +92,12 @@ def _line(slide, series: Series, top, lang: str, notes: bool = False) -> None:
         data = _chart_data(series, "#,##0")
     bottom = Inches(1.3) if notes else Inches(0.7)  # the notes' line stays clear
     frame = slide.shapes.add_chart(
-        XL_CHART_TYPE.LINE_MARKERS, MARGIN, top, WIDE - 2 * MARGIN, HIGH - top - bottom, data
+        XL_CHART_TYPE.LINE_MARKERS,
+        MARGIN,
+        top,
+        width or WIDE - 2 * MARGIN,
+        HIGH - top - bottom,
+        data,
     )
     chart = frame.chart
     chart.has_legend = len(series.values) > 1  # the evaluation's pilot and comparison lines
@@ -153,10 +160,13 @@ def _bars(slide, series: Series, left, top, width, height) -> None:
         east_asian(rpr)
 
 
-def _table(slide, frame, top) -> None:
+def _table(slide, frame, top, left=MARGIN, width=None, size: int = 14) -> None:
+    if frame.empty or not len(frame.columns):
+        return  # nothing to show (a scope whose divisions the reader may not see)
     rows, cols = len(frame) + 1, len(frame.columns)
-    height = Inches(0.36) * rows
-    shape = slide.shapes.add_table(rows, cols, MARGIN, top, WIDE - 2 * MARGIN, Emu(int(height)))
+    height = Inches(0.36 if size >= 14 else 0.32) * rows
+    shape = slide.shapes.add_table(rows, cols, left, top, width or WIDE - 2 * MARGIN,
+                                   Emu(int(height)))  # fmt: skip
     table = shape.table
     for j, column in enumerate(frame.columns):
         values = [column, *frame[column].tolist()]
@@ -165,7 +175,7 @@ def _table(slide, frame, top) -> None:
             cell.text = str(neutralise(value))
             for paragraph in cell.text_frame.paragraphs:
                 for run in paragraph.runs:
-                    run.font.size = Pt(14)
+                    run.font.size = Pt(size)
                     run.font.bold = i == 0
                     east_asian(run.font._rPr)
 
@@ -203,10 +213,16 @@ def write_deck(slides: list[SlideContent], footer: str, lang: str = "zh") -> byt
             if content.tiles:
                 _tiles(slide, content.tiles, top)
                 top += Inches(1.6)
-            if content.table is not None:
+            if content.kind == "scope" and content.table is not None and content.line:
+                half = int((WIDE - 2 * MARGIN) * 0.55)  # the trend beside the leaders' table
+                _line(slide, content.line, top, lang, notes=True, width=half)
+                left = MARGIN + half + Inches(0.2)
+                _table(slide, content.table, top, left, WIDE - MARGIN - left, size=12)
+            elif content.table is not None:
                 _table(slide, content.table, top)
                 top += Inches(0.36) * (len(content.table) + 1) + Inches(0.2)
-            if content.line is not None:
+            beside = content.kind == "scope" and content.table is not None
+            if content.line is not None and not beside:
                 _line(slide, content.line, top, lang, notes=bool(content.notes))
             if content.bars:
                 width = (WIDE - 2 * MARGIN) / len(content.bars)
