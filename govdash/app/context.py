@@ -30,7 +30,7 @@ from govdash.core.measures import events
 from govdash.core.question.scope import ActivityScope, Filters, Selection, Window
 from govdash.core.question.view import Options, View
 from govdash.core.rules.roles import Access, Person, Scope
-from govdash.core.text.i18n import DEFAULT_LANG, LANGS, date_label, join, t
+from govdash.core.text.i18n import DEFAULT_LANG, LANGS, date_label, join, stamp_label, t
 from govdash.core.text.problems import GovdashError, Problem
 
 LANG_KEY = state.LANG
@@ -269,16 +269,17 @@ def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
                       snapshots=tuple(by_id))  # fmt: skip
     catalog = load_catalog()
 
-    plain = {sid: f"{date_label(s.as_of, lang)} · {label('provenances', s.provenance, lang)}"
-             for sid, s in by_id.items()}  # fmt: skip
-    repeated = {text for text in plain.values() if list(plain.values()).count(text) > 1}
+    labels = snapshot_labels(snapshots, lang)
 
-    def snapshot_label(sid: str) -> str:
-        """Date and provenance, and the end of the id only where two would read the same: the
-        whole id was cut off in the sidebar, and the details switch shows it under the title.
-        (A label that changed with the switch would also give the widget a new identity.)"""
-        text = plain[sid]
-        return f"{text} · {sid[-6:]}" if text in repeated else text
+    def snapshot_detail(sid: str) -> str:
+        """What the short label leaves out: when it was made (generated or imported) and the
+        id's content hash, which tells two snapshots apart (the whole id, with the details
+        switch, under the page's title)."""
+        s = by_id[sid]
+        return t("sidebar.snapshot_detail", lang,
+                 made=t(f"sidebar.made.{'demo' if s.is_demo else 'imported'}", lang),
+                 when=stamp_label(s.manifest.get("created_at"), lang),
+                 id=sid.rsplit("-", 1)[-1])  # fmt: skip
 
     if person is not None:  # who is signed in, and what they see, above the filters
         seen = scope_words(scope, divisions, lang)
@@ -286,16 +287,36 @@ def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
     view, notices = sidebar.render(
         options,
         lang,
-        snapshot_label,
+        labels.__getitem__,
         lambda code: division_name(divisions, code, lang),
         lambda mid: catalog[mid].name(lang),
         shown,
+        snapshot_detail,
     )
     st.sidebar.divider()
     details = details_switch(lang)
     ctx = Context(lang, snap, divisions, view, options, tuple(notices), details, person, access)
     st.session_state[CTX_KEY] = ctx
     return ctx
+
+
+def snapshot_labels(snapshots: list[Snapshot], lang: str) -> dict[str, str]:
+    """Short labels a sidebar's select box shows whole: the as-of date and the kind; where two
+    read the same, the time each was made (and the date as 2025-07-18, so that it fits); where
+    those match too, the end of the id instead. (A label must not change with other widgets, or
+    the select box would get a new identity.)"""
+    kind = {s.id: label("provenances", s.provenance, lang) for s in snapshots}
+    out = {s.id: f"{date_label(s.as_of, lang)} · {kind[s.id]}" for s in snapshots}
+    same_day = {text for text in out.values() if list(out.values()).count(text) > 1}
+    for s in snapshots:
+        stamp = s.manifest.get("created_at")
+        if out[s.id] in same_day and stamp:  # the short date, so the time fits in the box
+            made = dt.datetime.fromisoformat(stamp)
+            out[s.id] = f"{s.as_of.isoformat()} · {kind[s.id]} · {made:%H:%M}"
+    repeated = {text for text in out.values() if list(out.values()).count(text) > 1}
+    short = {s.id: f"{s.as_of.isoformat()} · {kind[s.id]}" for s in snapshots}
+    return {sid: f"{short[sid]} · {sid[-6:]}" if text in repeated else text
+            for sid, text in out.items()}  # fmt: skip
 
 
 def scope_words(scope: Scope, divisions: pd.DataFrame, lang: str) -> str:

@@ -135,11 +135,14 @@ def render(
     name_of: Callable[[str], str],
     metric_name: Callable[[str], str],
     shown: frozenset[str] = ALL_GROUPS,
+    snapshot_detail: Callable[[str], str] | None = None,
 ) -> tuple[View, list[str]]:
     """Draw the filters this page uses (shown: names of GROUPS; values come from session state)
     and return the view they describe. The others keep their values and stay in the URL.
 
-    snapshot_label, name_of and metric_name turn ids into display text in the current language.
+    snapshot_label, name_of and metric_name turn ids into display text in the current language;
+    snapshot_detail, the chosen snapshot's full description under its picker (a select box cuts
+    a long label, a caption wraps).
     """
     _seed(options)
     _sanitise(options)
@@ -147,6 +150,8 @@ def render(
     side = st.sidebar
     if "snapshot" in shown:
         _choice(side, "sidebar.snapshot", options.snapshots, snapshot_label, "snapshot", lang)
+        if snapshot_detail is not None:
+            side.caption(snapshot_detail(st.session_state[W["snapshot"]]))
     if shown & {"period", "place", "activity", "metric"}:
         _filters(side, options, lang, name_of, metric_name, shown)
     view = current(options)

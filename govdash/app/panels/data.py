@@ -3,7 +3,6 @@ languages, and downloads of the underlying tables."""
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from govdash.core.question.scope import Selection
 from govdash.core.rules import privacy
 from govdash.core.rules.roles import RIGHTS, keep_visible
 from govdash.core.text import fmt
-from govdash.core.text.i18n import date_label, join, t
+from govdash.core.text.i18n import date_label, join, stamp_label, t
 from govdash.importing.spec import load_spec
 
 # Streamlit builds a whole download before the browser gets a byte, so a table is offered only
@@ -103,11 +102,7 @@ def access_panel(ctx: context.Context) -> None:
 
 def created_label(stamp: object, lang: str) -> str:
     """A manifest's ISO timestamp as people write it: 2025年7月18日 22:52 (UTC)."""
-    try:
-        when = dt.datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return "—"
-    return f"{date_label(when.date(), lang)} {when:%H:%M} (UTC)"
+    return stamp_label(stamp, lang)
 
 
 def _table(

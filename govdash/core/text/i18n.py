@@ -41,3 +41,13 @@ def month_label(month: dt.date, lang: str = DEFAULT_LANG) -> str:
 
 def date_label(day: dt.date, lang: str = DEFAULT_LANG) -> str:
     return format_date(day, "long", locale="zh_CN" if lang == "zh" else "en_US")
+
+
+def stamp_label(stamp: object, lang: str = DEFAULT_LANG) -> str:
+    """An ISO timestamp (a manifest's created_at) as people write it: 2025年7月18日 22:52 (UTC);
+    "—" for one that cannot be read."""
+    try:
+        when = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return "—"
+    return f"{date_label(when.date(), lang)} {when:%H:%M} (UTC)"
