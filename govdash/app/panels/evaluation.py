@@ -99,7 +99,7 @@ def claim_panel(ctx: context.Context, scope: str) -> None:
     metric = load_catalog()[CLAIM_METRIC]
     st.markdown(f"**{t('evaluation.claim.heading', lang)}**")
     rows = []
-    from govdash.app.panels.outcomes import qualified_text, status_text
+    from govdash.core.measures.fact_table import qualified_text, status_text
 
     for _, f in facts.iterrows():
         district = str(f["scope_code"])[:6]

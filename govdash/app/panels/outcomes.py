@@ -10,14 +10,10 @@ from govdash.app import chrome, context, fetch
 from govdash.app.panels.shared import PER_ROW
 from govdash.core.data.catalog import load_catalog
 from govdash.core.data.vocab import label
-from govdash.core.measures.facts import wording
+from govdash.core.measures.fact_table import fact_download, fact_table
 from govdash.core.question.scope import Filters
-from govdash.core.text import fmt
-from govdash.core.text.i18n import date_label, join, t
+from govdash.core.text.i18n import t
 from govdash.viz import charts
-
-# Marks from fonts every machine has (Noto CJK covers them); colour emoji may render as boxes.
-STATUS_MARK = {"match": "✓", "mismatch": "×", "error": "⚠"}
 
 
 def beneficiaries_panel(ctx: context.Context) -> None:
@@ -98,82 +94,16 @@ def employment_panel(ctx: context.Context) -> None:
         st.caption(t("outcomes.new_employment_note", lang))
 
 
-def qualified_text(row: pd.Series, lang: str) -> str:
-    unit = load_catalog()[row["metric"]].unit_label(lang) if row["unit"] != "%" else "%"
-    return fmt.qualified(float(row["value"]), row["qualifier"], lang, unit)
-
-
-FILTER_VOCABULARIES = {"category": "categories", "target_group": "target_groups",
-                       "team_type": "team_types", "level": "levels"}  # fmt: skip
-
-
-def filter_text(filters: object, lang: str) -> str:
-    """A fact's filters in words ("驿站服务"), so the metric column says what was counted."""
-    if not isinstance(filters, str) or not filters.strip():
-        return ""
-    parts = []
-    for item in filters.split(";"):
-        key, _, value = item.partition("=")
-        vocab = FILTER_VOCABULARIES.get(key.strip())
-        parts.append(label(vocab, value.strip(), lang) if vocab else value.strip())
-    return join(parts, lang)
-
-
 def facts_table(ctx: context.Context, facts: pd.DataFrame, *, key: str) -> None:
     """Each fact as the article wrote it, the figure the snapshot gives and a clear mark: an HTML
-    table (st.table), so it can be searched with Ctrl+F, copied and read by a screen reader."""
+    table (st.table), so it can be searched with Ctrl+F, copied and read by a screen reader. Its
+    download is the same table with the numbers and sources behind it (core.measures.fact_table)."""
     lang = ctx.lang
-    catalog = load_catalog()
-    rows = []
-    for _, f in facts.iterrows():
-        metric = catalog.metrics.get(f["metric"])
-        computed = f["value_computed"]
-        kind = metric.kind if metric else "stock"
-        unit = metric.unit_label(lang) if metric else ""
-        what = metric.name(lang) if metric else f["metric"]
-        if extra := filter_text(f.get("filters"), lang):
-            what = f"{what}（{extra}）" if lang == "zh" else f"{what} ({extra})"
-        # The article's own clause (Chinese only: the English page names the metric instead,
-        # and the source sentences are listed under the table).
-        quoted = (
-            {t("col.as_written", lang): wording(f.get("source_sentence"), f["value"])
-             or qualified_text(f, lang)}
-            if lang == "zh" else {}
-        )  # fmt: skip
-        rows.append(
-            {
-                t("col.fact", lang): f["fact_id"],
-                t("col.scope", lang): ctx.name(f["scope_code"]),
-                **quoted,
-                t("col.metric", lang): what,
-                t("col.reported", lang): qualified_text(f, lang),
-                t("col.accepted", lang): f["bounds"],
-                t("col.computed", lang): fmt.metric_value(
-                    None if pd.isna(computed) else float(computed), unit, kind, lang
-                ),
-                t("col.status", lang): status_text(f["status"], lang),
-                t("col.period", lang): _period(f, lang),
-            }
-        )
-    table = pd.DataFrame(rows)
-    st.table(table, hide_index=True)
-    chrome.chart_tools(ctx, facts, key=key, queries=["reported_facts", *_fact_queries(facts)])
-
-
-def status_text(status: str, lang: str) -> str:
-    return f"{STATUS_MARK[status]} {t(f'status.{status}', lang)}"
-
-
-def _period(f: pd.Series, lang: str) -> str:
-    a, b = f["period_start"], f["period_end"]
-    if a is None or pd.isna(a):
-        return "—"
-    return t(
-        "period.range",
-        lang,
-        start=date_label(pd.Timestamp(a).date(), lang),
-        end=date_label(pd.Timestamp(b).date(), lang),
-    )
+    st.table(fact_table(facts, ctx.name, lang), hide_index=True)
+    scopes = list(dict.fromkeys(ctx.name(c) for c in facts["scope_code"]))
+    title = t("reconcile.file.title", lang) + (f" · {scopes[0]}" if len(scopes) == 1 else "")
+    chrome.chart_tools(ctx, fact_download(facts, ctx.name, lang), key=key, title=title,
+                       queries=["reported_facts", *_fact_queries(facts)])  # fmt: skip
 
 
 def _fact_queries(facts: pd.DataFrame) -> list[str]:
