@@ -17,7 +17,9 @@ import pytest
 
 from govdash.app.panels.data import _csv, _xlsx
 from govdash.core.data.contract import TABLES
+from govdash.core.data.divisions import city_code
 from govdash.core.engine.publish import write_snapshot
+from govdash.core.engine.query import connect, run_query
 from govdash.core.outputs.exports import csv_bytes, neutralise, unneutralise, xlsx_bytes
 from govdash.importing.export import export_snapshot
 from govdash.importing.run import import_files
@@ -220,3 +222,32 @@ def test_the_reconciliation_file_speaks_the_readers_language(snapshot, monkeypat
     assert f09["核对结果"] == "✓ 一致"
     assert f09["来源报道"].startswith("湖北武汉")
     assert set(frame["核对结果"]) <= {"✓ 一致", "× 不一致", "⚠ 无法核对"}
+
+
+def test_the_evaluation_file_keeps_its_p_values(snapshot, monkeypatch, downloads):
+    """A p-value of 0.0004 rounded to two places read 0.0 ("no doubt at all"); the file writes
+    it as the page does."""
+    from streamlit.testing.v1 import AppTest
+
+    from govdash.core.evaluation import review as pilot_review
+    from govdash.core.evaluation.table import p_text
+
+    monkeypatch.setenv("GOVDASH_SNAPSHOTS_DIR", str(snapshot.path.parent))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/outcomes.py").run()
+    assert not at.exception
+    ((_, content),) = [d for d in downloads if d[0].startswith("试点成效评估")]
+    text = content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    block = list(itertools.takewhile(lambda row: len(row) == 1, rows))
+    frame = pd.read_csv(io.StringIO(text), skiprows=len(block), dtype=str)
+    (column,) = [c for c in frame.columns if c.endswith("(pre_trend_p)")]
+    con = connect(snapshot.path.parent)
+    divisions = run_query(con, "divisions", snapshot)
+    reviews = pilot_review.review(con, snapshot, divisions=divisions,
+                                  scope_code=city_code(divisions))  # fmt: skip
+    assert frame[column].fillna("—").tolist() == [
+        p_text(r.estimate.pre_trend_p if r.estimate else None) for r in reviews
+    ]
+    assert all(re.fullmatch(r"<0\.001|[01]\.\d{3}|—", v) for v in frame[column].fillna("—"))

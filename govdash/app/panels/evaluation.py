@@ -45,7 +45,9 @@ def evaluation_panel(ctx: context.Context) -> None:
         st.markdown(f"- {chrome.md(evaluation_table.sentence(review, lang))}")
     table = evaluation_table.table(reviews, lang)
     st.table(table, hide_index=True)
-    chrome.chart_tools(ctx, evaluation_table.numbers(reviews, lang), key="evaluation-table",
+    numbers = evaluation_table.numbers(reviews, lang)  # p as the page writes it, not rounded to 0.0
+    numbers["pre_trend_p"] = [evaluation_table.p_text(p) for p in numbers["pre_trend_p"]]
+    chrome.chart_tools(ctx, numbers, key="evaluation-table",
                        queries=_queries(), words=evaluation_table.number_words(lang),
                        title=f"{t('evaluation.title', lang)} · {ctx.name(scope)}")  # fmt: skip
     charts = [r for r in reviews if r.estimate is not None]

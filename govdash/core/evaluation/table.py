@@ -122,6 +122,13 @@ def numbers(
     return pd.DataFrame(rows, columns=list(NUMBERS))
 
 
+def p_text(p: float | None) -> str:
+    """A p-value for a file that rounds numbers to two places: "0.579", "<0.001", never 0.0."""
+    if p is None or p != p:
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def number_words(lang: str = "zh") -> dict[str, str]:
     """The download's headers in the reader's language (the machine name stays beside them)."""
     return {c: t(f"evaluation.number.{c}", lang) for c in NUMBERS if c != "metric"}
