@@ -116,6 +116,10 @@ def test_every_page_renders_its_default_view_in_chinese(app_env, page):
     assert figures, "every analysis page draws at least one chart"
     for fig in figures:
         assert "<sup>" in fig["layout"]["title"]["text"], "titles carry unit, period and scope"
+        # ... and where the figure comes from, so a PNG saved from the toolbar says it (#28)
+        assert "数据截至2025年7月18日 · 演示数据</sup>" in fig["layout"]["title"]["text"]
+    downloads = [d for d in at.get("download_button") if "XLSX" in d.proto.label]
+    assert len(downloads) >= len(figures), "every chart has an XLSX download too"
     downloads = [d for d in at.get("download_button") if "CSV" in d.proto.label]
     assert len(downloads) >= len(figures), "every chart has a download"
     # Officials see figures, not SQL or snapshot ids; the details switch shows both.

@@ -203,7 +203,13 @@ def test_the_reconciliation_file_speaks_the_readers_language(snapshot, monkeypat
     at.run()
     at.switch_page("pages/outcomes.py").run()
     assert not at.exception
-    ((name, content),) = [d for d in downloads if d[0].startswith("数据核对")]
+    ((name, content),) = [
+        d for d in downloads if d[0].startswith("数据核对") and d[0].endswith("csv")
+    ]
+    ((_, book),) = [d for d in downloads if d[0].startswith("数据核对") and d[0].endswith("xlsx")]
+    sheets = openpyxl.load_workbook(io.BytesIO(book), read_only=True).worksheets
+    assert "演示数据" in " ".join(str(r[0]) for r in sheets[0].values)
+    assert next(sheets[1].values)[:2] == ("编号", "范围")
     assert name == f"数据核对：报道数字与数据对照_{snapshot.as_of.isoformat()}.csv"
     text = content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
@@ -237,7 +243,9 @@ def test_the_evaluation_file_keeps_its_p_values(snapshot, monkeypatch, downloads
     at.run()
     at.switch_page("pages/outcomes.py").run()
     assert not at.exception
-    ((_, content),) = [d for d in downloads if d[0].startswith("试点成效评估")]
+    ((_, content),) = [
+        d for d in downloads if d[0].startswith("试点成效评估") and d[0].endswith("csv")
+    ]
     text = content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     block = list(itertools.takewhile(lambda row: len(row) == 1, rows))

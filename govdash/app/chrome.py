@@ -22,7 +22,7 @@ from govdash.core.engine.rollups import query_for
 from govdash.core.measures import story
 from govdash.core.measures.figures import Comparison, Kpi
 from govdash.core.outputs import readable
-from govdash.core.outputs.exports import csv_bytes
+from govdash.core.outputs.exports import csv_bytes, xlsx_bytes
 from govdash.core.question.scope import Window
 from govdash.core.question.view import breadcrumb as view_breadcrumb
 from govdash.core.rules import privacy
@@ -299,9 +299,11 @@ def chart(
     words: dict[str, str] | None = None,
 ) -> Mapping | None:
     """A chart with the chrome every chart has: its note, the data download and, with the details
-    switch on, the snapshot caption and the SQL behind it."""
+    switch on, the snapshot caption and the SQL behind it. The figure carries its as-of date and,
+    for demo data, the demo label in its subtitle, so a PNG saved from its toolbar does too."""
+    title = str(fig.layout.title.text or "")
     event = st.plotly_chart(
-        fig,
+        stamped(ctx, fig),
         key=key,
         on_select=on_select,
         config={**plotly_locale.config(ctx.lang), **(config or {})},
@@ -312,9 +314,29 @@ def chart(
     )
     if caption:
         st.caption(caption)
-    title = str(fig.layout.title.text or "")
     chart_tools(ctx, data, key=key, queries=queries, title=title, metric=metric, words=words)
     return event
+
+
+def stamp(ctx: Context) -> str:
+    """Where a figure comes from, in a few words: 数据截至2025年7月18日 · 演示数据."""
+    text = t("chart.stamp", ctx.lang, as_of=date_label(ctx.snapshot.as_of, ctx.lang))
+    return text + (f" · {t('chart.stamp_demo', ctx.lang)}" if ctx.snapshot.is_demo else "")
+
+
+def stamped(ctx: Context, fig: go.Figure) -> go.Figure:
+    """The figure with its stamp at the end of the title's second line (added as a line of its
+    own when the title has none): part of the figure, so every picture of it says it."""
+    title = str(fig.layout.title.text or "")
+    mark = stamp(ctx)
+    if mark in title:
+        return fig
+    if "</sup>" in title:
+        text = title.replace("</sup>", f" · {mark}</sup>", 1)
+    else:
+        text = f"{title}<br><sup>{mark}</sup>" if title else f"<sup>{mark}</sup>"
+    fig.layout.title.text = text
+    return fig
 
 
 def filters_text(ctx: Context) -> str:
@@ -331,6 +353,25 @@ def filters_text(ctx: Context) -> str:
     return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
 
+def _download_parts(
+    ctx: Context,
+    data: pd.DataFrame,
+    title: str,
+    metric: Metric | None,
+    words: dict[str, str] | None,
+) -> tuple[list[str], pd.DataFrame]:
+    """A file's header block and its table in the reader's words (core.outputs.readable)."""
+    lines = readable.block(
+        ctx.lang,
+        title=title,
+        metric=metric,
+        snapshot=snapshot_caption(ctx),
+        filters=filters_text(ctx),
+        demo=t("banner.demo", ctx.lang) if ctx.snapshot.is_demo else None,
+    )
+    return lines, readable.readable(data, ctx.lang, metric, words=words)
+
+
 def download_csv(
     ctx: Context,
     data: pd.DataFrame,
@@ -340,15 +381,21 @@ def download_csv(
 ) -> bytes:
     """A chart's or table's data as an analyst can use it (govdash.core.outputs.readable); words names
     columns the i18n catalog does not (a table's own template headers)."""
-    lines = readable.block(
-        ctx.lang,
-        title=title,
-        metric=metric,
-        snapshot=snapshot_caption(ctx),
-        filters=filters_text(ctx),
-        demo=t("banner.demo", ctx.lang) if ctx.snapshot.is_demo else None,
-    )
-    return csv_bytes(readable.readable(data, ctx.lang, metric, words=words), lines)
+    lines, frame = _download_parts(ctx, data, title, metric, words)
+    return csv_bytes(frame, lines)
+
+
+def download_xlsx(
+    ctx: Context,
+    data: pd.DataFrame,
+    title: str,
+    metric: Metric | None,
+    words: dict[str, str] | None = None,
+) -> bytes:
+    """The same as download_csv, as a workbook: the header block on a first sheet of its own,
+    the table with numbers as numbers on the second."""
+    lines, frame = _download_parts(ctx, data, title, metric, words)
+    return xlsx_bytes({t("download.sheet", ctx.lang): frame}, lines, t("pack.about", ctx.lang))
 
 
 def chart_tools(
@@ -361,20 +408,28 @@ def chart_tools(
     metric: Metric | None = None,
     words: dict[str, str] | None = None,
 ) -> None:
-    """The SQL expander (details switch on) and the CSV download under a chart or table. The
-    CSV is made when the button is clicked (a callable), not on every run of the page: most
+    """The SQL expander (details switch on) and the CSV and XLSX downloads under a chart or
+    table. A file is made when its button is clicked (a callable), not on every run of the page: most
     charts are never downloaded, and writing their CSVs was a tenth of a warm page run."""
-    left, right = st.columns([2, 1])
+    left, csv_side, xlsx_side = st.columns([2, 1, 1])
     if ctx.details:
         with left.expander(t("sql.expander", ctx.lang)):
             for name in queries:  # the variant this snapshot answers with: rollup, or raw twin
                 st.code(load_query(query_for(name, ctx.snapshot.manifest)).sql, language="sql")
-    right.download_button(
-        t("download.csv", ctx.lang),
-        on_click="ignore",  # a download needs no rerun, which would slow it
-        data=partial(download_csv, ctx, data.copy(), title or key, metric, words),
-        file_name=readable.file_name(title or key, ctx.snapshot.as_of.isoformat(), "csv"),
-        mime="text/csv",
-        key=f"{key}-download",
-        width="stretch",
-    )
+    what = title or key
+    for side, kind, build, mime in (
+        (csv_side, "csv", download_csv, "text/csv"),
+        (xlsx_side, "xlsx", download_xlsx,
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ):  # fmt: skip
+        side.download_button(
+            kind.upper(),  # the kind alone fits beside a half-width chart; the tooltip says more
+            icon=":material/download:",
+            help=t(f"download.{kind}", ctx.lang),
+            on_click="ignore",  # a download needs no rerun, which would slow it
+            data=partial(build, ctx, data.copy(), what, metric, words),
+            file_name=readable.file_name(what, ctx.snapshot.as_of.isoformat(), kind),
+            mime=mime,
+            key=f"{key}-download" if kind == "csv" else f"{key}-download-{kind}",
+            width="stretch",
+        )
