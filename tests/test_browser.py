@@ -404,7 +404,7 @@ def test_open_the_community_profile_from_a_pilot_highlight(server, page):
 
 # What the Chinese UI may show in Latin letters: file formats, the language switch's own name,
 # and the units of software (SQL); everything else in Latin letters is an English word left over.
-ZH_ALLOWED = re.compile(r"SQL|CSV|XLSX|PNG|English|Language|GeoJSON|Excel|WPS|Plotly\.js")
+ZH_ALLOWED = re.compile(r"SQL|CSV|XLSX|PNG|UTC|English|Language|GeoJSON|Excel|WPS|Plotly\.js")
 # Words a person reads that do not come from our text: tooltips (title), Plotly's modebar titles,
 # input placeholders, and the screen-reader labels our own choices produce (a help icon reads
 # "Help for <label>", a heading anchor "Link to heading"). Streamlit's fixed chrome ("Sidebar",

@@ -272,14 +272,16 @@ def setup(lang: str, shown: frozenset[str] = sidebar.ALL_GROUPS) -> Context:
     labels = snapshot_labels(snapshots, lang)
 
     def snapshot_detail(sid: str) -> str:
-        """What the short label leaves out: when it was made (generated or imported) and the
-        id's content hash, which tells two snapshots apart (the whole id, with the details
-        switch, under the page's title)."""
+        """What the short label leaves out: when it was made (generated or imported) and, where
+        another snapshot has the same as-of date, the id's content hash that tells them apart
+        (the whole id, with the details switch, under the page's title)."""
         s = by_id[sid]
-        return t("sidebar.snapshot_detail", lang,
+        text = t("sidebar.snapshot_detail", lang,
                  made=t(f"sidebar.made.{'demo' if s.is_demo else 'imported'}", lang),
-                 when=stamp_label(s.manifest.get("created_at"), lang),
-                 id=sid.rsplit("-", 1)[-1])  # fmt: skip
+                 when=stamp_label(s.manifest.get("created_at"), lang))  # fmt: skip
+        if any(o.as_of == s.as_of for o in snapshots if o.id != sid):
+            text += t("sidebar.snapshot_id", lang, id=sid.rsplit("-", 1)[-1])
+        return text
 
     if person is not None:  # who is signed in, and what they see, above the filters
         seen = scope_words(scope, divisions, lang)
